@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "koopscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "KoopScope", targets: ["KoopScope"]),
+        .executable(name: "koopscope", targets: ["koopscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // C shims: system libraries found through pkg-config, with `static inline`
+        // getters for the macros Swift cannot import.
+        .systemLibrary(
+            name: "_CHDF5", pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(
+            name: "_CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "_CLAPACKE", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]),
+
+        .target(
+            name: "KoopScope",
+            dependencies: [
+                "_CHDF5", "_CBLAS", "_CLAPACKE",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ]),
+        .executableTarget(
+            name: "koopscope",
+            dependencies: [
+                "KoopScope",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "koopscope-bench",
+            dependencies: [
+                "KoopScope",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/KoopScopeBench"),
+
+        .testTarget(
+            name: "KoopScopeTests",
+            dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(
+            name: "koopscopeCLITests",
+            dependencies: ["koopscope"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
