@@ -1,0 +1,148 @@
+import Dispatch
+import _CHDF5
+
+extension Dump {
+    /// Splits the dump into consecutive ranges of at most `maxTrajectories` trajectories and,
+    /// beyond the first trajectory of a range, at most `maxElements` state entries, so that a
+    /// batch's memory is bounded whatever the file's size.
+    public func batchRanges(maxTrajectories: Int = 64, maxElements: Int = 1 << 24) -> [Range<Int>] {
+        precondition(maxTrajectories > 0 && maxElements > 0)
+        var ranges: [Range<Int>] = []
+        var start = 0, elements = 0
+        for i in 0..<count {
+            let size = lengths[i] * dimension
+            if i > start && (i - start >= maxTrajectories || elements + size > maxElements) {
+                ranges.append(start..<i)
+                start = i
+                elements = 0
+            }
+            elements += size
+        }
+        if start < count { ranges.append(start..<count) }
+        return ranges
+    }
+
+    /// Reads one trajectory.
+    public func read(trajectory index: Int) throws -> Trajectory {
+        try read(index..<(index + 1)).trajectory(0)
+    }
+
+    /// Reads the trajectories `range`, decoded to Float32, padding rows never read.
+    public func read(_ range: Range<Int>) throws -> TrajectoryBatch {
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw DumpError.outOfRange(file: path, detail: "trajectories \(range) requested, the dump holds \(count)")
+        }
+        silenceHDF5()
+        let lengths = Array(self.lengths[range])
+        var offsets: [Int] = []
+        var rows = 0
+        for length in lengths {
+            offsets.append(rows)
+            rows += length
+        }
+        let d = dimension
+        var nonFinite = [Int](repeating: 0, count: lengths.count)
+        var states = [Float](repeating: 0, count: rows * d)
+        do {
+            try states.withUnsafeMutableBufferPointer { out in
+                switch layout {
+                case .padded:
+                    let (dataset, decoding) = paddedStates!
+                    let blocks = zip(range, lengths).map { i, t in (start: [i, 0, 0], count: [1, t, d]) }
+                    try Self.readDecoded(decoding, rows: rows, d: d, offsets: offsets, lengths: lengths,
+                                         into: out.baseAddress, nonFinite: &nonFinite) { memType, buffer in
+                        try dataset.readBlocks(blocks, memType: memType, into: buffer)
+                    }
+                case .ragged:
+                    let group = try HDF5Location(object: fileObject).openGroup("trajectories")
+                    let groupDtype = try group.attribute("dtype")
+                    for (k, i) in range.enumerated() where lengths[k] > 0 {
+                        let dataset = try group.openDataset(String(i))
+                        guard case .success(let decoding) = try StateDecoding.resolve(
+                            dataset, dtypeAttribute: try dataset.location.attribute("dtype") ?? groupDtype)
+                        else { continue }   // validated when the dump was opened
+                        var count = [0]
+                        try Self.readDecoded(decoding, rows: lengths[k], d: d, offsets: [0], lengths: [lengths[k]],
+                                             into: out.baseAddress! + offsets[k] * d, nonFinite: &count) {
+                            memType, buffer in try dataset.readAll(into: buffer, memType: memType)
+                        }
+                        nonFinite[k] = count[0]
+                    }
+                }
+            }
+        } catch let failure as HDF5Failure {
+            throw DumpError.hdf5(file: path, dataset: layout == .padded ? "/hidden_states" : "/trajectories",
+                                 detail: failure.description)
+        }
+        return TrajectoryBatch(indices: range, lengths: lengths, offsets: offsets,
+                               states: Matrix(rows: rows, columns: d, elements: states),
+                               nonFiniteCounts: nonFinite)
+    }
+
+    /// Reads `rows × d` elements with `read(memType, buffer)` and decodes them into `out`,
+    /// counting non-finite values per trajectory; 16-bit decoding runs on every core.
+    private static func readDecoded(
+        _ decoding: StateDecoding, rows: Int, d: Int, offsets: [Int], lengths: [Int],
+        into out: UnsafeMutablePointer<Float>?, nonFinite: inout [Int],
+        read: (hid_t, UnsafeMutableRawPointer) throws -> Void
+    ) throws {
+        let total = rows * d
+        guard total > 0, let out else { return }
+        switch decoding.elementType {
+        case .float32:
+            try read(decoding.memType.id, UnsafeMutableRawPointer(out))
+            for k in lengths.indices {
+                nonFinite[k] = HalfPrecision.countNonFinite(out + offsets[k] * d, count: lengths[k] * d)
+            }
+        case .float64:
+            var raw = [Double](repeating: 0, count: total)
+            try raw.withUnsafeMutableBytes { try read(decoding.memType.id, $0.baseAddress!) }
+            for i in 0..<total { out[i] = Float(raw[i]) }
+            for k in lengths.indices {
+                var n = 0
+                for i in (offsets[k] * d)..<((offsets[k] + lengths[k]) * d) where !raw[i].isFinite { n += 1 }
+                nonFinite[k] = n
+            }
+        case .float16, .bfloat16:
+            var raw = [UInt16](repeating: 0, count: total)
+            try raw.withUnsafeMutableBytes { try read(decoding.memType.id, $0.baseAddress!) }
+            let isHalf = decoding.elementType == .float16
+            // Pieces of at most 1M elements, never spanning two trajectories.
+            var pieces: [(trajectory: Int, start: Int, end: Int)] = []
+            for k in lengths.indices {
+                var start = offsets[k] * d
+                let end = (offsets[k] + lengths[k]) * d
+                while start < end {
+                    let stop = min(end, start + (1 << 20))
+                    pieces.append((k, start, stop))
+                    start = stop
+                }
+            }
+            let jobs = pieces
+            var counts = [Int](repeating: 0, count: jobs.count)
+            raw.withUnsafeBufferPointer { source in
+                counts.withUnsafeMutableBufferPointer { countsOut in
+                    let src = UnsafeSendable(source.baseAddress!), dst = UnsafeSendable(out)
+                    let counted = UnsafeSendable(countsOut.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: jobs.count) { p in
+                        let piece = jobs[p]
+                        let n = piece.end - piece.start
+                        counted.pointer[p] = isHalf
+                            ? HalfPrecision.decodeFloat16(src.pointer + piece.start, count: n,
+                                                          into: dst.pointer + piece.start)
+                            : HalfPrecision.decodeBFloat16(src.pointer + piece.start, count: n,
+                                                           into: dst.pointer + piece.start)
+                    }
+                }
+            }
+            for (p, piece) in pieces.enumerated() { nonFinite[piece.trajectory] += counts[p] }
+        }
+    }
+}
+
+/// A pointer handed to worker threads that each touch a disjoint part of its memory.
+struct UnsafeSendable<Pointee>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Pointee>
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
+}

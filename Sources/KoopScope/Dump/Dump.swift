@@ -1,0 +1,226 @@
+import Dispatch
+import Foundation
+import _CHDF5
+
+/// A hidden-state dump opened for reading (the HDF5 contract of `DUMP-FORMAT.md`).
+///
+/// Opening validates the whole structure — layout, ranks, lengths, counts of the
+/// optional datasets, ragged names, element types — and reads the small per-trajectory
+/// datasets. States are read later, a batch at a time, so memory follows the batch and
+/// never the file.
+///
+/// ```swift
+/// let dump = try Dump(path: "rollouts.h5")
+/// for range in dump.batchRanges() {
+///     let batch = try dump.read(range)
+///     for trajectory in batch.trajectories { … }
+/// }
+/// ```
+public final class Dump {
+    /// The two ways a dump can hold its trajectories.
+    public enum Layout: String, Sendable {
+        /// `/hidden_states`, N × T_max × d, with `/lengths`.
+        case padded
+        /// `/trajectories/<i>`, one T_i × d dataset each.
+        case ragged
+    }
+
+    /// The file's path as given.
+    public let path: String
+    public let layout: Layout
+    /// Number of trajectories N.
+    public var count: Int { lengths.count }
+    /// State dimension d (0 for an empty ragged dump).
+    public let dimension: Int
+    /// T_max: the padded time extent, or the longest ragged trajectory.
+    public let maxLength: Int
+    /// True length of each trajectory.
+    public let lengths: [Int]
+    /// Element type of the states (of the first trajectory, for a ragged dump).
+    public let elementType: StateElementType
+    /// Every element type among the states (several only in a ragged dump).
+    public let elementTypes: Set<StateElementType>
+    /// Chunking and filters of the states (of the first trajectory, for a ragged dump).
+    public let storage: DatasetStorage?
+    /// Whether `/lengths` was present (padded layout).
+    public let hasLengths: Bool
+    public let rewards: [Double]?
+    public let groupIDs: [Int]?
+    public let advantages: [Double]?
+    public let prompts: [String]?
+    public let responses: [String]?
+    /// Root attributes, in name order.
+    public let attributes: [(name: String, value: AttributeValue)]
+
+    let fileObject: HDF5Object
+    let paddedStates: (dataset: HDF5Dataset, decoding: StateDecoding)?
+
+    /// Opens and validates the dump at `path`.
+    public init(path: String) throws {
+        self.path = path
+        silenceHDF5()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DumpError.fileNotFound(file: path)
+        }
+        if isDirectory.boolValue { throw DumpError.notHDF5(file: path) }
+        let probe = ks_is_hdf5(path)
+        if probe == 0 { throw DumpError.notHDF5(file: path) }
+        if probe < 0 { throw DumpError.unreadable(file: path, detail: HDF5Failure.take("H5Fis_hdf5").stack) }
+        let id = H5Fopen(path, ks_H5F_ACC_RDONLY(), ks_H5P_DEFAULT())
+        if id < 0 { throw DumpError.unreadable(file: path, detail: HDF5Failure.take("H5Fopen").stack) }
+        fileObject = HDF5Object(id, .file)
+        let root = HDF5Location(object: fileObject)
+
+        func wrap<T>(_ dataset: String?, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch let failure as HDF5Failure {
+                throw DumpError.hdf5(file: path, dataset: dataset, detail: failure.description)
+            }
+        }
+
+        let statesKind = try wrap("/hidden_states") { try root.kind(of: "hidden_states") }
+        let raggedKind = try wrap("/trajectories") { try root.kind(of: "trajectories") }
+        switch (statesKind, raggedKind) {
+        case (nil, nil): throw DumpError.missingStates(file: path)
+        case (.some, .some): throw DumpError.ambiguousLayout(file: path)
+        case (.some(let kind), nil):
+            guard kind == .dataset else {
+                throw DumpError.wrongObjectKind(file: path, dataset: "/hidden_states", expected: "a dataset")
+            }
+            layout = .padded
+            let states = try wrap("/hidden_states") { try root.openDataset("hidden_states") }
+            guard states.shape.count == 3 else {
+                throw DumpError.wrongRank(file: path, dataset: "/hidden_states", rank: states.shape.count, expected: 3)
+            }
+            let decoding = try Self.decoding(of: states, dataset: "/hidden_states", groupAttribute: nil, path: path)
+            let (n, tMax, d) = (states.shape[0], states.shape[1], states.shape[2])
+            dimension = d
+            maxLength = tMax
+            elementType = decoding.elementType
+            elementTypes = [decoding.elementType]
+            storage = try wrap("/hidden_states") { try states.storage() }
+            paddedStates = (states, decoding)
+            switch try wrap("/lengths", { try root.kind(of: "lengths") }) {
+            case nil:
+                hasLengths = false
+                lengths = Array(repeating: tMax, count: n)
+            case .some(.dataset):
+                hasLengths = true
+                let dataset = try wrap("/lengths") { try root.openDataset("lengths") }
+                try Self.requireVector(dataset, "/lengths", count: n, path: path)
+                guard dataset.typeClass == H5T_INTEGER else {
+                    throw DumpError.wrongType(file: path, dataset: "/lengths", expected: "integers")
+                }
+                let values = try wrap("/lengths") { try dataset.readIntegers() }
+                for (i, length) in values.enumerated() where length < 0 || length > Int64(tMax) {
+                    throw DumpError.lengthOutOfRange(file: path, dataset: "/lengths", index: i, length: length,
+                                                     maxLength: tMax)
+                }
+                lengths = values.map { Int($0) }
+            case .some:
+                throw DumpError.wrongObjectKind(file: path, dataset: "/lengths", expected: "a dataset")
+            }
+        case (nil, .some(let kind)):
+            guard kind == .group else {
+                throw DumpError.wrongObjectKind(file: path, dataset: "/trajectories", expected: "a group")
+            }
+            layout = .ragged
+            paddedStates = nil
+            hasLengths = false
+            let group = try wrap("/trajectories") { try root.openGroup("trajectories") }
+            let groupDtype = try wrap("/trajectories") { try group.attribute("dtype") }
+            let names = try wrap("/trajectories") { try group.memberNames() }
+            try Self.validateRaggedNames(names, path: path)
+            var lengths: [Int] = [], types: [StateElementType] = []
+            var firstStorage: DatasetStorage?
+            var d: Int?
+            for i in 0..<names.count {
+                let name = "/trajectories/\(i)"
+                guard try wrap(name, { try group.kind(of: String(i)) }) == .dataset else {
+                    throw DumpError.wrongObjectKind(file: path, dataset: name, expected: "a dataset")
+                }
+                let dataset = try wrap(name) { try group.openDataset(String(i)) }
+                guard dataset.shape.count == 2 else {
+                    throw DumpError.wrongRank(file: path, dataset: name, rank: dataset.shape.count, expected: 2)
+                }
+                if let d, dataset.shape[1] != d {
+                    throw DumpError.differingDimension(file: path, dataset: name, dimension: dataset.shape[1],
+                                                       expected: d)
+                }
+                d = dataset.shape[1]
+                types.append(try Self.decoding(of: dataset, dataset: name, groupAttribute: groupDtype,
+                                               path: path).elementType)
+                if i == 0 { firstStorage = try wrap(name) { try dataset.storage() } }
+                lengths.append(dataset.shape[0])
+            }
+            self.lengths = lengths
+            dimension = d ?? 0
+            maxLength = lengths.max() ?? 0
+            elementType = types.first ?? .float32
+            elementTypes = Set(types)
+            storage = firstStorage
+        }
+
+        let n = lengths.count
+        func optional<T>(_ name: String, _ expected: String, accept: (H5T_class_t) -> Bool,
+                         read: (HDF5Dataset) throws -> T) throws -> T? {
+            let path0 = "/" + name
+            switch try wrap(path0, { try root.kind(of: name) }) {
+            case nil: return nil
+            case .some(.dataset): break
+            case .some: throw DumpError.wrongObjectKind(file: path, dataset: path0, expected: "a dataset")
+            }
+            let dataset = try wrap(path0) { try root.openDataset(name) }
+            try Self.requireVector(dataset, path0, count: n, path: path)
+            guard accept(dataset.typeClass) else {
+                throw DumpError.wrongType(file: path, dataset: path0, expected: expected)
+            }
+            return try wrap(path0) { try read(dataset) }
+        }
+        let numeric: (H5T_class_t) -> Bool = { $0 == H5T_FLOAT || $0 == H5T_INTEGER }
+        rewards = try optional("rewards", "numbers", accept: numeric) { try $0.readDoubles() }
+        advantages = try optional("advantages", "numbers", accept: numeric) { try $0.readDoubles() }
+        groupIDs = try optional("group_ids", "integers", accept: { $0 == H5T_INTEGER }) {
+            try $0.readIntegers().map { Int($0) }
+        }
+        prompts = try optional("prompts", "strings", accept: { $0 == H5T_STRING }) { try $0.readStrings() }
+        responses = try optional("responses", "strings", accept: { $0 == H5T_STRING }) { try $0.readStrings() }
+        attributes = try wrap(nil) { try root.attributes() }
+    }
+
+    private static func decoding(of dataset: HDF5Dataset, dataset name: String, groupAttribute: AttributeValue?,
+                                 path: String) throws -> StateDecoding {
+        do {
+            let own = try dataset.location.attribute("dtype")
+            switch try StateDecoding.resolve(dataset, dtypeAttribute: own ?? groupAttribute) {
+            case .success(let decoding): return decoding
+            case .failure(let reason):
+                throw DumpError.unsupportedElementType(file: path, dataset: name, detail: reason)
+            }
+        } catch let failure as HDF5Failure {
+            throw DumpError.hdf5(file: path, dataset: name, detail: failure.description)
+        }
+    }
+
+    private static func requireVector(_ dataset: HDF5Dataset, _ name: String, count: Int, path: String) throws {
+        guard dataset.shape.count == 1 else {
+            throw DumpError.wrongRank(file: path, dataset: name, rank: dataset.shape.count, expected: 1)
+        }
+        guard dataset.shape[0] == count else {
+            throw DumpError.wrongCount(file: path, dataset: name, count: dataset.shape[0], expected: count)
+        }
+    }
+
+    private static func validateRaggedNames(_ names: [String], path: String) throws {
+        var seen = Set<Int>()
+        for name in names {
+            guard let i = Int(name), i >= 0, String(i) == name else {
+                throw DumpError.raggedNames(file: path, detail: "member \"\(name)\" is not a trajectory index")
+            }
+            seen.insert(i)
+        }
+        if let missing = (0..<names.count).first(where: { !seen.contains($0) }) {
+            throw DumpError.raggedNames(file: path, detail: "\(names.count) members but no \"\(missing)\"")
+        }
+    }
+}

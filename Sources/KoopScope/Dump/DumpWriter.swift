@@ -1,0 +1,241 @@
+import Foundation
+import _CHDF5
+
+/// Writes a hidden-state dump, trajectory by trajectory, to a temporary file that is
+/// renamed into place only when ``finish()`` succeeds: a failed or abandoned write
+/// leaves nothing at the destination.
+///
+/// ```swift
+/// let writer = try DumpWriter(path: "rollouts.h5", count: 2, maxLength: 128, dimension: 896,
+///                             options: .init(elementType: .float16, gzipLevel: 4))
+/// try writer.write(statesOfFirst, at: 0)
+/// try writer.write(statesOfSecond, at: 1)
+/// writer.rewards = [1, 0]
+/// writer.attributes = [("format_version", .integer(1)), ("model", .string("toy"))]
+/// try writer.finish()
+/// ```
+public final class DumpWriter {
+    /// How the states are stored.
+    public struct Options: Sendable {
+        public var layout: Dump.Layout
+        public var elementType: StateElementType
+        /// Rows per chunk along time; nil stores the states contiguously (unless compressed).
+        public var chunkRows: Int?
+        /// gzip level 0…9 (with the shuffle filter); nil for no compression.
+        public var gzipLevel: Int?
+
+        public init(layout: Dump.Layout = .padded, elementType: StateElementType = .float32,
+                    chunkRows: Int? = nil, gzipLevel: Int? = nil) {
+            self.layout = layout
+            self.elementType = elementType
+            self.chunkRows = chunkRows
+            self.gzipLevel = gzipLevel
+        }
+    }
+
+    /// Where the dump will be once finished.
+    public let path: String
+    public let count: Int
+    public let maxLength: Int
+    public let dimension: Int
+    public let options: Options
+    public var rewards: [Double]?
+    public var groupIDs: [Int]?
+    public var advantages: [Double]?
+    public var prompts: [String]?
+    public var responses: [String]?
+    /// Root attributes.
+    public var attributes: [(name: String, value: AttributeValue)] = []
+
+    private let temporaryPath: String
+    private var file: HDF5Object?
+    private var padded: HDF5Dataset?
+    private var fileType: HDF5Object?
+    private var lengths: [Int]
+    private var finished = false
+
+    /// Starts a dump of `count` trajectories of at most `maxLength` steps of dimension `dimension`.
+    public init(path: String, count: Int, maxLength: Int, dimension: Int, options: Options = Options()) throws {
+        guard count >= 0, maxLength >= 0, dimension > 0 else {
+            throw DumpError.writeFailed(file: path, detail: "count \(count), maxLength \(maxLength) and "
+                                        + "dimension \(dimension) must be non-negative, the dimension positive")
+        }
+        if let level = options.gzipLevel, !(0...9).contains(level) {
+            throw DumpError.writeFailed(file: path, detail: "gzip level \(level) is outside 0…9")
+        }
+        self.path = path
+        self.count = count
+        self.maxLength = maxLength
+        self.dimension = dimension
+        self.options = options
+        self.lengths = Array(repeating: 0, count: count)
+        let url = URL(fileURLWithPath: path)
+        temporaryPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        silenceHDF5()
+        do {
+            let id = H5Fcreate(temporaryPath, ks_H5F_ACC_TRUNC(), ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
+            file = HDF5Object(try checkID(id, "H5Fcreate"), .file)
+            fileType = try Self.makeFileType(options.elementType)
+            let root = HDF5Location(object: file!)
+            switch options.layout {
+            case .padded:
+                let compressed = options.gzipLevel != nil
+                let chunk = options.chunkRows.map { [1, $0, dimension] } ?? (compressed ? [1, 256, dimension] : nil)
+                padded = try root.createDataset("hidden_states", type: fileType!.id,
+                                                shape: [count, maxLength, dimension], chunk: chunk,
+                                                gzipLevel: options.gzipLevel)
+                if options.elementType == .bfloat16 {
+                    try padded!.location.setAttribute("dtype", .string("bfloat16"))
+                }
+            case .ragged:
+                _ = try root.createGroup("trajectories")
+            }
+        } catch {
+            cleanUp()
+            throw wrap(error)
+        }
+    }
+
+    deinit { if !finished { cleanUp() } }
+
+    /// Writes trajectory `index`: `states` is T×d with T ≤ maxLength.
+    public func write(_ states: Matrix<Float>, at index: Int) throws {
+        guard !finished, let file else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
+        guard (0..<count).contains(index) else {
+            throw DumpError.writeFailed(file: path, detail: "trajectory index \(index) is outside 0..<\(count)")
+        }
+        guard states.columns == dimension, states.rows <= maxLength else {
+            throw DumpError.writeFailed(file: path, detail: "trajectory \(index) is \(states.rows)×\(states.columns); "
+                                        + "expected at most \(maxLength)×\(dimension)")
+        }
+        silenceHDF5()
+        do {
+            let t = states.rows
+            lengths[index] = t
+            let dataset: HDF5Dataset
+            let start: [Int], shape: [Int]
+            switch options.layout {
+            case .padded:
+                dataset = padded!
+                start = [index, 0, 0]
+                shape = [1, t, dimension]
+            case .ragged:
+                let group = try HDF5Location(object: file).openGroup("trajectories")
+                let chunk = options.chunkRows.map { [$0, dimension] }
+                    ?? (options.gzipLevel != nil ? [256, dimension] : nil)
+                dataset = try group.createDataset(String(index), type: fileType!.id, shape: [t, dimension],
+                                                  chunk: chunk, gzipLevel: options.gzipLevel)
+                if options.elementType == .bfloat16 {
+                    try dataset.location.setAttribute("dtype", .string("bfloat16"))
+                }
+                start = [0, 0]
+                shape = [t, dimension]
+            }
+            guard t > 0 else { return }
+            try encode(states) { memType, buffer in
+                try dataset.writeBlock(start: start, count: shape, memType: memType, from: buffer)
+            }
+        } catch {
+            throw wrap(error)
+        }
+    }
+
+    /// Writes lengths, optional datasets and attributes, closes the file and moves it into place.
+    public func finish() throws {
+        guard !finished, let file else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
+        for (name, values) in [("rewards", rewards?.count), ("group_ids", groupIDs?.count),
+                               ("advantages", advantages?.count), ("prompts", prompts?.count),
+                               ("responses", responses?.count)] {
+            if let values, values != count {
+                throw DumpError.wrongCount(file: path, dataset: "/" + name, count: values, expected: count)
+            }
+        }
+        silenceHDF5()
+        do {
+            let root = HDF5Location(object: file)
+            if options.layout == .padded {
+                let values = lengths.map { Int64($0) }
+                try root.createDataset("lengths", type: ks_H5T_STD_I64LE(), shape: [count])
+                    .writeAll(memType: ks_H5T_NATIVE_INT64(), from: values)
+            }
+            func doubles(_ name: String, _ values: [Double]?) throws {
+                guard let values else { return }
+                try root.createDataset(name, type: ks_H5T_IEEE_F64LE(), shape: [count])
+                    .writeAll(memType: ks_H5T_NATIVE_DOUBLE(), from: values)
+            }
+            try doubles("rewards", rewards)
+            try doubles("advantages", advantages)
+            if let groupIDs {
+                try root.createDataset("group_ids", type: ks_H5T_STD_I64LE(), shape: [count])
+                    .writeAll(memType: ks_H5T_NATIVE_INT64(), from: groupIDs.map { Int64($0) })
+            }
+            for (name, strings) in [("prompts", prompts), ("responses", responses)] {
+                guard let strings else { continue }
+                let type = try variableStringType()
+                let dataset = try root.createDataset(name, type: type.id, shape: [count])
+                try withCStringPointers(strings) { try dataset.writeAll(memType: type.id, from: $0) }
+            }
+            for (name, value) in attributes { try root.setAttribute(name, value) }
+        } catch {
+            cleanUp()
+            throw wrap(error)
+        }
+        padded = nil
+        fileType = nil
+        self.file = nil
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            cleanUp()
+            throw DumpError.writeFailed(file: path, detail: "rename from temporary file: \(reason)")
+        }
+        finished = true
+    }
+
+    private func cleanUp() {
+        padded = nil
+        fileType = nil
+        file = nil
+        unlink(temporaryPath)
+    }
+
+    private func wrap(_ error: Error) -> Error {
+        if let failure = error as? HDF5Failure {
+            return DumpError.writeFailed(file: path, detail: failure.description)
+        }
+        return error
+    }
+
+    /// The on-disk type of each element type (IEEE, little-endian; bfloat16 as uint16).
+    private static func makeFileType(_ type: StateElementType) throws -> HDF5Object {
+        switch type {
+        case .float32: return HDF5Object(try checkID(H5Tcopy(ks_H5T_IEEE_F32LE()), "H5Tcopy"), .datatype)
+        case .float64: return HDF5Object(try checkID(H5Tcopy(ks_H5T_IEEE_F64LE()), "H5Tcopy"), .datatype)
+        case .bfloat16: return HDF5Object(try checkID(H5Tcopy(ks_H5T_STD_U16LE()), "H5Tcopy"), .datatype)
+        case .float16:
+            // IEEE binary16, built the way h5py and numpy describe `float16`.
+            let t = HDF5Object(try checkID(H5Tcopy(ks_H5T_IEEE_F32LE()), "H5Tcopy"), .datatype)
+            try checkStatus(H5Tset_fields(t.id, 15, 10, 5, 0, 10), "H5Tset_fields")
+            try checkStatus(H5Tset_size(t.id, 2), "H5Tset_size")
+            try checkStatus(H5Tset_ebias(t.id, 15), "H5Tset_ebias")
+            return t
+        }
+    }
+
+    /// Hands `states` to `write` in the file's element type, with the matching memory type.
+    private func encode(_ states: Matrix<Float>, write: (hid_t, UnsafeRawPointer) throws -> Void) throws {
+        switch options.elementType {
+        case .float32:
+            try states.withUnsafeBufferPointer { try write(ks_H5T_NATIVE_FLOAT(), UnsafeRawPointer($0.baseAddress!)) }
+        case .float64:
+            let values = states.elements.map { Double($0) }
+            try values.withUnsafeBytes { try write(ks_H5T_NATIVE_DOUBLE(), $0.baseAddress!) }
+        case .float16:
+            let bits = states.elements.map(HalfPrecision.float16Bits)
+            try bits.withUnsafeBytes { try write(fileType!.id, $0.baseAddress!) }
+        case .bfloat16:
+            let bits = states.elements.map(HalfPrecision.bfloat16Bits)
+            try bits.withUnsafeBytes { try write(ks_H5T_NATIVE_UINT16(), $0.baseAddress!) }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The value of an HDF5 attribute, as koopscope reads and writes them.
+///
+/// Dumps carry free-form root attributes (`format_version`, `model`, `layer`, `step`, …);
+/// they are kept and echoed in reports.
+public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
+    case string(String)
+    case integer(Int64)
+    case real(Double)
+    case strings([String])
+    case integers([Int64])
+    case reals([Double])
+    /// An attribute of a type koopscope does not interpret (compound, enum, …), described.
+    case unsupported(String)
+
+    /// The value as a whole number, when it is one.
+    public var integerValue: Int64? {
+        switch self {
+        case .integer(let v): v
+        case .real(let v) where v.rounded() == v && abs(v) < 9e18: Int64(v)
+        default: nil
+        }
+    }
+
+    /// The value as a string, when it is one.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var description: String {
+        func quoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        switch self {
+        case .string(let s): return quoted(s)
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .strings(let v): return "[" + v.map(quoted).joined(separator: ", ") + "]"
+        case .integers(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
+        case .reals(let v): return "[" + v.map { String($0) }.joined(separator: ", ") + "]"
+        case .unsupported(let what): return "<\(what)>"
+        }
+    }
+}

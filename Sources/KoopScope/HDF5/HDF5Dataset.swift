@@ -1,0 +1,152 @@
+import _CHDF5
+
+/// How a dataset is laid out on disk, for `inspect` and for choosing read sizes.
+public struct DatasetStorage: Sendable, Equatable, CustomStringConvertible {
+    /// Chunk shape, or nil for contiguous or compact storage.
+    public var chunkShape: [Int]?
+    /// Filters in pipeline order, by name (`deflate`, `shuffle`, …).
+    public var filters: [String]
+
+    public var description: String {
+        var parts = [chunkShape.map { "chunked " + $0.map(String.init).joined(separator: "×") } ?? "contiguous"]
+        parts += filters
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// An open dataset with its shape and file datatype.
+struct HDF5Dataset {
+    let object: HDF5Object
+    let name: String
+    let shape: [Int]
+    let type: HDF5Object
+    var id: hid_t { object.id }
+
+    init(_ object: HDF5Object, name: String) throws {
+        self.object = object
+        self.name = name
+        let space = HDF5Object(try checkID(H5Dget_space(object.id), "H5Dget_space"), .dataspace)
+        self.shape = try dataspaceDimensions(space.id)
+        self.type = HDF5Object(try checkID(H5Dget_type(object.id), "H5Dget_type"), .datatype)
+    }
+
+    var typeClass: H5T_class_t { H5Tget_class(type.id) }
+    var typeSize: Int { H5Tget_size(type.id) }
+
+    /// Attributes of this dataset.
+    var location: HDF5Location { HDF5Location(object: object) }
+
+    func storage() throws -> DatasetStorage {
+        let plist = HDF5Object(try checkID(H5Dget_create_plist(id), "H5Dget_create_plist"), .propertyList)
+        var chunk: [Int]?
+        if H5Pget_layout(plist.id) == H5D_CHUNKED {
+            var dims = [hsize_t](repeating: 0, count: 32)
+            let rank = H5Pget_chunk(plist.id, 32, &dims)
+            try checkStatus(rank, "H5Pget_chunk")
+            chunk = dims.prefix(Int(rank)).map { Int($0) }
+        }
+        let count = H5Pget_nfilters(plist.id)
+        try checkStatus(count, "H5Pget_nfilters")
+        var filters: [String] = []
+        for i in 0..<UInt32(count) {
+            var flags: UInt32 = 0, nValues = 8, config: UInt32 = 0
+            var values = [UInt32](repeating: 0, count: 8)
+            var name = [CChar](repeating: 0, count: 64)
+            let filter = H5Pget_filter2(plist.id, i, &flags, &nValues, &values, 64, &name, &config)
+            try checkStatus(filter, "H5Pget_filter2")
+            switch filter {
+            case H5Z_FILTER_DEFLATE: filters.append(nValues > 0 ? "gzip \(values[0])" : "gzip")
+            case H5Z_FILTER_SHUFFLE: filters.append("shuffle")
+            case H5Z_FILTER_FLETCHER32: filters.append("fletcher32")
+            default:
+                let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                filters.append(text.isEmpty ? "filter \(filter)" : text)
+            }
+        }
+        return DatasetStorage(chunkShape: chunk, filters: filters)
+    }
+
+    /// The whole dataset converted to `memType`, into `buffer` (which must be large enough).
+    func readAll(into buffer: UnsafeMutableRawPointer, memType: hid_t) throws {
+        try checkStatus(H5Dread(id, memType, ks_H5S_ALL(), ks_H5S_ALL(), ks_H5P_DEFAULT(), buffer), "H5Dread(\(name))")
+    }
+
+    /// A 1-D numeric dataset as Int64 (HDF5 converts any integer type).
+    func readIntegers() throws -> [Int64] {
+        var values = [Int64](repeating: 0, count: shape.reduce(1, *))
+        if values.isEmpty { return [] }
+        try values.withUnsafeMutableBytes { try readAll(into: $0.baseAddress!, memType: ks_H5T_NATIVE_INT64()) }
+        return values
+    }
+
+    /// A 1-D numeric dataset as Double.
+    func readDoubles() throws -> [Double] {
+        var values = [Double](repeating: 0, count: shape.reduce(1, *))
+        if values.isEmpty { return [] }
+        try values.withUnsafeMutableBytes { try readAll(into: $0.baseAddress!, memType: ks_H5T_NATIVE_DOUBLE()) }
+        return values
+    }
+
+    /// A 1-D string dataset.
+    func readStrings() throws -> [String] {
+        let space = HDF5Object(try checkID(H5Dget_space(id), "H5Dget_space"), .dataspace)
+        return try KoopScope.readStrings(count: shape.reduce(1, *), fileType: type.id, space: space.id) { mem, buf in
+            H5Dread(id, mem, ks_H5S_ALL(), ks_H5S_ALL(), ks_H5P_DEFAULT(), buf)
+        }
+    }
+
+    /// Reads the union of `blocks` — each a start and a count per dimension — converted
+    /// to `memType`, packed one after another in row-major order into `buffer`.
+    func readBlocks(_ blocks: [(start: [Int], count: [Int])], memType: hid_t,
+                    into buffer: UnsafeMutableRawPointer) throws {
+        let total = blocks.reduce(0) { $0 + $1.count.reduce(1, *) }
+        guard total > 0 else { return }
+        let fileSpace = HDF5Object(try checkID(H5Dget_space(id), "H5Dget_space"), .dataspace)
+        var first = true
+        for block in blocks where block.count.reduce(1, *) > 0 {
+            let start = block.start.map { hsize_t($0) }, count = block.count.map { hsize_t($0) }
+            try checkStatus(H5Sselect_hyperslab(fileSpace.id, first ? H5S_SELECT_SET : H5S_SELECT_OR,
+                                                start, nil, count, nil), "H5Sselect_hyperslab")
+            first = false
+        }
+        let memSpace = try makeDataspace([total])
+        try checkStatus(H5Dread(id, memType, memSpace.id, fileSpace.id, ks_H5P_DEFAULT(), buffer),
+                        "H5Dread(\(name))")
+    }
+
+    /// Writes `buffer` (of `memType`) into the block at `start` of shape `count`.
+    func writeBlock(start: [Int], count: [Int], memType: hid_t, from buffer: UnsafeRawPointer) throws {
+        guard count.reduce(1, *) > 0 else { return }
+        let fileSpace = HDF5Object(try checkID(H5Dget_space(id), "H5Dget_space"), .dataspace)
+        try checkStatus(H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start.map { hsize_t($0) }, nil,
+                                            count.map { hsize_t($0) }, nil), "H5Sselect_hyperslab")
+        let memSpace = try makeDataspace([count.reduce(1, *)])
+        try checkStatus(H5Dwrite(id, memType, memSpace.id, fileSpace.id, ks_H5P_DEFAULT(), buffer),
+                        "H5Dwrite(\(name))")
+    }
+
+    /// Writes the whole dataset from `buffer` of `memType`.
+    func writeAll(memType: hid_t, from buffer: UnsafeRawPointer) throws {
+        try checkStatus(H5Dwrite(id, memType, ks_H5S_ALL(), ks_H5S_ALL(), ks_H5P_DEFAULT(), buffer),
+                        "H5Dwrite(\(name))")
+    }
+}
+
+extension HDF5Location {
+    /// Creates a dataset of `shape` and file type `type`, chunked and gzip-compressed when asked.
+    func createDataset(_ name: String, type: hid_t, shape: [Int], chunk: [Int]? = nil,
+                       gzipLevel: Int? = nil) throws -> HDF5Dataset {
+        let space = try makeDataspace(shape)
+        let dcpl = HDF5Object(try checkID(H5Pcreate(ks_H5P_DATASET_CREATE()), "H5Pcreate"), .propertyList)
+        if let chunk, shape.reduce(1, *) > 0 {
+            let c = zip(chunk, shape).map { hsize_t(max(1, min($0, $1))) }
+            try checkStatus(H5Pset_chunk(dcpl.id, Int32(c.count), c), "H5Pset_chunk")
+            if let level = gzipLevel {
+                try checkStatus(H5Pset_shuffle(dcpl.id), "H5Pset_shuffle")
+                try checkStatus(H5Pset_deflate(dcpl.id, UInt32(level)), "H5Pset_deflate")
+            }
+        }
+        let d = H5Dcreate2(id, name, type, space.id, ks_H5P_DEFAULT(), dcpl.id, ks_H5P_DEFAULT())
+        return try HDF5Dataset(HDF5Object(try checkID(d, "H5Dcreate2(\(name))"), .dataset), name: name)
+    }
+}

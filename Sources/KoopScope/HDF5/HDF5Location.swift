@@ -1,0 +1,204 @@
+import _CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file or group: a place datasets, groups and attributes hang from.
+struct HDF5Location {
+    /// What a link inside a location points to.
+    enum MemberKind { case dataset, group, other }
+
+    let object: HDF5Object
+    var id: hid_t { object.id }
+
+    /// What `name` is, or nil when there is no such link. `name` may be a path (`a/b`);
+    /// every intermediate link is checked in turn, as H5Lexists requires.
+    func kind(of name: String) throws -> MemberKind? {
+        var prefix = ""
+        for part in name.split(separator: "/") {
+            prefix += prefix.isEmpty ? String(part) : "/" + part
+            let exists = H5Lexists(id, prefix, ks_H5P_DEFAULT())
+            try checkStatus(exists, "H5Lexists(\(prefix))")
+            if exists == 0 { return nil }
+        }
+        let opened = try checkID(H5Oopen(id, name, ks_H5P_DEFAULT()), "H5Oopen(\(name))")
+        let object = HDF5Object(opened, .object)
+        switch H5Iget_type(object.id) {
+        case H5I_DATASET: return .dataset
+        case H5I_GROUP: return .group
+        default: return .other
+        }
+    }
+
+    func openDataset(_ name: String, chunkCacheBytes: Int = 64 << 20) throws -> HDF5Dataset {
+        let dapl = HDF5Object(try checkID(H5Pcreate(ks_H5P_DATASET_ACCESS()), "H5Pcreate"), .propertyList)
+        // A chunk cache that holds a batch's chunks, so no chunk is decompressed twice.
+        try checkStatus(H5Pset_chunk_cache(dapl.id, 12421, chunkCacheBytes, 1.0), "H5Pset_chunk_cache")
+        let d = try checkID(H5Dopen2(id, name, dapl.id), "H5Dopen2(\(name))")
+        return try HDF5Dataset(HDF5Object(d, .dataset), name: name)
+    }
+
+    func openGroup(_ name: String) throws -> HDF5Location {
+        HDF5Location(object: HDF5Object(try checkID(H5Gopen2(id, name, ks_H5P_DEFAULT()), "H5Gopen2(\(name))"), .group))
+    }
+
+    func createGroup(_ name: String) throws -> HDF5Location {
+        let g = H5Gcreate2(id, name, ks_H5P_DEFAULT(), ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
+        return HDF5Location(object: HDF5Object(try checkID(g, "H5Gcreate2(\(name))"), .group))
+    }
+
+    /// The names of the links in this group, in name order.
+    func memberNames() throws -> [String] {
+        var info = H5G_info_t()
+        try checkStatus(H5Gget_info(id, &info), "H5Gget_info")
+        var names: [String] = []
+        names.reserveCapacity(Int(info.nlinks))
+        for i in 0..<info.nlinks {
+            let size = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ks_H5P_DEFAULT())
+            try checkStatus(size, "H5Lget_name_by_idx")
+            var buffer = [CChar](repeating: 0, count: Int(size) + 1)
+            try checkStatus(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count,
+                                               ks_H5P_DEFAULT()), "H5Lget_name_by_idx")
+            names.append(String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return names
+    }
+
+    // MARK: Attributes
+
+    /// Every attribute of this object, in name order.
+    func attributes() throws -> [(name: String, value: AttributeValue)] {
+        let count = ks_attribute_count(id)
+        try checkStatus(count, "H5Oget_info")
+        var result: [(String, AttributeValue)] = []
+        for i in 0..<hsize_t(count) {
+            let a = H5Aopen_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
+            let attribute = HDF5Object(try checkID(a, "H5Aopen_by_idx"), .attribute)
+            let size = H5Aget_name(attribute.id, 0, nil)
+            try checkStatus(size, "H5Aget_name")
+            var buffer = [CChar](repeating: 0, count: Int(size) + 1)
+            try checkStatus(H5Aget_name(attribute.id, buffer.count, &buffer), "H5Aget_name")
+            let name = String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            result.append((name, try readAttribute(attribute)))
+        }
+        return result
+    }
+
+    /// The attribute `name`, or nil when there is none.
+    func attribute(_ name: String) throws -> AttributeValue? {
+        let exists = H5Aexists(id, name)
+        try checkStatus(exists, "H5Aexists(\(name))")
+        guard exists > 0 else { return nil }
+        let attribute = HDF5Object(try checkID(H5Aopen(id, name, ks_H5P_DEFAULT()), "H5Aopen(\(name))"), .attribute)
+        return try readAttribute(attribute)
+    }
+
+    private func readAttribute(_ attribute: HDF5Object) throws -> AttributeValue {
+        let type = HDF5Object(try checkID(H5Aget_type(attribute.id), "H5Aget_type"), .datatype)
+        let space = HDF5Object(try checkID(H5Aget_space(attribute.id), "H5Aget_space"), .dataspace)
+        let dims = try dataspaceDimensions(space.id)
+        guard dims.count <= 1 else { return .unsupported("\(dims.count)-D array") }
+        let n = dims.first ?? 1
+        let scalar = dims.isEmpty
+        switch H5Tget_class(type.id) {
+        case H5T_INTEGER:
+            var values = [Int64](repeating: 0, count: n)
+            try checkStatus(H5Aread(attribute.id, ks_H5T_NATIVE_INT64(), &values), "H5Aread")
+            return scalar ? .integer(values[0]) : .integers(values)
+        case H5T_FLOAT:
+            var values = [Double](repeating: 0, count: n)
+            try checkStatus(H5Aread(attribute.id, ks_H5T_NATIVE_DOUBLE(), &values), "H5Aread")
+            return scalar ? .real(values[0]) : .reals(values)
+        case H5T_STRING:
+            let strings = try readStrings(count: n, fileType: type.id, space: space.id) { mem, buffer in
+                H5Aread(attribute.id, mem, buffer)
+            }
+            return scalar ? .string(strings[0]) : .strings(strings)
+        case H5T_ENUM: return .unsupported("enum")
+        case H5T_COMPOUND: return .unsupported("compound")
+        default: return .unsupported("unsupported type")
+        }
+    }
+
+    /// Writes (replacing) the attribute `name`.
+    func setAttribute(_ name: String, _ value: AttributeValue) throws {
+        if H5Aexists(id, name) > 0 { try checkStatus(H5Adelete(id, name), "H5Adelete(\(name))") }
+        func create(_ type: hid_t, _ dims: [Int]) throws -> HDF5Object {
+            let space = try makeDataspace(dims)
+            let a = H5Acreate2(id, name, type, space.id, ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
+            return HDF5Object(try checkID(a, "H5Acreate2(\(name))"), .attribute)
+        }
+        // Each attribute is bound to a local so it stays open through H5Awrite.
+        switch value {
+        case .integer(let v):
+            let a = try create(ks_H5T_STD_I64LE(), [])
+            try withUnsafeBytes(of: v) { try checkStatus(H5Awrite(a.id, ks_H5T_NATIVE_INT64(), $0.baseAddress), "H5Awrite") }
+        case .integers(let v):
+            let a = try create(ks_H5T_STD_I64LE(), [v.count])
+            try checkStatus(H5Awrite(a.id, ks_H5T_NATIVE_INT64(), v), "H5Awrite")
+        case .real(let v):
+            let a = try create(ks_H5T_IEEE_F64LE(), [])
+            try withUnsafeBytes(of: v) { try checkStatus(H5Awrite(a.id, ks_H5T_NATIVE_DOUBLE(), $0.baseAddress), "H5Awrite") }
+        case .reals(let v):
+            let a = try create(ks_H5T_IEEE_F64LE(), [v.count])
+            try checkStatus(H5Awrite(a.id, ks_H5T_NATIVE_DOUBLE(), v), "H5Awrite")
+        case .string(let s):
+            let type = try variableStringType()
+            let a = try create(type.id, [])
+            try withCStringPointers([s]) { try checkStatus(H5Awrite(a.id, type.id, $0), "H5Awrite") }
+        case .strings(let v):
+            let type = try variableStringType()
+            let a = try create(type.id, [v.count])
+            try withCStringPointers(v) { try checkStatus(H5Awrite(a.id, type.id, $0), "H5Awrite") }
+        case .unsupported:
+            break
+        }
+    }
+}
+
+/// A variable-length UTF-8 string type, as h5py writes `str`.
+func variableStringType() throws -> HDF5Object {
+    let t = HDF5Object(try checkID(H5Tcopy(ks_H5T_C_S1()), "H5Tcopy"), .datatype)
+    try checkStatus(H5Tset_size(t.id, ks_H5T_VARIABLE()), "H5Tset_size")
+    try checkStatus(H5Tset_cset(t.id, H5T_CSET_UTF8), "H5Tset_cset")
+    return t
+}
+
+/// Calls `body` with an array of C string pointers to `strings`, valid during the call.
+func withCStringPointers<R>(_ strings: [String], _ body: (UnsafeRawPointer) throws -> R) throws -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return try copies.withUnsafeBufferPointer { try body(UnsafeRawPointer($0.baseAddress!)) }
+}
+
+/// Reads `count` strings (variable-length or fixed-size) with `read(memType, buffer)`.
+func readStrings(count: Int, fileType: hid_t, space: hid_t,
+                 read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+    guard count > 0 else { return [] }
+    let isVariable = H5Tis_variable_str(fileType)
+    try checkStatus(isVariable, "H5Tis_variable_str")
+    if isVariable > 0 {
+        let mem = try variableStringType()
+        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+        try pointers.withUnsafeMutableBytes { raw in
+            try checkStatus(read(mem.id, raw.baseAddress!), "H5Dread(strings)")
+        }
+        let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+        _ = pointers.withUnsafeMutableBytes { ks_reclaim(mem.id, space, $0.baseAddress!) }
+        return strings
+    }
+    let size = H5Tget_size(fileType)
+    guard size > 0 else { throw HDF5Failure.take("H5Tget_size") }
+    let mem = HDF5Object(try checkID(H5Tcopy(ks_H5T_C_S1()), "H5Tcopy"), .datatype)
+    try checkStatus(H5Tset_size(mem.id, size), "H5Tset_size")
+    var bytes = [UInt8](repeating: 0, count: size * count)
+    try bytes.withUnsafeMutableBytes { raw in
+        try checkStatus(read(mem.id, raw.baseAddress!), "H5Dread(strings)")
+    }
+    return (0..<count).map { i in
+        let slice = bytes[(i * size)..<((i + 1) * size)]
+        return String(decoding: slice.prefix { $0 != 0 }, as: UTF8.self)
+    }
+}

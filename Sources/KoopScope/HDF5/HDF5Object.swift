@@ -1,0 +1,45 @@
+import _CHDF5
+
+/// An open HDF5 identifier that is closed when the last reference goes away.
+final class HDF5Object {
+    /// What kind of identifier this is, which decides how it is closed.
+    enum Kind { case file, group, dataset, dataspace, datatype, attribute, propertyList, object }
+
+    let id: hid_t
+    let kind: Kind
+
+    init(_ id: hid_t, _ kind: Kind) {
+        self.id = id
+        self.kind = kind
+    }
+
+    deinit {
+        switch kind {
+        case .file: H5Fclose(id)
+        case .group: H5Gclose(id)
+        case .dataset: H5Dclose(id)
+        case .dataspace: H5Sclose(id)
+        case .datatype: H5Tclose(id)
+        case .attribute: H5Aclose(id)
+        case .propertyList: H5Pclose(id)
+        case .object: H5Oclose(id)
+        }
+    }
+}
+
+/// A dataspace's shape.
+func dataspaceDimensions(_ space: hid_t) throws -> [Int] {
+    let rank = H5Sget_simple_extent_ndims(space)
+    try checkStatus(rank, "H5Sget_simple_extent_ndims")
+    guard rank > 0 else { return [] }
+    var dims = [hsize_t](repeating: 0, count: Int(rank))
+    try checkStatus(H5Sget_simple_extent_dims(space, &dims, nil), "H5Sget_simple_extent_dims")
+    return dims.map { Int($0) }
+}
+
+/// A new simple dataspace of the given shape (scalar for an empty shape).
+func makeDataspace(_ dims: [Int]) throws -> HDF5Object {
+    if dims.isEmpty { return HDF5Object(try checkID(H5Screate(H5S_SCALAR), "H5Screate"), .dataspace) }
+    let d = dims.map { hsize_t($0) }
+    return HDF5Object(try checkID(H5Screate_simple(Int32(d.count), d, nil), "H5Screate_simple"), .dataspace)
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Regenerates Fixtures/ deterministically with h5py (an independent writer of the
+dump format): small valid dumps in every layout and element type, and one malformed
+file per rejection rule of DUMP-FORMAT.md.
+
+    python3 -m pip install h5py numpy   # once
+    python3 scripts/make-fixtures.py
+
+The linear-system dumps follow x_{t+1} = A x_t with A = Q diag(blocks) Qᵀ, so their
+Koopman eigenvalues are known exactly; they are stored in the root attributes
+`true_eigenvalues_real` and `true_eigenvalues_imag`.
+"""
+import os
+import shutil
+
+import h5py
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures")
+BAD = os.path.join(ROOT, "malformed")
+
+# Eigenvalues of the linear system: two conjugate pairs and four real values.
+PAIRS = [(0.95, 0.3), (0.8, 1.2)]
+REALS = [0.9, 0.7, 0.5, -0.4]
+D = 8
+
+
+def linear_system(rng):
+    blocks = np.zeros((D, D))
+    eig = []
+    for k, (rho, theta) in enumerate(PAIRS):
+        c, s = rho * np.cos(theta), rho * np.sin(theta)
+        blocks[2 * k:2 * k + 2, 2 * k:2 * k + 2] = [[c, -s], [s, c]]
+        eig += [complex(c, s), complex(c, -s)]
+    for k, r in enumerate(REALS):
+        blocks[2 * len(PAIRS) + k, 2 * len(PAIRS) + k] = r
+        eig.append(complex(r, 0))
+    q, _ = np.linalg.qr(rng.standard_normal((D, D)))
+    return q @ blocks @ q.T, np.array(eig)
+
+
+def trajectories(rng, a, lengths):
+    out = []
+    for t in lengths:
+        x = np.empty((t, D))
+        x[0] = rng.standard_normal(D)
+        for i in range(1, t):
+            x[i] = a @ x[i - 1]
+        out.append(x)
+    return out
+
+
+def new_file(path):
+    return h5py.File(path, "w", track_order=False, libver="earliest")
+
+
+def common(f, n, rng, model):
+    f.create_dataset("rewards", data=(np.arange(n) % 3 == 0).astype(np.float64), track_times=False)
+    f.create_dataset("group_ids", data=np.arange(n) // 2, dtype=np.int64, track_times=False)
+    f.create_dataset("advantages", data=np.linspace(-1, 1, n), track_times=False)
+    str_t = h5py.string_dtype("utf-8")
+    f.create_dataset("prompts", data=[f"prompt {i // 2} — été" for i in range(n)], dtype=str_t, track_times=False)
+    f.create_dataset("responses", data=[f"response {i}" for i in range(n)], dtype=str_t, track_times=False)
+    f.attrs["format_version"] = 1
+    f.attrs["model"] = model
+    f.attrs["layer"] = -1
+    f.attrs["step"] = 0
+
+
+def write_padded(path, trajs, dtype, rng, a, eig, chunks=None, compression=None, bfloat16=False):
+    n, tmax = len(trajs), max(len(x) for x in trajs)
+    h = np.full((n, tmax, D), np.nan)   # padding rows hold NaN: a reader that sums them fails
+    for i, x in enumerate(trajs):
+        h[i, :len(x)] = x
+    with new_file(path) as f:
+        if bfloat16:
+            bits = h.astype(np.float32).view(np.uint32)
+            rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+            rounded[np.isnan(h)] = 0x7FC0
+            ds = f.create_dataset("hidden_states", data=rounded, chunks=chunks, compression=compression,
+                                  track_times=False)
+            ds.attrs["dtype"] = "bfloat16"
+        else:
+            f.create_dataset("hidden_states", data=h.astype(dtype), chunks=chunks, compression=compression,
+                             track_times=False)
+        f.create_dataset("lengths", data=np.array([len(x) for x in trajs], dtype=np.int32), track_times=False)
+        common(f, n, rng, "linear-toy")
+        f.attrs["true_eigenvalues_real"] = eig.real
+        f.attrs["true_eigenvalues_imag"] = eig.imag
+        f.attrs["system_matrix"] = a.ravel()
+
+
+def main():
+    shutil.rmtree(ROOT, ignore_errors=True)
+    os.makedirs(BAD)
+    rng = np.random.default_rng(20251208)
+    a, eig = linear_system(rng)
+    lengths = [48, 40, 33, 48, 25, 44, 48, 30]
+    trajs = trajectories(rng, a, lengths)
+
+    # Padded float32, contiguous, NaN in the padding rows (which must never be read).
+    write_padded(os.path.join(ROOT, "linear-padded.h5"), trajs, np.float32, rng, a, eig)
+    # Padded float16, big-endian, chunked across two trajectories, gzip.
+    write_padded(os.path.join(ROOT, "linear-padded-f16be-gzip.h5"), trajs, ">f2", rng, a, eig,
+                 chunks=(2, 16, D), compression="gzip")
+    # Padded bfloat16 stored as uint16 with dtype = "bfloat16", chunked.
+    write_padded(os.path.join(ROOT, "linear-padded-bf16.h5"), trajs, None, rng, a, eig, chunks=(3, 8, D),
+                 bfloat16=True)
+    # Ragged float16 with gzip, one dataset per trajectory.
+    with new_file(os.path.join(ROOT, "linear-ragged-f16.h5")) as f:
+        g = f.create_group("trajectories")
+        for i, x in enumerate(trajs):
+            g.create_dataset(str(i), data=x.astype(np.float16), chunks=(16, D), compression="gzip",
+                             shuffle=True, track_times=False)
+        common(f, len(trajs), rng, "linear-toy")
+        f.attrs["true_eigenvalues_real"] = eig.real
+        f.attrs["true_eigenvalues_imag"] = eig.imag
+        f.attrs["system_matrix"] = a.ravel()
+
+    # Padded float64 without /lengths, one trajectory with a NaN and one with an infinity.
+    h = rng.standard_normal((4, 10, 5))
+    h[1, 3, 2] = np.nan
+    h[2, 9, 0] = np.inf
+    h[2, 0, 4] = -np.inf
+    with new_file(os.path.join(ROOT, "nonfinite-f64.h5")) as f:
+        f.create_dataset("hidden_states", data=h, track_times=False)
+        f.attrs["note"] = "trajectory 1 holds one NaN, trajectory 2 two infinities"
+
+    # An empty dump, and one with a zero-length trajectory.
+    with new_file(os.path.join(ROOT, "empty.h5")) as f:
+        f.create_dataset("hidden_states", shape=(0, 0, 4), dtype=np.float32, track_times=False)
+    with new_file(os.path.join(ROOT, "ragged-with-empty.h5")) as f:
+        g = f.create_group("trajectories")
+        g.create_dataset("0", data=np.ones((3, 2), np.float32), track_times=False)
+        g.create_dataset("1", shape=(0, 2), dtype=np.float32, track_times=False)
+        g.create_dataset("2", data=np.arange(4, dtype=np.float32).reshape(2, 2), track_times=False)
+
+    # --- malformed files, one per rule ---
+    def bad(name):
+        return new_file(os.path.join(BAD, name))
+
+    with open(os.path.join(BAD, "not-hdf5.h5"), "w") as f:
+        f.write("hidden_states,1,2,3\nthis is a CSV file, not HDF5\n")
+    with open(os.path.join(ROOT, "linear-padded.h5"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(BAD, "truncated.h5"), "wb") as f:
+        f.write(data[: len(data) // 2])
+    with bad("no-states.h5") as f:
+        f.create_dataset("rewards", data=[1.0, 0.0], track_times=False)
+    with bad("both-layouts.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((1, 2, 3), np.float32), track_times=False)
+        f.create_group("trajectories").create_dataset("0", data=np.zeros((2, 3), np.float32), track_times=False)
+    with bad("states-is-group.h5") as f:
+        f.create_group("hidden_states")
+    with bad("padded-rank2.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((4, 3), np.float32), track_times=False)
+    with bad("ragged-rank3.h5") as f:
+        g = f.create_group("trajectories")
+        g.create_dataset("0", data=np.zeros((2, 3), np.float32), track_times=False)
+        g.create_dataset("1", data=np.zeros((1, 2, 3), np.float32), track_times=False)
+    with bad("lengths-too-long.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((3, 5, 2), np.float32), track_times=False)
+        f.create_dataset("lengths", data=np.array([5, 6, 1], np.int64), track_times=False)
+    with bad("lengths-negative.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((3, 5, 2), np.float32), track_times=False)
+        f.create_dataset("lengths", data=np.array([5, -1, 1], np.int16), track_times=False)
+    with bad("lengths-wrong-count.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((3, 5, 2), np.float32), track_times=False)
+        f.create_dataset("lengths", data=np.array([5, 5], np.int64), track_times=False)
+    with bad("rewards-wrong-count.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((3, 5, 2), np.float32), track_times=False)
+        f.create_dataset("rewards", data=np.array([1.0, 0.0, 1.0, 0.0]), track_times=False)
+    with bad("group-ids-float.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((3, 5, 2), np.float32), track_times=False)
+        f.create_dataset("group_ids", data=np.array([0.0, 0.5, 1.0]), track_times=False)
+    with bad("ragged-differing-d.h5") as f:
+        g = f.create_group("trajectories")
+        g.create_dataset("0", data=np.zeros((4, 3), np.float32), track_times=False)
+        g.create_dataset("1", data=np.zeros((4, 5), np.float32), track_times=False)
+    with bad("ragged-gap.h5") as f:
+        g = f.create_group("trajectories")
+        for name in ("0", "2"):
+            g.create_dataset(name, data=np.zeros((4, 3), np.float32), track_times=False)
+    with bad("ragged-bad-name.h5") as f:
+        g = f.create_group("trajectories")
+        for name in ("0", "01"):
+            g.create_dataset(name, data=np.zeros((4, 3), np.float32), track_times=False)
+    with bad("int32-states.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((2, 3, 4), np.int32), track_times=False)
+    with bad("uint16-without-dtype.h5") as f:
+        f.create_dataset("hidden_states", data=np.zeros((2, 3, 4), np.uint16), track_times=False)
+
+
+if __name__ == "__main__":
+    main()
