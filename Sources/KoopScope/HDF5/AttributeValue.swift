@@ -44,3 +44,20 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension AttributeValue: Encodable {
+    /// Encodes the bare value (a string, a number, or an array of them); JSON has no NaN or
+    /// infinity, so those become null.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .string(let v): try c.encode(v)
+        case .integer(let v): try c.encode(v)
+        case .real(let v): if v.isFinite { try c.encode(v) } else { try c.encodeNil() }
+        case .strings(let v): try c.encode(v)
+        case .integers(let v): try c.encode(v)
+        case .reals(let v): try c.encode(v.map { $0.isFinite ? $0 : nil })
+        case .unsupported(let what): try c.encode("<\(what)>")
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `koopscope` command line.
+@main
+struct KoopScopeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "koopscope",
+        abstract: "Koopman spectra and Dynamic Spectral Dispersion of language-model hidden states.",
+        discussion: """
+            Reads HDF5 dumps of last-layer hidden-state trajectories written from PyTorch \
+            (see docs/dump-format.md).
+            """,
+        version: "0.1.0",
+        subcommands: [Inspect.self])
+}

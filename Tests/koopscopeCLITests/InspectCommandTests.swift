@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@Suite("koopscope inspect")
+struct InspectCommandTests {
+    @Test func textReportOfAPaddedDump() throws {
+        let r = try koopscope("inspect", fixturePath("linear-padded.h5"))
+        #expect(r.status == 0, "\(r.stderr)")
+        for needle in ["layout        padded: /hidden_states 8 × 48 × 8", "trajectories  8", "dimension     8",
+                       "element type  float32", "min 25, median 42, mean 39.5, max 48 (T_max 48, 68 padding rows)",
+                       "/group_ids    8 values, 4 groups", "model = \"linear-toy\"", "(64 values)",
+                       "non-finite    0 values in 0 trajectories"] {
+            #expect(r.stdout.contains(needle), "missing \(needle) in\n\(r.stdout)")
+        }
+    }
+
+    @Test func jsonReportCountsNonFiniteValues() throws {
+        let r = try koopscope("inspect", fixturePath("nonfinite-f64.h5"), "--format", "json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["layout"] as? String == "padded")
+        #expect(json["trajectories"] as? Int == 4)
+        #expect(json["element_type"] as? String == "float64")
+        #expect(json["non_finite_values"] as? Int == 3)
+        #expect(json["trajectories_with_non_finite"] as? [Int] == [1, 2])
+        #expect(json["has_lengths"] as? Bool == false)
+        let lengths = try #require(json["lengths"] as? [String: Any])
+        #expect(lengths["median"] as? Double == 10)
+    }
+
+    @Test func raggedHalfPrecisionAndStructureOnly() throws {
+        let r = try koopscope("inspect", fixturePath("linear-ragged-f16.h5"), "--structure-only")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("ragged: /trajectories/0 … /trajectories/7"))
+        #expect(r.stdout.contains("element type  float16"))
+        #expect(r.stdout.contains("chunked 16×8, shuffle, gzip 4"))
+        #expect(r.stdout.contains("not scanned"))
+    }
+
+    @Test(arguments: [
+        ("malformed/not-hdf5.h5", "not an HDF5 file"),
+        ("malformed/truncated.h5", "truncated"),
+        ("malformed/lengths-too-long.h5", "/lengths: length 6 of trajectory 1 is outside 0…5"),
+        ("malformed/ragged-differing-d.h5", "/trajectories/1"),
+        ("malformed/int32-states.h5", "/hidden_states: unsupported element type"),
+        ("does-not-exist.h5", "no such file"),
+    ])
+    func malformedInputExitsNonZeroNamingTheFile(name: String, message: String) throws {
+        let r = try koopscope("inspect", fixturePath(name))
+        #expect(r.status != 0)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains(fixturePath(name)), "\(r.stderr)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(!r.stderr.contains("HDF5-DIAG"), "HDF5's own diagnostics must stay silent")
+    }
+
+    @Test func badFlagsAreRefused() throws {
+        let r = try koopscope("inspect", fixturePath("empty.h5"), "--format", "yaml")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--format"))
+        #expect(try koopscope("inspect").status != 0)
+    }
+}
