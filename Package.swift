@@ -25,10 +25,13 @@ let package = Package(
             name: "_CLAPACKE", pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]),
 
+        // Hot loops in C where they need CPU instructions Swift cannot name.
+        .target(name: "_KoopScopeKernels"),
+
         .target(
             name: "KoopScope",
             dependencies: [
-                "_CHDF5", "_CBLAS", "_CLAPACKE",
+                "_CHDF5", "_CBLAS", "_CLAPACKE", "_KoopScopeKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
             ]),
         .executableTarget(

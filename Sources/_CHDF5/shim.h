@@ -101,4 +101,12 @@ static inline htri_t ks_is_hdf5(const char *path) {
 #endif
 }
 
+/// The byte offset of a contiguous dataset's data in its file, or -1 when the data is
+/// chunked, compact or not yet allocated.
+static inline long long ks_contiguous_offset(hid_t dataset) {
+    haddr_t address = H5Dget_offset(dataset);
+    H5Eclear2(H5E_DEFAULT);
+    return address == HADDR_UNDEF ? -1 : (long long)address;
+}
+
 #endif

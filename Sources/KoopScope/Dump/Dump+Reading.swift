@@ -1,11 +1,12 @@
 import Dispatch
+import Foundation
 import _CHDF5
 
 extension Dump {
     /// Splits the dump into consecutive ranges of at most `maxTrajectories` trajectories and,
     /// beyond the first trajectory of a range, at most `maxElements` state entries, so that a
     /// batch's memory is bounded whatever the file's size.
-    public func batchRanges(maxTrajectories: Int = 64, maxElements: Int = 1 << 24) -> [Range<Int>] {
+    public func batchRanges(maxTrajectories: Int = 64, maxElements: Int = 1 << 21) -> [Range<Int>] {
         precondition(maxTrajectories > 0 && maxElements > 0)
         var ranges: [Range<Int>] = []
         var start = 0, elements = 0
@@ -27,8 +28,35 @@ extension Dump {
         try read(index..<(index + 1)).trajectory(0)
     }
 
+    /// Reads the dump batch by batch (see ``batchRanges(maxTrajectories:maxElements:)``) and
+    /// calls `body` with each. Memory is reused from one batch to the next, so neither the
+    /// allocation nor the page faults of a fresh batch are paid again — unless `body` keeps
+    /// the batch, which then keeps its own copy.
+    ///
+    /// ```swift
+    /// try dump.forEachBatch { batch in
+    ///     for trajectory in batch.trajectories { … }
+    /// }
+    /// ```
+    public func forEachBatch(maxTrajectories: Int = 64, maxElements: Int = 1 << 21,
+                             _ body: (TrajectoryBatch) throws -> Void) throws {
+        var scratch = ReadScratch()
+        let ranges = batchRanges(maxTrajectories: maxTrajectories, maxElements: maxElements)
+        for (k, range) in ranges.enumerated() {
+            if k == 0 { prefetch(range) }
+            if k + 1 < ranges.count { prefetch(ranges[k + 1]) }
+            try body(try read(range, scratch: &scratch))
+        }
+    }
+
     /// Reads the trajectories `range`, decoded to Float32, padding rows never read.
     public func read(_ range: Range<Int>) throws -> TrajectoryBatch {
+        var scratch = ReadScratch()
+        return try read(range, scratch: &scratch)
+    }
+
+    /// Reads `range` into the memory of `scratch`, which the returned batch shares.
+    func read(_ range: Range<Int>, scratch: inout ReadScratch) throws -> TrajectoryBatch {
         guard range.lowerBound >= 0, range.upperBound <= count else {
             throw DumpError.outOfRange(file: path, detail: "trajectories \(range) requested, the dump holds \(count)")
         }
@@ -42,15 +70,16 @@ extension Dump {
         }
         let d = dimension
         var nonFinite = [Int](repeating: 0, count: lengths.count)
-        var states = [Float](repeating: 0, count: rows * d)
+        ReadScratch.resize(&scratch.states, to: rows * d)
         do {
-            try states.withUnsafeMutableBufferPointer { out in
+            try scratch.states.withUnsafeMutableBufferPointer { out in
                 switch layout {
                 case .padded:
                     let (dataset, decoding) = paddedStates!
                     let blocks = zip(range, lengths).map { i, t in (start: [i, 0, 0], count: [1, t, d]) }
                     try Self.readDecoded(decoding, rows: rows, d: d, offsets: offsets, lengths: lengths,
-                                         into: out.baseAddress, nonFinite: &nonFinite) { memType, buffer in
+                                         into: out.baseAddress, nonFinite: &nonFinite, raw: &scratch.raw) {
+                        memType, buffer in
                         try dataset.readBlocks(blocks, memType: memType, into: buffer)
                     }
                 case .ragged:
@@ -63,7 +92,8 @@ extension Dump {
                         else { continue }   // validated when the dump was opened
                         var count = [0]
                         try Self.readDecoded(decoding, rows: lengths[k], d: d, offsets: [0], lengths: [lengths[k]],
-                                             into: out.baseAddress! + offsets[k] * d, nonFinite: &count) {
+                                             into: out.baseAddress! + offsets[k] * d, nonFinite: &count,
+                                             raw: &scratch.raw) {
                             memType, buffer in try dataset.readAll(into: buffer, memType: memType)
                         }
                         nonFinite[k] = count[0]
@@ -75,7 +105,7 @@ extension Dump {
                                  detail: failure.description)
         }
         return TrajectoryBatch(indices: range, lengths: lengths, offsets: offsets,
-                               states: Matrix(rows: rows, columns: d, elements: states),
+                               states: Matrix(rows: rows, columns: d, elements: scratch.states),
                                nonFiniteCounts: nonFinite)
     }
 
@@ -83,7 +113,7 @@ extension Dump {
     /// counting non-finite values per trajectory; 16-bit decoding runs on every core.
     private static func readDecoded(
         _ decoding: StateDecoding, rows: Int, d: Int, offsets: [Int], lengths: [Int],
-        into out: UnsafeMutablePointer<Float>?, nonFinite: inout [Int],
+        into out: UnsafeMutablePointer<Float>?, nonFinite: inout [Int], raw rawBytes: inout [UInt64],
         read: (hid_t, UnsafeMutableRawPointer) throws -> Void
     ) throws {
         let total = rows * d
@@ -95,33 +125,38 @@ extension Dump {
                 nonFinite[k] = HalfPrecision.countNonFinite(out + offsets[k] * d, count: lengths[k] * d)
             }
         case .float64:
-            var raw = [Double](repeating: 0, count: total)
-            try raw.withUnsafeMutableBytes { try read(decoding.memType.id, $0.baseAddress!) }
-            for i in 0..<total { out[i] = Float(raw[i]) }
-            for k in lengths.indices {
-                var n = 0
-                for i in (offsets[k] * d)..<((offsets[k] + lengths[k]) * d) where !raw[i].isFinite { n += 1 }
-                nonFinite[k] = n
+            ReadScratch.resize(&rawBytes, to: total)
+            try rawBytes.withUnsafeMutableBytes { bytes in
+                try read(decoding.memType.id, bytes.baseAddress!)
+                let raw = bytes.bindMemory(to: Double.self)
+                for i in 0..<total { out[i] = Float(raw[i]) }
+                for k in lengths.indices {
+                    var n = 0
+                    for i in (offsets[k] * d)..<((offsets[k] + lengths[k]) * d) where !raw[i].isFinite { n += 1 }
+                    nonFinite[k] = n
+                }
             }
         case .float16, .bfloat16:
-            var raw = [UInt16](repeating: 0, count: total)
-            try raw.withUnsafeMutableBytes { try read(decoding.memType.id, $0.baseAddress!) }
+            ReadScratch.resize(&rawBytes, to: (total + 3) / 4)
+            try rawBytes.withUnsafeMutableBytes { try read(decoding.memType.id, $0.baseAddress!) }
             let isHalf = decoding.elementType == .float16
-            // Pieces of at most 1M elements, never spanning two trajectories.
+            // A few pieces per core, never spanning two trajectories.
+            let pieceSize = max(1 << 16, total / (4 * ProcessInfo.processInfo.activeProcessorCount) + 1)
             var pieces: [(trajectory: Int, start: Int, end: Int)] = []
             for k in lengths.indices {
                 var start = offsets[k] * d
                 let end = (offsets[k] + lengths[k]) * d
                 while start < end {
-                    let stop = min(end, start + (1 << 20))
+                    let stop = min(end, start + pieceSize)
                     pieces.append((k, start, stop))
                     start = stop
                 }
             }
             let jobs = pieces
             var counts = [Int](repeating: 0, count: jobs.count)
-            raw.withUnsafeBufferPointer { source in
+            rawBytes.withUnsafeBytes { bytes in
                 counts.withUnsafeMutableBufferPointer { countsOut in
+                    let source = bytes.bindMemory(to: UInt16.self)
                     let src = UnsafeSendable(source.baseAddress!), dst = UnsafeSendable(out)
                     let counted = UnsafeSendable(countsOut.baseAddress!)
                     DispatchQueue.concurrentPerform(iterations: jobs.count) { p in
@@ -136,6 +171,22 @@ extension Dump {
                 }
             }
             for (p, piece) in pieces.enumerated() { nonFinite[piece.trajectory] += counts[p] }
+        }
+    }
+}
+
+/// Memory reused across batch reads: the decoded states and the raw elements as stored.
+struct ReadScratch {
+    var states: [Float] = []
+    /// Raw file elements (16- or 64-bit), in 8-byte words so either fits aligned.
+    var raw: [UInt64] = []
+
+    /// Sets `array.count` to `count`, keeping its capacity (and its pages) when shrinking.
+    static func resize<T: Numeric>(_ array: inout [T], to count: Int) {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else if array.count < count {
+            array.append(contentsOf: repeatElement(0, count: count - array.count))
         }
     }
 }

@@ -53,6 +53,7 @@ public final class Dump {
     public let attributes: [(name: String, value: AttributeValue)]
 
     let fileObject: HDF5Object
+    let fileAdvisor: FileAdvisor?
     let paddedStates: (dataset: HDF5Dataset, decoding: StateDecoding)?
 
     /// Opens and validates the dump at `path`.
@@ -70,6 +71,7 @@ public final class Dump {
         let id = H5Fopen(path, ks_H5F_ACC_RDONLY(), ks_H5P_DEFAULT())
         if id < 0 { throw DumpError.unreadable(file: path, detail: HDF5Failure.take("H5Fopen").stack) }
         fileObject = HDF5Object(id, .file)
+        fileAdvisor = FileAdvisor(path: path)
         let root = HDF5Location(object: fileObject)
 
         func wrap<T>(_ dataset: String?, _ body: () throws -> T) throws -> T {

@@ -1,21 +1,12 @@
+import _KoopScopeKernels
+
 /// Conversions between Float32 and the 16-bit formats dumps store states in.
 enum HalfPrecision {
-    /// Every float16 bit pattern's Float32 value: decoding is one load per element.
-    static let float16Table: [Float] = (0...UInt16.max).map { Float(Float16(bitPattern: $0)) }
-
-    /// Decodes IEEE binary16 bit patterns into Float32; returns how many were NaN or infinite.
+    /// Decodes IEEE binary16 bit patterns into Float32 (with F16C where the CPU has it);
+    /// returns how many were NaN or infinite.
     static func decodeFloat16(_ source: UnsafePointer<UInt16>, count: Int,
                               into destination: UnsafeMutablePointer<Float>) -> Int {
-        var nonFinite = 0
-        float16Table.withUnsafeBufferPointer { table in
-            let t = table.baseAddress!
-            for i in 0..<count {
-                let bits = source[i]
-                destination[i] = t[Int(bits)]
-                nonFinite &+= (bits & 0x7C00) == 0x7C00 ? 1 : 0
-            }
-        }
-        return nonFinite
+        Int(ks_decode_float16(source, count, destination))
     }
 
     /// Decodes bfloat16 bit patterns (the upper half of a Float32) into Float32.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `koopscope-bench`: the measurements behind docs/benchmarks.md (release build only).
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "koopscope-bench",
+        abstract: "Benchmarks for koopscope (build with -c release).",
+        subcommands: [GenerateDump.self, ReadDump.self])
+}

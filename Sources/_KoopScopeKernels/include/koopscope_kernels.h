@@ -1,0 +1,15 @@
+// Hot loops of koopscope that need instructions Swift cannot name (F16C), behind a
+// plain C interface. Each function picks the fastest path the CPU supports at run time.
+#ifndef KOOPSCOPE_KERNELS_H
+#define KOOPSCOPE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Converts `count` IEEE binary16 values to float and returns how many were NaN or infinite.
+size_t ks_decode_float16(const uint16_t *source, size_t count, float *destination);
+
+/// Whether the hardware float16 path (F16C) is in use.
+int ks_float16_hardware(void);
+
+#endif
