@@ -48,12 +48,18 @@ let package = Package(
             ],
             path: "Sources/KoopScopeBench"),
 
+        // Runnable examples.
+        .executableTarget(
+            name: "linear-dmd-example",
+            dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")],
+            path: "examples/linear-dmd"),
+
         .testTarget(
             name: "KoopScopeTests",
             dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(
             name: "koopscopeCLITests",
-            dependencies: ["koopscope"]),
+            dependencies: ["koopscope", "linear-dmd-example"]),
     ],
     swiftLanguageModes: [.v6]
 )

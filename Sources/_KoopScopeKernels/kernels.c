@@ -35,6 +35,10 @@ static size_t decode_scalar(const uint16_t *source, size_t count, float *destina
     return non_finite;
 }
 
+size_t ks_decode_float16_portable(const uint16_t *source, size_t count, float *destination) {
+    return decode_scalar(source, count, destination);
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 

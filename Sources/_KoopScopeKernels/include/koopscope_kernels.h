@@ -9,6 +9,9 @@
 /// Converts `count` IEEE binary16 values to float and returns how many were NaN or infinite.
 size_t ks_decode_float16(const uint16_t *source, size_t count, float *destination);
 
+/// The portable path of `ks_decode_float16`, without F16C (for tests).
+size_t ks_decode_float16_portable(const uint16_t *source, size_t count, float *destination);
+
 /// Whether the hardware float16 path (F16C) is in use.
 int ks_float16_hardware(void);
 
