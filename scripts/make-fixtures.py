@@ -91,8 +91,12 @@ def write_padded(path, trajs, dtype, rng, a, eig, chunks=None, compression=None,
 
 
 def main():
-    shutil.rmtree(ROOT, ignore_errors=True)
+    # Start afresh, but keep anything that is not a fixture (Fixtures/README.md).
+    shutil.rmtree(BAD, ignore_errors=True)
     os.makedirs(BAD)
+    for name in os.listdir(ROOT):
+        if name.endswith(".h5"):
+            os.remove(os.path.join(ROOT, name))
     rng = np.random.default_rng(20251208)
     a, eig = linear_system(rng)
     lengths = [48, 40, 33, 48, 25, 44, 48, 30]
@@ -134,6 +138,12 @@ def main():
         g.create_dataset("0", data=np.ones((3, 2), np.float32), track_times=False)
         g.create_dataset("1", shape=(0, 2), dtype=np.float32, track_times=False)
         g.create_dataset("2", data=np.arange(4, dtype=np.float32).reshape(2, 2), track_times=False)
+
+    # A dictionary for d = 8: W (m = 4 × d = 8, float64 to exercise conversion) and a bias.
+    with new_file(os.path.join(ROOT, "dictionary-d8-m4.h5")) as f:
+        f.create_dataset("weight", data=rng.uniform(-0.3, 0.3, (4, D)), track_times=False)
+        f.create_dataset("bias", data=np.array([0.0, 0.1, -0.1, 0.2], np.float32), track_times=False)
+        f.attrs["variant"] = "hand-made"
 
     # --- malformed files, one per rule ---
     def bad(name):
@@ -187,6 +197,19 @@ def main():
             g.create_dataset(name, data=np.zeros((4, 3), np.float32), track_times=False)
     with bad("int32-states.h5") as f:
         f.create_dataset("hidden_states", data=np.zeros((2, 3, 4), np.int32), track_times=False)
+    with bad("dictionary-no-weight.h5") as f:
+        f.create_dataset("bias", data=np.zeros(4, np.float32), track_times=False)
+    with bad("dictionary-rank1.h5") as f:
+        f.create_dataset("weight", data=np.zeros(8, np.float32), track_times=False)
+    with bad("dictionary-bias-count.h5") as f:
+        f.create_dataset("weight", data=np.zeros((4, 8), np.float32), track_times=False)
+        f.create_dataset("bias", data=np.zeros(3, np.float32), track_times=False)
+    with bad("dictionary-int-weight.h5") as f:
+        f.create_dataset("weight", data=np.zeros((4, 8), np.int32), track_times=False)
+    with bad("dictionary-nan.h5") as f:
+        w = np.zeros((4, 8), np.float32)
+        w[1, 2] = np.nan
+        f.create_dataset("weight", data=w, track_times=False)
     with bad("uint16-without-dtype.h5") as f:
         f.create_dataset("hidden_states", data=np.zeros((2, 3, 4), np.uint16), track_times=False)
 

@@ -59,18 +59,15 @@ public final class Dump {
     /// Opens and validates the dump at `path`.
     public init(path: String) throws {
         self.path = path
-        silenceHDF5()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DumpError.fileNotFound(file: path)
+        do {
+            fileObject = try openHDF5ForReading(path)
+        } catch {
+            switch error {
+            case .notFound: throw DumpError.fileNotFound(file: path)
+            case .notHDF5: throw DumpError.notHDF5(file: path)
+            case .unreadable(let detail): throw DumpError.unreadable(file: path, detail: detail)
+            }
         }
-        if isDirectory.boolValue { throw DumpError.notHDF5(file: path) }
-        let probe = ks_is_hdf5(path)
-        if probe == 0 { throw DumpError.notHDF5(file: path) }
-        if probe < 0 { throw DumpError.unreadable(file: path, detail: HDF5Failure.take("H5Fis_hdf5").stack) }
-        let id = H5Fopen(path, ks_H5F_ACC_RDONLY(), ks_H5P_DEFAULT())
-        if id < 0 { throw DumpError.unreadable(file: path, detail: HDF5Failure.take("H5Fopen").stack) }
-        fileObject = HDF5Object(id, .file)
         fileAdvisor = FileAdvisor(path: path)
         let root = HDF5Location(object: fileObject)
 

@@ -69,9 +69,7 @@ public final class DumpWriter {
         self.dimension = dimension
         self.options = options
         self.lengths = Array(repeating: 0, count: count)
-        let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        temporaryPath = AtomicFile.temporarySibling(of: path)
         silenceHDF5()
         do {
             let id = H5Fcreate(temporaryPath, ks_H5F_ACC_TRUNC(), ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
@@ -184,9 +182,7 @@ public final class DumpWriter {
         padded = nil
         fileType = nil
         self.file = nil
-        if rename(temporaryPath, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            cleanUp()
+        if let reason = AtomicFile.commit(temporaryPath, to: path) {
             throw DumpError.writeFailed(file: path, detail: "rename from temporary file: \(reason)")
         }
         finished = true

@@ -1,0 +1,94 @@
+import RealModule
+
+/// The Koopman dictionary `g(x) = σ(x Wᵀ + b)` that lifts hidden states to m features
+/// (MATH.md §1). W is m×d, stored like a `torch.nn.Linear` weight; the paper uses no bias.
+///
+/// ```swift
+/// let dictionary = KoopmanDictionary.kaimingUniform(dimension: 896)       // m = 50, seed 42
+/// let psi = dictionary.lift(batch.states)                                 // (Σ T) × 50
+/// ```
+public struct KoopmanDictionary: Sendable {
+    /// W, m×d.
+    public let weight: Matrix<Float>
+    /// b (m entries), or nil for none.
+    public let bias: [Float]?
+    /// Where the dictionary came from, for reports ("file dict.h5", "default …").
+    public let source: String
+    /// Root attributes of the file it was loaded from (how it was fitted, say).
+    public let attributes: [(name: String, value: AttributeValue)]
+
+    /// Number of features m.
+    public var koopmanDimension: Int { weight.rows }
+    /// State dimension d.
+    public var dimension: Int { weight.columns }
+
+    /// A dictionary from its weight and optional bias.
+    public init(weight: Matrix<Float>, bias: [Float]? = nil, source: String = "in memory",
+                attributes: [(name: String, value: AttributeValue)] = []) throws {
+        guard weight.rows > 0, weight.columns > 0 else {
+            throw DictionaryError.invalid(file: source, dataset: "/weight",
+                                          detail: "shape \(weight.rows)×\(weight.columns) is empty")
+        }
+        if let bias, bias.count != weight.rows {
+            throw DictionaryError.invalid(file: source, dataset: "/bias",
+                                          detail: "has \(bias.count) entries, /weight has \(weight.rows) rows")
+        }
+        if weight.elements.contains(where: { !$0.isFinite }) || bias?.contains(where: { !$0.isFinite }) == true {
+            throw DictionaryError.invalid(file: source, dataset: "/weight", detail: "holds NaN or infinite values")
+        }
+        self.weight = weight
+        self.bias = bias
+        self.source = source
+        self.attributes = attributes
+    }
+
+    /// The reference code's initialisation: Kaiming-uniform with a = √7, each weight uniform
+    /// in ±gain·√(3/d) with gain = √(2/(1 + a²)) = 0.5, no bias — drawn from koopscope's own
+    /// seeded generator (so not the same numbers as PyTorch's).
+    public static func kaimingUniform(dimension d: Int, koopmanDimension m: Int = 50, seed: UInt64 = 42)
+        -> KoopmanDictionary
+    {
+        precondition(d > 0 && m > 0)
+        var rng = SeededGenerator(seed: seed)
+        let bound = Float(0.5 * (3.0 / Double(d)).squareRoot())
+        let weight = Matrix<Float>(rows: m, columns: d) { _, _ in Float.random(in: -bound...bound, using: &rng) }
+        return try! KoopmanDictionary(
+            weight: weight, bias: nil,
+            source: "default (Kaiming-uniform, a = √7, seed \(seed))")
+    }
+
+    /// SHA-256 of the weights as little-endian Float32 bytes, row-major, then the bias if any.
+    public var sha256: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(4 * (weight.elements.count + (bias?.count ?? 0)))
+        for x in weight.elements + (bias ?? []) {
+            let bits = x.bitPattern.littleEndian
+            for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
+        }
+        return SHA256.hex(bytes)
+    }
+
+    /// Lifts every row of `states` (n×d): `σ(x Wᵀ + b)`, n×m, with one GEMM.
+    public func lift(_ states: Matrix<Float>) -> Matrix<Float> {
+        precondition(states.columns == dimension, "states have d = \(states.columns), dictionary d = \(dimension)")
+        var z = states.multiplied(by: weight, transposingOther: true)
+        let m = koopmanDimension
+        z.withUnsafeMutableBufferPointer { p in
+            let n = p.count / max(m, 1)
+            for row in 0..<n {
+                let base = row * m
+                for j in 0..<m {
+                    p[base + j] = Self.sigmoid(p[base + j] + (bias?[j] ?? 0))
+                }
+            }
+        }
+        return z
+    }
+
+    @inline(__always) static func sigmoid(_ z: Float) -> Float {
+        // Written for both tails: exp of a large positive argument would overflow.
+        if z >= 0 { return 1 / (1 + .exp(-z)) }
+        let e = Float.exp(z)
+        return e / (1 + e)
+    }
+}
