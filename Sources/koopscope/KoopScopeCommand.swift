@@ -11,5 +11,5 @@ struct KoopScopeCommand: ParsableCommand {
             (see docs/dump-format.md).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self])
+        subcommands: [Inspect.self, Analyze.self])
 }

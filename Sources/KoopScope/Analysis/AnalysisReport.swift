@@ -1,0 +1,111 @@
+/// Everything `koopscope analyze` reports: where the numbers came from, each trajectory's
+/// spectrum and DSD, and their summary.
+public struct AnalysisReport: Sendable {
+    /// The analysed dump.
+    public struct DumpInfo: Sendable {
+        public var path: String
+        public var layout: String
+        public var count: Int
+        public var dimension: Int
+        public var elementType: String
+        public var attributes: [(name: String, value: AttributeValue)]
+    }
+
+    /// The dictionary the states were lifted with.
+    public struct DictionaryInfo: Sendable {
+        /// `sigmoid` or `identity`.
+        public var kind: String
+        public var source: String
+        /// Number of features m (nil for the identity, whose rank varies per trajectory).
+        public var m: Int?
+        public var d: Int
+        public var hasBias: Bool
+        /// SHA-256 of the weights (nil for the identity).
+        public var sha256: String?
+    }
+
+    /// The settings that produced the numbers.
+    public struct SettingsInfo: Sendable {
+        public var estimator: String
+        public var ridge: Double?
+        public var rcond: Double?
+        public var rank: String?
+        public var residualThreshold: Double
+        public var variance: VarianceKind
+    }
+
+    public var dump: DumpInfo
+    public var dictionary: DictionaryInfo
+    public var settings: SettingsInfo
+    public var trajectories: [TrajectoryAnalysis]
+    public var summary: AnalysisSummary
+
+    init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings, trajectories: [TrajectoryAnalysis]) {
+        self.dump = DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
+                             dimension: dump.dimension, elementType: dump.elementType.rawValue,
+                             attributes: dump.attributes)
+        var rank: String?
+        switch dictionary {
+        case .sigmoid(let g):
+            self.dictionary = DictionaryInfo(kind: "sigmoid", source: g.source, m: g.koopmanDimension, d: g.dimension,
+                                             hasBias: g.bias != nil, sha256: g.sha256)
+        case .identity(let rule):
+            self.dictionary = DictionaryInfo(kind: "identity", source: "identity (exact DMD)", m: nil,
+                                             d: dump.dimension, hasBias: false, sha256: nil)
+            rank = rule.description
+        }
+        var ridge: Double?, rcond: Double?
+        var estimator: String
+        switch (dictionary, settings.estimator) {
+        case (.identity, _): estimator = "exact-dmd"
+        case (_, .ridge(let delta)): estimator = "ridge"; ridge = delta
+        case (_, .pseudoInverse(let r)): estimator = "pinv"; rcond = r
+        }
+        self.settings = SettingsInfo(estimator: estimator, ridge: ridge, rcond: rcond, rank: rank,
+                                     residualThreshold: settings.residualThreshold, variance: settings.variance)
+        self.trajectories = trajectories
+        self.summary = AnalysisSummary(trajectories)
+    }
+}
+
+/// DSD statistics over the analysed trajectories, overall and per GRPO group.
+public struct AnalysisSummary: Sendable {
+    /// Statistics of the three DSDs over one set of trajectories.
+    public struct Block: Sendable {
+        public var count: Int
+        public var analyzed: Int
+        public var skipped: Int
+        public var dsd: Statistics
+        public var dsdReference: Statistics
+        public var dsdFiltered: Statistics
+        /// Mean reward of the analysed trajectories, when the dump has rewards.
+        public var meanReward: Double?
+
+        init(_ rows: [TrajectoryAnalysis]) {
+            let analyzed = rows.filter(\.isAnalyzed)
+            count = rows.count
+            self.analyzed = analyzed.count
+            skipped = rows.count - analyzed.count
+            // A DSD that is undefined for a trajectory (too few eigenvalues kept) is left out
+            // of its own statistics, never counted as zero.
+            dsd = Statistics(analyzed.map(\.dsd).filter(\.isFinite))
+            dsdReference = Statistics(analyzed.map(\.dsdReference).filter(\.isFinite))
+            dsdFiltered = Statistics(analyzed.map(\.dsdFiltered).filter(\.isFinite))
+            let rewards = analyzed.compactMap(\.reward)
+            meanReward = rewards.isEmpty ? nil : rewards.reduce(0, +) / Double(rewards.count)
+        }
+    }
+
+    public var overall: Block
+    /// One block per group id, in increasing order (empty without `/group_ids`).
+    public var groups: [(group: Int, block: Block)]
+    /// Trajectories carrying a flag (rank-deficient, constant).
+    public var flagged: Int
+
+    init(_ rows: [TrajectoryAnalysis]) {
+        overall = Block(rows)
+        let byGroup = Dictionary(grouping: rows.filter { $0.group != nil }) { $0.group! }
+        groups = byGroup.keys.sorted().map { ($0, Block(byGroup[$0]!)) }
+        flagged = rows.filter { !$0.flags.isEmpty }.count
+    }
+}

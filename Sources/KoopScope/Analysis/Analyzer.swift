@@ -1,0 +1,124 @@
+import Dispatch
+import Foundation
+
+/// Spectra, residuals and DSD for every trajectory of a dump, streamed a batch at a time
+/// (MATH.md §1–6).
+///
+/// ```swift
+/// let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: dump.dimension)))
+/// let report = try analyzer.analyze(dump)
+/// print(report.summary.dsd.mean)
+/// ```
+public struct Analyzer: Sendable {
+    public var dictionary: AnalysisDictionary
+    public var settings: AnalysisSettings
+
+    public init(dictionary: AnalysisDictionary, settings: AnalysisSettings = AnalysisSettings()) {
+        self.dictionary = dictionary
+        self.settings = settings
+    }
+
+    /// Analyses every trajectory of `dump`; `progress(done, total)` is called after each batch.
+    /// Memory is that of one batch plus the per-trajectory results.
+    public func analyze(_ dump: Dump, progress: ((Int, Int) -> Void)? = nil) throws -> AnalysisReport {
+        if case .sigmoid(let g) = dictionary, g.dimension != dump.dimension, dump.count > 0 {
+            throw DictionaryError.dimensionMismatch(file: g.source.hasPrefix("file ") ? String(g.source.dropFirst(5)) : g.source,
+                                                    dictionary: g.dimension, dump: dump.path, states: dump.dimension)
+        }
+        var results: [TrajectoryAnalysis] = []
+        results.reserveCapacity(dump.count)
+        try dump.forEachBatch(maxTrajectories: settings.maxTrajectoriesPerBatch,
+                              maxElements: settings.maxElementsPerBatch) { batch in
+            results += analyze(batch, rewards: dump.rewards, groups: dump.groupIDs)
+            progress?(results.count, dump.count)
+        }
+        return AnalysisReport(dump: dump, dictionary: dictionary, settings: settings, trajectories: results)
+    }
+
+    /// Analyses the trajectories of one batch: one lift GEMM for all of them, then the m×m
+    /// work of each trajectory spread over the cores.
+    public func analyze(_ batch: TrajectoryBatch, rewards: [Double]? = nil, groups: [Int]? = nil)
+        -> [TrajectoryAnalysis]
+    {
+        let lifted: Matrix<Float>?
+        if case .sigmoid(let g) = dictionary, batch.states.rows > 0 {
+            lifted = g.lift(batch.states)
+        } else {
+            lifted = nil
+        }
+        var results = [TrajectoryAnalysis?](repeating: nil, count: batch.count)
+        let count = batch.count
+        let me = self
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = UnsafeSendable(out.baseAddress!)
+            BLASThreads.singleThreaded {
+                DispatchQueue.concurrentPerform(iterations: count) { k in
+                    slots.pointer[k] = me.analyze(trajectory: k, of: batch, lifted: lifted,
+                                                  rewards: rewards, groups: groups)
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private func analyze(trajectory k: Int, of batch: TrajectoryBatch, lifted: Matrix<Float>?,
+                         rewards: [Double]?, groups: [Int]?) -> TrajectoryAnalysis {
+        let index = batch.indices.lowerBound + k
+        let t = batch.lengths[k], offset = batch.offsets[k]
+        var result = TrajectoryAnalysis(index: index, length: t, group: groups?[index], reward: rewards?[index])
+        guard t >= 2 else {
+            result.skipped = "length \(t) < 2: no snapshot pair"
+            return result
+        }
+        if batch.nonFiniteCounts[k] > 0 {
+            result.skipped = "\(batch.nonFiniteCounts[k]) non-finite state values"
+            return result
+        }
+        if Self.isConstant(batch.states, rows: offset..<(offset + t)) { result.flags.append("constant") }
+        do {
+            let estimate: KoopmanEstimate
+            switch dictionary {
+            case .sigmoid(let g):
+                let m = g.koopmanDimension
+                if t - 1 < m { result.flags.append("rank-deficient: T−1 = \(t - 1) < m = \(m)") }
+                let psi = lifted!.withUnsafeBufferPointer { p in
+                    Matrix<Double>(rows: t, columns: m,
+                                   elements: p[(offset * m)..<((offset + t) * m)].map(Double.init))
+                }
+                estimate = try KoopmanEstimate(lifted: psi, estimator: settings.estimator)
+            case .identity(let rule):
+                let d = batch.states.columns
+                if t - 1 < d { result.flags.append("rank-deficient: T−1 = \(t - 1) < d = \(d)") }
+                let states = batch.states.withUnsafeBufferPointer { p in
+                    Matrix<Double>(rows: t, columns: d, elements: p[(offset * d)..<((offset + t) * d)].map(Double.init))
+                }
+                let dmd = try ExactDMD(states: states, rank: rule)
+                result.rank = dmd.rank
+                estimate = dmd.estimate
+            }
+            result.eigenvalues = estimate.eigenvalues
+            result.residuals = estimate.residuals
+            result.singularValues = estimate.singularValues
+            result.dsd = DSD.paper(estimate.eigenvalues, variance: settings.variance)
+            result.dsdReference = DSD.reference(estimate.singularValues, variance: settings.variance)
+            (result.dsdFiltered, result.kept) = DSD.filtered(estimate.eigenvalues, residuals: estimate.residuals,
+                                                             threshold: settings.residualThreshold,
+                                                             variance: settings.variance)
+        } catch {
+            result.skipped = "\(error)"
+        }
+        return result
+    }
+
+    /// Whether every row in `rows` equals the first.
+    static func isConstant(_ states: Matrix<Float>, rows: Range<Int>) -> Bool {
+        let d = states.columns
+        return states.withUnsafeBufferPointer { p in
+            let first = rows.lowerBound * d
+            for row in rows.dropFirst() {
+                for j in 0..<d where p[row * d + j] != p[first + j] { return false }
+            }
+            return true
+        }
+    }
+}
