@@ -6,5 +6,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koopscope-bench",
         abstract: "Benchmarks for koopscope (build with -c release).",
-        subcommands: [GenerateDump.self, ReadDump.self])
+        subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self])
 }

@@ -1,5 +1,6 @@
 #include "koopscope_kernels.h"
 
+#include <math.h>
 #include <string.h>
 
 // Exact binary16 -> binary32 by bit manipulation: the fallback on CPUs without F16C.
@@ -35,6 +36,18 @@ static size_t decode_scalar(const uint16_t *source, size_t count, float *destina
     return non_finite;
 }
 
+static inline float sigmoid_scalar(float z) {
+    if (z >= 0) return 1.0f / (1.0f + expf(-z));
+    float e = expf(z);
+    return e / (1.0f + e);
+}
+
+void ks_sigmoid_rows_portable(const float *z, const float *bias, size_t rows, size_t m, double *out) {
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < m; j++)
+            out[i * m + j] = (double)sigmoid_scalar(z[i * m + j] + (bias ? bias[j] : 0.0f));
+}
+
 size_t ks_decode_float16_portable(const uint16_t *source, size_t count, float *destination) {
     return decode_scalar(source, count, destination);
 }
@@ -55,6 +68,59 @@ static size_t decode_f16c(const uint16_t *source, size_t count, float *destinati
     return non_finite + decode_scalar(source + i, count - i, destination + i);
 }
 
+// exp(x) for x in [-87.3, 88.7] to about 1 ulp: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6
+// polynomial for e^r (Cephes' coefficients), and 2^n put into the exponent bits.
+__attribute__((target("avx2,fma")))
+static inline __m256 exp_avx2(__m256 x) {
+    const __m256 ln2_hi = _mm256_set1_ps(0.693359375f), ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, ln2_hi, x);
+    r = _mm256_fnmadd_ps(n, ln2_lo, r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+// σ(z) = 1/(1 + e^{−z}) for z ≥ 0 and e^{z}/(1 + e^{z}) for z < 0, so the exponential never
+// overflows; |z| is clamped at 87, beyond which σ is 0 or 1 to float precision.
+__attribute__((target("avx2,fma")))
+static void sigmoid_rows_avx2(const float *z, const float *bias, size_t rows, size_t m, double *out) {
+    const __m256 limit = _mm256_set1_ps(87.0f), one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (size_t i = 0; i < rows; i++) {
+        size_t j = 0;
+        for (; j + 8 <= m; j += 8) {
+            __m256 v = _mm256_loadu_ps(z + i * m + j);
+            if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
+            __m256 a = _mm256_min_ps(_mm256_andnot_ps(sign, v), limit);       // |z|, clamped
+            __m256 e = exp_avx2(_mm256_xor_ps(a, sign));                       // e^{−|z|} ≤ 1
+            __m256 d = _mm256_div_ps(one, _mm256_add_ps(one, e));              // σ(|z|)
+            __m256 negative = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
+            __m256 s = _mm256_blendv_ps(d, _mm256_mul_ps(e, d), negative);     // σ(z) = 1 − σ(|z|) = e·σ(|z|)
+            _mm256_storeu_pd(out + i * m + j, _mm256_cvtps_pd(_mm256_castps256_ps128(s)));
+            _mm256_storeu_pd(out + i * m + j + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1)));
+        }
+        for (; j < m; j++) out[i * m + j] = (double)sigmoid_scalar(z[i * m + j] + (bias ? bias[j] : 0.0f));
+    }
+}
+
+void ks_sigmoid_rows(const float *z, const float *bias, size_t rows, size_t m, double *out) {
+    static int avx2 = -1;
+    if (avx2 < 0) {
+        __builtin_cpu_init();
+        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    if (avx2) sigmoid_rows_avx2(z, bias, rows, m, out);
+    else ks_sigmoid_rows_portable(z, bias, rows, m, out);
+}
+
 int ks_float16_hardware(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
@@ -67,6 +133,10 @@ size_t ks_decode_float16(const uint16_t *source, size_t count, float *destinatio
 }
 #else
 int ks_float16_hardware(void) { return 0; }
+
+void ks_sigmoid_rows(const float *z, const float *bias, size_t rows, size_t m, double *out) {
+    ks_sigmoid_rows_portable(z, bias, rows, m, out);
+}
 
 size_t ks_decode_float16(const uint16_t *source, size_t count, float *destination) {
     return decode_scalar(source, count, destination);

@@ -48,7 +48,7 @@ struct Analyze: ParsableCommand {
     var populationVariance = false
 
     @Option(help: "Output format: table, json or csv.")
-    var format: ReportFormat = .table
+    var format: AnalysisFormat = .table
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write the report here (atomically) instead of to stdout.",
                                                       valueName: "file"))
@@ -99,21 +99,16 @@ struct Analyze: ParsableCommand {
             estimator: pinv ? .pseudoInverse(rcond: rcond ?? 1e-12) : .ridge(delta: ridge ?? 1e-3),
             residualThreshold: residualThreshold, variance: populationVariance ? .population : .sample)
         settings.maxTrajectoriesPerBatch = batchSize
+        let out = try OutputStream(path: output)
+        let writer = AnalysisWriter(format: format) { try out.write($0) }
+        let analyzer = Analyzer(dictionary: lifting, settings: settings)
+        try analyzer.check(opened)
         let progress = ProgressLine(label: "analysing")
-        let report = try Analyzer(dictionary: lifting, settings: settings).analyze(opened) { done, total in
-            progress.update(done, of: total)
-        }
+        try writer.begin(AnalysisHeader(dump: opened, dictionary: lifting, settings: settings))
+        let (_, summary) = try analyzer.analyze(
+            opened, progress: { done, total in progress.update(done, of: total) }, each: writer.add)
         progress.finish()
-        let data: Data
-        switch format {
-        case .table: data = Data(report.table().utf8)
-        case .csv: data = Data(report.csv().utf8)
-        case .json: data = try report.jsonData() + Data("\n".utf8)
-        }
-        if let output {
-            try AtomicFile.write(data, to: output)
-        } else {
-            FileHandle.standardOutput.write(data)
-        }
+        try writer.finish(summary)
+        try out.commit()
     }
 }

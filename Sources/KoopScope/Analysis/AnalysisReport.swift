@@ -1,6 +1,17 @@
 /// Everything `koopscope analyze` reports: where the numbers came from, each trajectory's
 /// spectrum and DSD, and their summary.
 public struct AnalysisReport: Sendable {
+    public var header: AnalysisHeader
+    public var trajectories: [TrajectoryAnalysis]
+    public var summary: AnalysisSummary
+
+    public var dump: AnalysisHeader.DumpInfo { header.dump }
+    public var dictionary: AnalysisHeader.DictionaryInfo { header.dictionary }
+    public var settings: AnalysisHeader.SettingsInfo { header.settings }
+}
+
+/// Where an analysis's numbers came from: the dump, the dictionary and the settings.
+public struct AnalysisHeader: Sendable {
     /// The analysed dump.
     public struct DumpInfo: Sendable {
         public var path: String
@@ -37,10 +48,8 @@ public struct AnalysisReport: Sendable {
     public var dump: DumpInfo
     public var dictionary: DictionaryInfo
     public var settings: SettingsInfo
-    public var trajectories: [TrajectoryAnalysis]
-    public var summary: AnalysisSummary
 
-    init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings, trajectories: [TrajectoryAnalysis]) {
+    public init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
         self.dump = DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
                              dimension: dump.dimension, elementType: dump.elementType.rawValue,
                              attributes: dump.attributes)
@@ -63,8 +72,28 @@ public struct AnalysisReport: Sendable {
         }
         self.settings = SettingsInfo(estimator: estimator, ridge: ridge, rcond: rcond, rank: rank,
                                      residualThreshold: settings.residualThreshold, variance: settings.variance)
-        self.trajectories = trajectories
-        self.summary = AnalysisSummary(trajectories)
+    }
+}
+
+/// What the summary keeps of one trajectory: a few numbers, so that a summary of millions of
+/// trajectories costs megabytes, not their spectra.
+public struct SummaryRecord: Sendable {
+    public var group: Int?
+    public var reward: Double?
+    public var analyzed: Bool
+    public var flagged: Bool
+    public var dsd: Double
+    public var dsdReference: Double
+    public var dsdFiltered: Double
+
+    public init(_ t: TrajectoryAnalysis) {
+        group = t.group
+        reward = t.reward
+        analyzed = t.isAnalyzed
+        flagged = !t.flags.isEmpty
+        dsd = t.dsd
+        dsdReference = t.dsdReference
+        dsdFiltered = t.dsdFiltered
     }
 }
 
@@ -81,8 +110,8 @@ public struct AnalysisSummary: Sendable {
         /// Mean reward of the analysed trajectories, when the dump has rewards.
         public var meanReward: Double?
 
-        init(_ rows: [TrajectoryAnalysis]) {
-            let analyzed = rows.filter(\.isAnalyzed)
+        init(_ rows: [SummaryRecord]) {
+            let analyzed = rows.filter(\.analyzed)
             count = rows.count
             self.analyzed = analyzed.count
             skipped = rows.count - analyzed.count
@@ -102,10 +131,11 @@ public struct AnalysisSummary: Sendable {
     /// Trajectories carrying a flag (rank-deficient, constant).
     public var flagged: Int
 
-    init(_ rows: [TrajectoryAnalysis]) {
-        overall = Block(rows)
-        let byGroup = Dictionary(grouping: rows.filter { $0.group != nil }) { $0.group! }
+    /// The summary of `records`.
+    public init(_ records: [SummaryRecord]) {
+        overall = Block(records)
+        let byGroup = Dictionary(grouping: records.filter { $0.group != nil }) { $0.group! }
         groups = byGroup.keys.sorted().map { ($0, Block(byGroup[$0]!)) }
-        flagged = rows.filter { !$0.flags.isEmpty }.count
+        flagged = records.filter(\.flagged).count
     }
 }

@@ -18,34 +18,48 @@ public struct Analyzer: Sendable {
         self.settings = settings
     }
 
-    /// Analyses every trajectory of `dump`; `progress(done, total)` is called after each batch.
-    /// Memory is that of one batch plus the per-trajectory results.
+    /// Analyses every trajectory of `dump` and keeps every result; `progress(done, total)` is
+    /// called after each batch.
     public func analyze(_ dump: Dump, progress: ((Int, Int) -> Void)? = nil) throws -> AnalysisReport {
+        var results: [TrajectoryAnalysis] = []
+        results.reserveCapacity(dump.count)
+        let (header, summary) = try analyze(dump, progress: progress) { results.append($0) }
+        return AnalysisReport(header: header, trajectories: results, summary: summary)
+    }
+
+    /// Analyses every trajectory of `dump`, handing each result to `each` as soon as its
+    /// batch is done, and returns the header and the summary. Memory is one batch of states
+    /// plus a few numbers per trajectory for the summary.
+    public func analyze(_ dump: Dump, progress: ((Int, Int) -> Void)? = nil,
+                        each: (TrajectoryAnalysis) throws -> Void) throws -> (AnalysisHeader, AnalysisSummary) {
+        try check(dump)
+        var records: [SummaryRecord] = []
+        records.reserveCapacity(dump.count)
+        try dump.forEachBatch(maxTrajectories: settings.maxTrajectoriesPerBatch,
+                              maxElements: settings.maxElementsPerBatch) { batch in
+            for result in analyze(batch, rewards: dump.rewards, groups: dump.groupIDs) {
+                records.append(SummaryRecord(result))
+                try each(result)
+            }
+            progress?(records.count, dump.count)
+        }
+        return (AnalysisHeader(dump: dump, dictionary: dictionary, settings: settings), AnalysisSummary(records))
+    }
+
+    /// Throws unless the dictionary fits the dump's states.
+    public func check(_ dump: Dump) throws {
         if case .sigmoid(let g) = dictionary, g.dimension != dump.dimension, dump.count > 0 {
             throw DictionaryError.dimensionMismatch(file: g.source.hasPrefix("file ") ? String(g.source.dropFirst(5)) : g.source,
                                                     dictionary: g.dimension, dump: dump.path, states: dump.dimension)
         }
-        var results: [TrajectoryAnalysis] = []
-        results.reserveCapacity(dump.count)
-        try dump.forEachBatch(maxTrajectories: settings.maxTrajectoriesPerBatch,
-                              maxElements: settings.maxElementsPerBatch) { batch in
-            results += analyze(batch, rewards: dump.rewards, groups: dump.groupIDs)
-            progress?(results.count, dump.count)
-        }
-        return AnalysisReport(dump: dump, dictionary: dictionary, settings: settings, trajectories: results)
     }
 
-    /// Analyses the trajectories of one batch: one lift GEMM for all of them, then the m×m
-    /// work of each trajectory spread over the cores.
+    /// Analyses the trajectories of one batch, spread over the cores: each worker lifts its
+    /// trajectory with one single-threaded GEMM and does its m×m work. (OpenBLAS's own threads
+    /// stay asleep: on few cores their spinning after a parallel GEMM starves the workers.)
     public func analyze(_ batch: TrajectoryBatch, rewards: [Double]? = nil, groups: [Int]? = nil)
         -> [TrajectoryAnalysis]
     {
-        let lifted: Matrix<Float>?
-        if case .sigmoid(let g) = dictionary, batch.states.rows > 0 {
-            lifted = g.lift(batch.states)
-        } else {
-            lifted = nil
-        }
         var results = [TrajectoryAnalysis?](repeating: nil, count: batch.count)
         let count = batch.count
         let me = self
@@ -53,16 +67,16 @@ public struct Analyzer: Sendable {
             let slots = UnsafeSendable(out.baseAddress!)
             BLASThreads.singleThreaded {
                 DispatchQueue.concurrentPerform(iterations: count) { k in
-                    slots.pointer[k] = me.analyze(trajectory: k, of: batch, lifted: lifted,
-                                                  rewards: rewards, groups: groups)
+                    slots.pointer[k] = me.analyze(trajectory: k, of: batch, rewards: rewards, groups: groups)
                 }
             }
         }
         return results.map { $0! }
     }
 
-    private func analyze(trajectory k: Int, of batch: TrajectoryBatch, lifted: Matrix<Float>?,
-                         rewards: [Double]?, groups: [Int]?) -> TrajectoryAnalysis {
+    private func analyze(trajectory k: Int, of batch: TrajectoryBatch, rewards: [Double]?, groups: [Int]?)
+        -> TrajectoryAnalysis
+    {
         let index = batch.indices.lowerBound + k
         let t = batch.lengths[k], offset = batch.offsets[k]
         var result = TrajectoryAnalysis(index: index, length: t, group: groups?[index], reward: rewards?[index])
@@ -81,9 +95,8 @@ public struct Analyzer: Sendable {
             case .sigmoid(let g):
                 let m = g.koopmanDimension
                 if t - 1 < m { result.flags.append("rank-deficient: T−1 = \(t - 1) < m = \(m)") }
-                let psi = lifted!.withUnsafeBufferPointer { p in
-                    Matrix<Double>(rows: t, columns: m,
-                                   elements: p[(offset * m)..<((offset + t) * m)].map(Double.init))
+                let psi = batch.states.withUnsafeBufferPointer { p in
+                    g.liftToDouble(p.baseAddress! + offset * g.dimension, rows: t)
                 }
                 estimate = try KoopmanEstimate(lifted: psi, estimator: settings.estimator)
             case .identity(let rule):

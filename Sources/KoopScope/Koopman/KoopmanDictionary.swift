@@ -1,4 +1,5 @@
 import RealModule
+import _KoopScopeKernels
 
 /// The Koopman dictionary `g(x) = σ(x Wᵀ + b)` that lifts hidden states to m features
 /// (MATH.md §1). W is m×d, stored like a `torch.nn.Linear` weight; the paper uses no bias.
@@ -83,6 +84,31 @@ public struct KoopmanDictionary: Sendable {
             }
         }
         return z
+    }
+
+    /// Lifts `rows` states stored row-major at `states` straight into Float64 features
+    /// (rows×m): one GEMM, then σ and the widening in one pass.
+    func liftToDouble(_ states: UnsafePointer<Float>, rows: Int) -> Matrix<Double> {
+        let m = koopmanDimension, d = dimension
+        var z = [Float](repeating: 0, count: rows * m)
+        guard rows > 0 else { return Matrix(rows: 0, columns: m, elements: []) }
+        weight.withUnsafeBufferPointer { w in
+            z.withUnsafeMutableBufferPointer { out in
+                Float._gemm(transA: false, transB: true, m: rows, n: m, k: d, alpha: 1, a: states, lda: d,
+                            b: w.baseAddress!, ldb: d, beta: 0, c: out.baseAddress!, ldc: m)
+            }
+        }
+        var psi = [Double](repeating: 0, count: rows * m)
+        z.withUnsafeBufferPointer { pz in
+            psi.withUnsafeMutableBufferPointer { out in
+                if let bias {
+                    ks_sigmoid_rows(pz.baseAddress!, bias, rows, m, out.baseAddress!)
+                } else {
+                    ks_sigmoid_rows(pz.baseAddress!, nil, rows, m, out.baseAddress!)
+                }
+            }
+        }
+        return Matrix(rows: rows, columns: m, elements: psi)
     }
 
     @inline(__always) static func sigmoid(_ z: Float) -> Float {

@@ -1,4 +1,5 @@
 import ComplexModule
+import _CBLAS
 import RealModule
 
 /// The Koopman operator K estimated from one set of snapshot pairs, with its spectrum,
@@ -82,10 +83,12 @@ public struct KoopmanEstimate: Sendable {
             switch estimator {
             case .ridge(let delta):
                 var g = Matrix<Double>(rows: m, columns: m, repeating: 0), a = g
+                // G is symmetric: one triangle by ?syrk (half a GEMM's work), then mirrored.
                 g.withUnsafeMutableBufferPointer { pg in
-                    Double._gemm(transA: true, transB: false, m: m, n: m, k: pairs, alpha: 1, a: psiX, lda: m,
-                                 b: psiX, ldb: m, beta: 0, c: pg.baseAddress!, ldc: m)
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(m), Int32(pairs), 1, psiX, Int32(m),
+                                0, pg.baseAddress!, Int32(m))
                 }
+                for i in 0..<m { for j in 0..<i { g[i, j] = g[j, i] } }
                 a.withUnsafeMutableBufferPointer { pa in
                     Double._gemm(transA: true, transB: false, m: m, n: m, k: pairs, alpha: 1, a: psiX, lda: m,
                                  b: psiY, ldb: m, beta: 0, c: pa.baseAddress!, ldc: m)
@@ -142,17 +145,28 @@ public struct KoopmanEstimate: Sendable {
     /// it, so one real product covers both members of a conjugate pair (they share a residual).
     static func residuals(_ values: [Complex<Double>], packedVectors v: Matrix<Double>,
                           psiX: UnsafePointer<Double>, psiY: UnsafePointer<Double>, pairs: Int, m: Int) -> [Double] {
-        var px = [Double](repeating: 0, count: pairs * m), py = px
+        // When Ψ_X and Ψ_Y are two windows of one lifted trajectory (Ψ_Y = Ψ_X shifted by a
+        // row), one product Ψ V gives both Ψ_X V and Ψ_Y V.
+        let shifted = psiY == psiX + m
+        var product = [Double](repeating: 0, count: (shifted ? pairs + 1 : 2 * pairs) * m)
         v.withUnsafeBufferPointer { pv in
-            px.withUnsafeMutableBufferPointer { out in
-                Double._gemm(transA: false, transB: false, m: pairs, n: m, k: m, alpha: 1, a: psiX, lda: m,
-                             b: pv.baseAddress!, ldb: m, beta: 0, c: out.baseAddress!, ldc: m)
-            }
-            py.withUnsafeMutableBufferPointer { out in
-                Double._gemm(transA: false, transB: false, m: pairs, n: m, k: m, alpha: 1, a: psiY, lda: m,
-                             b: pv.baseAddress!, ldb: m, beta: 0, c: out.baseAddress!, ldc: m)
+            product.withUnsafeMutableBufferPointer { out in
+                Double._gemm(transA: false, transB: false, m: shifted ? pairs + 1 : pairs, n: m, k: m, alpha: 1,
+                             a: psiX, lda: m, b: pv.baseAddress!, ldb: m, beta: 0, c: out.baseAddress!, ldc: m)
+                if !shifted {
+                    Double._gemm(transA: false, transB: false, m: pairs, n: m, k: m, alpha: 1, a: psiY, lda: m,
+                                 b: pv.baseAddress!, ldb: m, beta: 0, c: out.baseAddress! + pairs * m, ldc: m)
+                }
             }
         }
+        return product.withUnsafeBufferPointer { p in
+            residuals(values, px: p.baseAddress!, py: p.baseAddress! + (shifted ? m : pairs * m), pairs: pairs, m: m)
+        }
+    }
+
+    /// Residuals from `Ψ_X V` and `Ψ_Y V` (pairs×m each, leading dimension m).
+    static func residuals(_ values: [Complex<Double>], px: UnsafePointer<Double>, py: UnsafePointer<Double>,
+                          pairs: Int, m: Int) -> [Double] {
         var residuals = [Double](repeating: .nan, count: m)
         var j = 0
         while j < m {

@@ -2,53 +2,63 @@ import Foundation
 
 /// The JSON form of an analysis (`koopscope analyze --format json`), documented in
 /// docs/analyze.md. `format` and `format_version` let readers refuse an older layout.
-extension AnalysisReport: Encodable {
+extension AnalysisReport {
     /// The value of the top-level `format` key.
     public static let formatName = "koopscope-analysis"
     /// The value of the top-level `format_version` key.
     public static let formatVersion = 1
 
+    /// The report as JSON (see ``AnalysisFormat/json``).
+    public func jsonData() throws -> Data { Data(try text(.json).utf8) }
+}
+
+/// The dump's part of the header, with its attributes as an object.
+struct DumpInfoJSON: Encodable {
+    let info: AnalysisHeader.DumpInfo
+    init(_ info: AnalysisHeader.DumpInfo) { self.info = info }
+
     enum Keys: String, CodingKey {
-        case format, formatVersion = "format_version", dump, dictionary, settings, trajectories, summary
         case path, layout, count, dimension, elementType = "element_type", attributes
-        case kind, source, m, d, bias, sha256
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var d = encoder.container(keyedBy: Keys.self)
+        try d.encode(info.path, forKey: .path)
+        try d.encode(info.layout, forKey: .layout)
+        try d.encode(info.count, forKey: .count)
+        try d.encode(info.dimension, forKey: .dimension)
+        try d.encode(info.elementType, forKey: .elementType)
+        try d.encode(AttributeMap(info.attributes), forKey: .attributes)
+    }
+}
+
+extension AnalysisHeader.DictionaryInfo: Encodable {
+    enum Keys: String, CodingKey { case kind, source, m, d, bias, sha256 }
+
+    public func encode(to encoder: Encoder) throws {
+        var g = encoder.container(keyedBy: Keys.self)
+        try g.encode(kind, forKey: .kind)
+        try g.encode(source, forKey: .source)
+        try g.encode(m, forKey: .m)
+        try g.encode(d, forKey: .d)
+        try g.encode(hasBias, forKey: .bias)
+        try g.encode(sha256, forKey: .sha256)
+    }
+}
+
+extension AnalysisHeader.SettingsInfo: Encodable {
+    enum Keys: String, CodingKey {
         case estimator, ridge, rcond, rank, residualThreshold = "residual_threshold", variance
     }
 
-    /// The report as pretty-printed JSON with sorted keys.
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
-    }
-
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(Self.formatName, forKey: .format)
-        try c.encode(Self.formatVersion, forKey: .formatVersion)
-        var d = c.nestedContainer(keyedBy: Keys.self, forKey: .dump)
-        try d.encode(dump.path, forKey: .path)
-        try d.encode(dump.layout, forKey: .layout)
-        try d.encode(dump.count, forKey: .count)
-        try d.encode(dump.dimension, forKey: .dimension)
-        try d.encode(dump.elementType, forKey: .elementType)
-        try d.encode(AttributeMap(dump.attributes), forKey: .attributes)
-        var g = c.nestedContainer(keyedBy: Keys.self, forKey: .dictionary)
-        try g.encode(dictionary.kind, forKey: .kind)
-        try g.encode(dictionary.source, forKey: .source)
-        try g.encode(dictionary.m, forKey: .m)
-        try g.encode(dictionary.d, forKey: .d)
-        try g.encode(dictionary.hasBias, forKey: .bias)
-        try g.encode(dictionary.sha256, forKey: .sha256)
-        var s = c.nestedContainer(keyedBy: Keys.self, forKey: .settings)
-        try s.encode(settings.estimator, forKey: .estimator)
-        try s.encode(settings.ridge, forKey: .ridge)
-        try s.encode(settings.rcond, forKey: .rcond)
-        try s.encode(settings.rank, forKey: .rank)
-        try s.encode(settings.residualThreshold, forKey: .residualThreshold)
-        try s.encode(settings.variance, forKey: .variance)
-        try c.encode(trajectories, forKey: .trajectories)
-        try c.encode(summary, forKey: .summary)
+        var s = encoder.container(keyedBy: Keys.self)
+        try s.encode(estimator, forKey: .estimator)
+        try s.encode(ridge, forKey: .ridge)
+        try s.encode(rcond, forKey: .rcond)
+        try s.encode(rank, forKey: .rank)
+        try s.encode(residualThreshold, forKey: .residualThreshold)
+        try s.encode(variance, forKey: .variance)
     }
 }
 

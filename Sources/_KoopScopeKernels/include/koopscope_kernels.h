@@ -12,6 +12,14 @@ size_t ks_decode_float16(const uint16_t *source, size_t count, float *destinatio
 /// The portable path of `ks_decode_float16`, without F16C (for tests).
 size_t ks_decode_float16_portable(const uint16_t *source, size_t count, float *destination);
 
+/// The dictionary's non-linearity over a rows×m block of pre-activations z (row-major):
+/// out[i][j] = σ(z[i][j] + bias[j]) in float, widened to double. `bias` may be NULL.
+/// Uses AVX2/FMA where the CPU has them (σ within 2 ulp of float); exact libm otherwise.
+void ks_sigmoid_rows(const float *z, const float *bias, size_t rows, size_t m, double *out);
+
+/// The portable path of `ks_sigmoid_rows` (for tests).
+void ks_sigmoid_rows_portable(const float *z, const float *bias, size_t rows, size_t m, double *out);
+
 /// Whether the hardware float16 path (F16C) is in use.
 int ks_float16_hardware(void);
 

@@ -1,8 +1,0 @@
-import ArgumentParser
-
-/// How `analyze` writes its report.
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case table
-    case json
-    case csv
-}
