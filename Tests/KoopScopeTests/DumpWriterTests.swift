@@ -95,35 +95,3 @@ struct DumpWriterTests {
         #expect(out[0] == 1 && out[1] == -3 && out[2] == .infinity)
     }
 }
-
-import _KoopScopeKernels
-
-@Suite("float16 decoding")
-struct Float16DecodingTests {
-    /// Every one of the 65536 bit patterns, hardware and portable paths, against the
-    /// standard library's own Float16 → Float conversion.
-    @Test func everyBitPatternMatchesTheStandardLibrary() {
-        let bits = (0...UInt16.max).map { $0 }
-        var fast = [Float](repeating: 0, count: bits.count), portable = fast
-        let n1 = ks_decode_float16(bits, bits.count, &fast)
-        let n2 = ks_decode_float16_portable(bits, bits.count, &portable)
-        let expected = bits.map { Float(Float16(bitPattern: $0)) }
-        #expect(n1 == 2 * 1024 && n2 == 2 * 1024, "2 signs × (infinity + 1023 NaNs)")
-        var mismatches = 0
-        for i in bits.indices {
-            let e = expected[i]
-            for got in [fast[i], portable[i]] where !(got.bitPattern == e.bitPattern || (got.isNaN && e.isNaN)) {
-                mismatches += 1
-            }
-        }
-        #expect(mismatches == 0)
-    }
-
-    @Test func keptBatchesKeepTheirOwnStates() throws {
-        let dump = try Dump(path: fixture("linear-padded-f16be-gzip.h5"))
-        var kept: [TrajectoryBatch] = []
-        try dump.forEachBatch(maxTrajectories: 2) { kept.append($0) }
-        #expect(kept.count == 4)
-        for batch in kept { #expect(batch.states == (try dump.read(batch.indices)).states) }
-    }
-}
