@@ -12,6 +12,7 @@ struct AnalyzeDump: ParsableCommand {
     @Argument(help: "The dump.") var dump: String
     @Option(help: "Dictionary features m.") var koopmanDim = 50
     @Option(help: "Repetitions (the best of each is reported).") var repeats = 3
+    @Option(help: "State entries per batch, at most.") var maxElements = 1 << 21
     @Option(help: "Which measurement: all, read, gemm or analyze (for a separate peak-memory reading).")
     var only = "all"
 
@@ -63,7 +64,9 @@ struct AnalyzeDump: ParsableCommand {
         }
         var report: AnalysisReport?
         if only == "all" || only == "analyze" {
-            let analyzer = Analyzer(dictionary: .sigmoid(dictionary))
+            var settings = AnalysisSettings()
+            settings.maxElementsPerBatch = maxElements
+            let analyzer = Analyzer(dictionary: .sigmoid(dictionary), settings: settings)
             analyze = try best { report = try analyzer.analyze(opened) }
         }
         let flops = 2.0 * Double(rows) * Double(opened.dimension) * Double(koopmanDim)

@@ -81,6 +81,11 @@ struct DumpReadingTests {
         // 48 rows × 8 = 384 elements: a budget of 400 allows one trajectory per batch.
         let small = dump.batchRanges(maxTrajectories: 64, maxElements: 400)
         #expect(small.count == 8)
+        // At least one trajectory per core, whatever the element budget.
+        #expect(dump.batchRanges(maxTrajectories: 64, maxElements: 400, minTrajectories: 2)
+                == [0..<2, 2..<4, 4..<6, 6..<8])
+        #expect(dump.batchRanges(maxTrajectories: 3, maxElements: 400, minTrajectories: 5)
+                == [0..<5, 5..<8], "the minimum wins over the maximum")
         let whole = try dump.read(0..<8)
         var stitched: [Float] = []
         for range in dump.batchRanges(maxTrajectories: 3) { stitched += try dump.read(range).states.elements }

@@ -35,8 +35,10 @@ public struct Analyzer: Sendable {
         try check(dump)
         var records: [SummaryRecord] = []
         records.reserveCapacity(dump.count)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         try dump.forEachBatch(maxTrajectories: settings.maxTrajectoriesPerBatch,
-                              maxElements: settings.maxElementsPerBatch) { batch in
+                              maxElements: settings.maxElementsPerBatch,
+                              minTrajectories: min(cores, settings.maxTrajectoriesPerBatch)) { batch in
             for result in analyze(batch, rewards: dump.rewards, groups: dump.groupIDs) {
                 records.append(SummaryRecord(result))
                 try each(result)

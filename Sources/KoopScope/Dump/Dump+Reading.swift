@@ -4,15 +4,18 @@ import _CHDF5
 
 extension Dump {
     /// Splits the dump into consecutive ranges of at most `maxTrajectories` trajectories and,
-    /// beyond the first trajectory of a range, at most `maxElements` state entries, so that a
-    /// batch's memory is bounded whatever the file's size.
-    public func batchRanges(maxTrajectories: Int = 64, maxElements: Int = 1 << 21) -> [Range<Int>] {
-        precondition(maxTrajectories > 0 && maxElements > 0)
+    /// beyond the first `minTrajectories` of a range, at most `maxElements` state entries, so
+    /// that a batch's memory is bounded whatever the file's size. (A caller that spreads a
+    /// batch's trajectories over the cores asks for at least one per core.)
+    public func batchRanges(maxTrajectories: Int = 64, maxElements: Int = 1 << 21, minTrajectories: Int = 1)
+        -> [Range<Int>]
+    {
+        precondition(maxTrajectories > 0 && maxElements > 0 && minTrajectories > 0)
         var ranges: [Range<Int>] = []
         var start = 0, elements = 0
         for i in 0..<count {
             let size = lengths[i] * dimension
-            if i > start && (i - start >= maxTrajectories || elements + size > maxElements) {
+            if i - start >= minTrajectories && (i - start >= maxTrajectories || elements + size > maxElements) {
                 ranges.append(start..<i)
                 start = i
                 elements = 0
@@ -38,10 +41,11 @@ extension Dump {
     ///     for trajectory in batch.trajectories { … }
     /// }
     /// ```
-    public func forEachBatch(maxTrajectories: Int = 64, maxElements: Int = 1 << 21,
+    public func forEachBatch(maxTrajectories: Int = 64, maxElements: Int = 1 << 21, minTrajectories: Int = 1,
                              _ body: (TrajectoryBatch) throws -> Void) throws {
         var scratch = ReadScratch()
-        let ranges = batchRanges(maxTrajectories: maxTrajectories, maxElements: maxElements)
+        let ranges = batchRanges(maxTrajectories: maxTrajectories, maxElements: maxElements,
+                                 minTrajectories: minTrajectories)
         for (k, range) in ranges.enumerated() {
             if k == 0 { prefetch(range) }
             if k + 1 < ranges.count { prefetch(ranges[k + 1]) }
