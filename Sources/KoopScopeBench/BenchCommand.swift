@@ -1,4 +1,5 @@
 import ArgumentParser
+import KoopScope
 
 /// `koopscope-bench`: the measurements behind docs/benchmarks.md (release build only).
 @main
@@ -7,4 +8,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "koopscope-bench",
         abstract: "Benchmarks for koopscope (build with -c release).",
         subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self])
+
+    static func main() {
+        MemoryAllocator.keepFreedMemory()
+        main(nil)
+    }
 }

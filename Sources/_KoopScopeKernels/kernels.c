@@ -1,6 +1,9 @@
 #include "koopscope_kernels.h"
 
 #include <math.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string.h>
 
 // Exact binary16 -> binary32 by bit manipulation: the fallback on CPUs without F16C.
@@ -34,6 +37,15 @@ static size_t decode_scalar(const uint16_t *source, size_t count, float *destina
         non_finite += (source[i] & 0x7C00) == 0x7C00;
     }
     return non_finite;
+}
+
+int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
+#if defined(__GLIBC__)
+    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1;
+#else
+    (void)mmap_threshold; (void)trim_threshold;
+    return 0;
+#endif
 }
 
 static inline float sigmoid_scalar(float z) {

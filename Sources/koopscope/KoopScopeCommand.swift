@@ -1,4 +1,5 @@
 import ArgumentParser
+import KoopScope
 
 /// The `koopscope` command line.
 @main
@@ -12,4 +13,9 @@ struct KoopScopeCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Inspect.self, Analyze.self])
+
+    static func main() {
+        MemoryAllocator.keepFreedMemory()
+        main(nil)
+    }
 }

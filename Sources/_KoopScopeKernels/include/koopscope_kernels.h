@@ -20,6 +20,10 @@ void ks_sigmoid_rows(const float *z, const float *bias, size_t rows, size_t m, d
 /// The portable path of `ks_sigmoid_rows` (for tests).
 void ks_sigmoid_rows_portable(const float *z, const float *bias, size_t rows, size_t m, double *out);
 
+/// Asks glibc to keep freed memory for reuse instead of returning blocks over 128 KiB to the
+/// kernel at once (no-op elsewhere). Returns 1 when applied.
+int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
+
 /// Whether the hardware float16 path (F16C) is in use.
 int ks_float16_hardware(void);
 
