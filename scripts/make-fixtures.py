@@ -10,6 +10,7 @@ The linear-system dumps follow x_{t+1} = A x_t with A = Q diag(blocks) Qᵀ, so 
 Koopman eigenvalues are known exactly; they are stored in the root attributes
 `true_eigenvalues_real` and `true_eigenvalues_imag`.
 """
+import json
 import os
 import shutil
 
@@ -144,6 +145,38 @@ def main():
         f.create_dataset("weight", data=rng.uniform(-0.3, 0.3, (4, D)), track_times=False)
         f.create_dataset("bias", data=np.array([0.0, 0.1, -0.1, 0.2], np.float32), track_times=False)
         f.attrs["variant"] = "hand-made"
+
+    # Two short synthetic training runs (metrics.jsonl in VeRL's key names), for report tests:
+    # GRPO's DSD decays while ReLaX's holds; not the output of a real training run.
+    for name, decay in (("grpo-seed1", 0.03), ("relax-seed1", 0.004)):
+        os.makedirs(os.path.join(ROOT, "runs", name), exist_ok=True)
+        with open(os.path.join(ROOT, "runs", name, "metrics.jsonl"), "w") as f:
+            for step in range(40):
+                row = {
+                    "step": step,
+                    "critic/score/mean": round(0.2 + 0.5 * (1 - np.exp(-step / 15)), 6),
+                    "actor/dsd/mean": round(0.08 * np.exp(-decay * step) + 0.01, 6),
+                    "actor/dsd/min": round(0.05 * np.exp(-decay * step), 6),
+                    "actor/dsd/max": round(0.12 * np.exp(-decay * step) + 0.02, 6),
+                    "actor/entropy": round(1.2 * np.exp(-0.02 * step) + 0.1, 6),
+                    "response_length/mean": round(30 + 10 * np.sin(step / 7), 4),
+                    "actor/grad_norm": round(0.5 + 0.1 * np.cos(step), 6),
+                    "actor/ppo_kl": round(0.001 * step, 6),
+                    "actor/pg_clipfrac": round(0.02 + 0.001 * (step % 5), 6),
+                    "actor/pg_loss": round(-0.01 * step, 6),
+                    "timing/step": 1.5,
+                }
+                if step % 10 == 9:
+                    row["eval/mean@1"] = round(0.3 + 0.01 * step, 6)
+                f.write(json.dumps(row, sort_keys=True) + "\n")
+    os.makedirs(os.path.join(ROOT, "runs", "no-metrics"), exist_ok=True)
+    with open(os.path.join(ROOT, "runs", "no-metrics", "README"), "w") as f:
+        f.write("a run directory without metrics.jsonl, for the report's error test\n")
+    with open(os.path.join(BAD, "older-analysis.json"), "w") as f:
+        json.dump({"trajectories": [], "summary": {}}, f)
+    os.makedirs(os.path.join(BAD, "bad-metrics"), exist_ok=True)
+    with open(os.path.join(BAD, "bad-metrics", "metrics.jsonl"), "w") as f:
+        f.write('{"step": 0, "actor/entropy": 1.0}\nnot json\n')
 
     # --- malformed files, one per rule ---
     def bad(name):

@@ -49,6 +49,12 @@ public struct AnalysisHeader: Sendable {
     public var dictionary: DictionaryInfo
     public var settings: SettingsInfo
 
+    init(dump: DumpInfo, dictionary: DictionaryInfo, settings: SettingsInfo) {
+        self.dump = dump
+        self.dictionary = dictionary
+        self.settings = settings
+    }
+
     public init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
         self.dump = DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
                              dimension: dump.dimension, elementType: dump.elementType.rawValue,

@@ -1,0 +1,56 @@
+/// The pictures of training runs: one metric per picture, runs overlaid.
+enum RunFigures {
+    /// The metrics a researcher looks at first, with their axis labels (VeRL's key names).
+    static let metrics: [(keys: [String], title: String, axis: String)] = [
+        (["critic/score/mean"], "Reward", "mean verifier reward"),
+        (["actor/dsd/mean"], "DSD", "mean dsd over rollouts (Var |λ|)"),
+        (["actor/entropy"], "Token entropy", "entropy (nats per token)"),
+        (["response_length/mean"], "Response length", "tokens"),
+        (["actor/grad_norm"], "Gradient norm", "L2 norm before clipping"),
+        (["actor/ppo_kl", "actor/kl_loss"], "KL", "KL (nats per token)"),
+        (["actor/pg_clipfrac"], "Clip fraction", "fraction of tokens clipped"),
+    ]
+
+    static func figures(_ runs: [TrainingRun], startingID: Int) -> [Figure] {
+        var figures: [Figure] = []
+        var id = startingID
+        let evalKeys = Array(Set(runs.flatMap { $0.keys.filter { $0.hasPrefix("eval/") } })).sorted()
+        let all = metrics + (evalKeys.isEmpty ? [] : [(evalKeys, "Held-out accuracy", "accuracy (fraction correct)")])
+        for metric in all {
+            var series: [(label: String, points: [(Double, Double)], full: [(Double, Double)])] = []
+            for run in runs {
+                for key in metric.keys {
+                    let points = run.series(key)
+                    guard !points.isEmpty else { continue }
+                    let label = metric.keys.count > 1 ? "\(run.name) \(key)" : run.name
+                    series.append((label, decimate(points), points))
+                }
+            }
+            guard !series.isEmpty else { continue }
+            var chart = Chart(title: metric.title, xLabel: "training step", yLabel: metric.axis)
+            chart.id = "figure-\(id)"
+            for (k, s) in series.enumerated() {
+                chart.layers.append(.line(xs: s.points.map(\.0), ys: s.points.map(\.1), color: ColorScale.series(k),
+                                          label: s.label))
+                if s.points.count <= 60 {
+                    chart.layers.append(.points(xs: s.points.map(\.0), ys: s.points.map(\.1),
+                                                colors: [ColorScale.series(k)], label: nil))
+                }
+            }
+            let decimated = series.contains { $0.points.count < $0.full.count }
+            let rows = series.map { s -> [String] in
+                let values = s.full.map(\.1)
+                let stats = Statistics(values)
+                return [s.label, String(s.full.count), Markup.number(values.first ?? .nan), Markup.number(values.last ?? .nan),
+                        Markup.number(stats.min), Markup.number(stats.max)]
+            }
+            figures.append(Figure(
+                name: "figure-\(id)", chart: chart,
+                caption: "\(metric.title) over training (\(metric.keys.joined(separator: ", ")))"
+                    + (decimated ? "; long series drawn with each bucket's lowest and highest value" : "") + ".",
+                table: Table(headers: ["run", "steps", "first", "last", "min", "max"], rows: rows)))
+            id += 1
+        }
+        return figures
+    }
+}

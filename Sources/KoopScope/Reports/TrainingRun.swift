@@ -1,0 +1,45 @@
+import Foundation
+
+/// The per-step metrics of a training run, read from `RUN_DIR/metrics.jsonl` (one JSON
+/// object per line, VeRL's key names, `step` for the step).
+public struct TrainingRun: Sendable {
+    /// The run's name (its directory's name).
+    public var name: String
+    public var path: String
+    /// One entry per line: the step and every numeric value of the line.
+    public var steps: [(step: Double, values: [String: Double])]
+
+    /// Reads `directory/metrics.jsonl`.
+    public init(directory: String) throws {
+        let url = URL(fileURLWithPath: directory)
+        let metrics = url.appendingPathComponent("metrics.jsonl").path
+        guard FileManager.default.fileExists(atPath: metrics) else { throw ReportError.runWithoutMetrics(path: directory) }
+        guard let data = FileManager.default.contents(atPath: metrics) else {
+            throw ReportError.malformedMetrics(path: metrics, line: 0, detail: "cannot be read")
+        }
+        name = url.lastPathComponent
+        path = directory
+        steps = []
+        for (k, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                throw ReportError.malformedMetrics(path: metrics, line: k + 1, detail: "not a JSON object")
+            }
+            var values: [String: Double] = [:]
+            for (key, value) in object {
+                if let number = value as? NSNumber { values[key] = number.doubleValue }
+            }
+            steps.append((values["step"] ?? Double(steps.count), values))
+        }
+        if steps.isEmpty { throw ReportError.malformedMetrics(path: metrics, line: 0, detail: "no metrics") }
+    }
+
+    /// The series of `key`: (step, value) for the steps that logged it.
+    public func series(_ key: String) -> [(Double, Double)] {
+        steps.compactMap { s in s.values[key].map { (s.step, $0) } }
+    }
+
+    /// Every metric key logged at least once, sorted.
+    public var keys: [String] { Array(Set(steps.flatMap(\.values.keys))).sorted() }
+}

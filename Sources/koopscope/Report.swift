@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import KoopScope
+
+/// `koopscope report INPUT... -o report.html`: pictures of analyses, dumps and training runs.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One self-contained HTML page of pictures from analyses, dumps and training runs.",
+        discussion: """
+            INPUTs may mix analysis JSON files (koopscope analyze --format json), dumps (analysed \
+            on the fly with the analysis options below) and training run directories (their \
+            metrics.jsonl). With two or more analyses the page compares their DSD distributions. \
+            See docs/report.md.
+            """)
+
+    @Argument(help: "Analysis JSON files, dumps, or training run directories.")
+    var inputs: [String] = []
+
+    @Option(name: [.short, .long], help: ArgumentHelp("The HTML file to write.", valueName: "file"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Also write every picture as its own SVG file into this directory.", valueName: "dir"))
+    var svg: String?
+
+    @Option(help: "Title of the page.")
+    var title = "koopscope report"
+
+    @Option(help: "Draw the spectrum of this trajectory index (default: the first analysed one).")
+    var trajectory: Int?
+
+    @OptionGroup(title: "Analysis of dumps")
+    var analysis: AnalysisOptions
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one input") }
+        if let trajectory, trajectory < 0 { throw ValidationError("--trajectory must be ≥ 0") }
+    }
+
+    func run() throws {
+        var analyses: [(name: String, report: AnalysisReport)] = []
+        var runs: [TrainingRun] = []
+        var names = Set<String>()
+        func unique(_ path: String) -> String {
+            var name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            if names.contains(name) { name += " (\(names.count + 1))" }
+            names.insert(name)
+            return name
+        }
+        for path in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ReportError.notFound(path: path)
+            }
+            if isDirectory.boolValue {
+                var run = try TrainingRun(directory: path)
+                run.name = unique(path)
+                runs.append(run)
+            } else if let data = FileManager.default.contents(atPath: path),
+                      data.prefix(64).first(where: { !$0.isWhitespace }) == UInt8(ascii: "{") {
+                analyses.append((unique(path), try AnalysisReport(json: data, path: path)))
+            } else {
+                let dump: Dump
+                do {
+                    dump = try Dump(path: path)
+                } catch DumpError.notHDF5 {
+                    throw ReportError.unrecognized(path: path, detail: "neither HDF5 nor JSON")
+                }
+                analyses.append((unique(path), try analysis.analyzer(for: dump).analyze(dump)))
+            }
+        }
+        let page = HTMLReport(analyses: analyses, runs: runs, options: .init(title: title, trajectory: trajectory))
+        if let svg {
+            try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
+            for (name, text) in page.svgFiles {
+                try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: svg).appendingPathComponent(name + ".svg").path)
+            }
+        }
+        try AtomicFile.write(Data(page.html.utf8), to: output)
+    }
+}
+
+private extension UInt8 {
+    var isWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
+}
