@@ -119,6 +119,7 @@ enum AnalysisFigures {
         var chart = Chart(title: "\(input): dsd by group", xLabel: "group (prompt)", yLabel: "dsd (Var |λ|)")
         chart.id = id
         let groups = report.summary.groups
+        chart.xCategories = Dictionary(uniqueKeysWithValues: groups.map { ($0.group, String($0.group)) })
         chart.layers.append(.ranges(xs: groups.map { Double($0.group) }, low: groups.map(\.block.dsd.min),
                                     high: groups.map(\.block.dsd.max), color: "#999999"))
         chart.layers.append(.points(xs: analysed.map { Double($0.group!) }, ys: analysed.map(\.dsd),
