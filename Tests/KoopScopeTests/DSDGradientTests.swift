@@ -1,0 +1,77 @@
+import ComplexModule
+import Foundation
+import Testing
+@testable import KoopScope
+
+/// ∂DSD against central differences (h = 10⁻⁶) of the forward computation, in Float64.
+@Suite("Gradient of DSD")
+struct DSDGradientTests {
+    /// The forward DSD of MATH.md §1–6, written out plainly.
+    func forward(_ x: Matrix<Double>, _ w: Matrix<Double>, _ b: [Double], _ variant: DSDGradient.Variant,
+                 _ variance: VarianceKind) throws -> Double {
+        let t = x.rows, m = w.rows
+        let g = Matrix<Double>(rows: t, columns: m) { i, j in
+            let z = (0..<x.columns).reduce(b[j]) { $0 + x[i, $1] * w[j, $1] }
+            return 1 / (1 + exp(-z))
+        }
+        let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
+        var h = naiveProduct(psiX.transposed(), psiX)
+        for i in 0..<m { h[i, i] += 1e-3 }
+        let k = try h.solving(naiveProduct(psiX.transposed(), psiY))
+        switch variant {
+        case .paper: return DSD.paper(try k.eigenvalues(), variance: variance)
+        case .reference: return DSD.reference(try k.singularValues(), variance: variance)
+        }
+    }
+
+    func relativeError(_ analytic: [Double], _ numeric: [Double]) -> Double {
+        let diff = zip(analytic, numeric).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        let norm = numeric.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return diff / norm
+    }
+
+    @Test(arguments: DSDGradient.Variant.allCases, [VarianceKind.sample, .population])
+    func matchesCentralDifferences(variant: DSDGradient.Variant, variance: VarianceKind) throws {
+        for seed: UInt64 in [11, 12, 13] {
+            var rng = SeededGenerator(seed: seed)
+            let (t, d, m) = (14, 4, 5)
+            let x = Matrix<Double>(rows: t, columns: d) { _, _ in rng.nextGaussian() }
+            let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.8 * rng.nextGaussian() }
+            let b = (0..<m).map { _ in 0.3 * rng.nextGaussian() }
+            let g = try DSDGradient(states: x, weight: w, bias: b, variant: variant, variance: variance)
+            let value = try forward(x, w, b, variant, variance)
+            #expect(abs(g.dsd - value) <= 1e-10 * abs(value), "\(g.dsd) vs \(value)")
+            #expect(g.skippedTerms == 0)
+            let h = 1e-6
+            func numeric(_ count: Int, _ perturb: (Int, Double) -> (Matrix<Double>, Matrix<Double>, [Double])) throws -> [Double] {
+                try (0..<count).map { i in
+                    let (xp, wp, bp) = perturb(i, h), (xm, wm, bm) = perturb(i, -h)
+                    return (try forward(xp, wp, bp, variant, variance) - forward(xm, wm, bm, variant, variance)) / (2 * h)
+                }
+            }
+            let dx = try numeric(t * d) { i, e in
+                var xx = x; xx[i / d, i % d] += e; return (xx, w, b)
+            }
+            let dw = try numeric(m * d) { i, e in
+                var ww = w; ww[i / d, i % d] += e; return (x, ww, b)
+            }
+            let db = try numeric(m) { i, e in
+                var bb = b; bb[i] += e; return (x, w, bb)
+            }
+            #expect(relativeError(g.states.elements, dx) < 1e-5, "∂x, seed \(seed)")
+            #expect(relativeError(g.weight.elements, dw) < 1e-5, "∂W, seed \(seed)")
+            #expect(relativeError(g.bias, db) < 1e-5, "∂b, seed \(seed)")
+        }
+    }
+
+    @Test func gradientWithRespectToKByHand() throws {
+        // K = diag(2, 1): |λ| = 2, 1, mean 1.5, c = ±1 (sample, n − 1 = 1); λ real positive, V = I,
+        // so ∂DSD/∂K = diag(1, −1).
+        let (dsd, gradient, skipped, condition) = try DSDGradient.withRespectToK(.diagonal([2, 1]), variant: .paper)
+        #expect(dsd == 0.5 && skipped == 0)
+        #expect(maxAbsDifference(gradient, .diagonal([1, -1])) < 1e-15)
+        #expect(abs((condition ?? 0) - 1) < 1e-12)
+        // A zero eigenvalue has no direction: its term is left out and counted.
+        #expect(try DSDGradient.withRespectToK(.diagonal([1, 0, 0.5]), variant: .paper).skipped == 1)
+    }
+}
