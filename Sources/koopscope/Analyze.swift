@@ -25,9 +25,64 @@ struct Analyze: ParsableCommand {
                                                       valueName: "file"))
     var output: String?
 
+    @Flag(help: "Also compute the ResDMD pseudospectrum res(z) on a grid (JSON output only).")
+    var pseudospectrum = false
+
+    @Option(help: ArgumentHelp("Real range of the pseudospectrum grid (default -1.2:1.2).", valueName: "min:max"))
+    var gridRe: String?
+
+    @Option(help: ArgumentHelp("Imaginary range of the pseudospectrum grid (default -1.2:1.2).", valueName: "min:max"))
+    var gridIm: String?
+
+    @Option(help: "Grid points along each axis (default 64).")
+    var gridPoints: Int?
+
+    @Option(help: ArgumentHelp("Trajectories whose pseudospectrum is computed: indices like 0,4,7, or all (default 0).",
+                               valueName: "list"))
+    var pseudospectrumTrajectories: String?
+
+    func validate() throws {
+        let gridGiven = gridRe != nil || gridIm != nil || gridPoints != nil || pseudospectrumTrajectories != nil
+        if gridGiven && !pseudospectrum {
+            throw ValidationError("--grid-re, --grid-im, --grid-points and --pseudospectrum-trajectories need --pseudospectrum")
+        }
+        guard pseudospectrum else { return }
+        if format != .json { throw ValidationError("--pseudospectrum is written into the JSON report: add --format json") }
+        _ = try grid()
+        _ = try chosenTrajectories()
+    }
+
+    /// The pseudospectrum grid the flags describe.
+    func grid() throws -> Pseudospectrum.Grid {
+        func range(_ text: String?, _ flag: String) throws -> ClosedRange<Double> {
+            guard let text else { return -1.2...1.2 }
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo.isFinite, hi.isFinite, lo < hi else {
+                throw ValidationError("\(flag) '\(text)' is not MIN:MAX with MIN < MAX")
+            }
+            return lo...hi
+        }
+        let points = gridPoints ?? 64
+        guard (2...1024).contains(points) else { throw ValidationError("--grid-points must lie in 2…1024") }
+        return Pseudospectrum.Grid(real: try range(gridRe, "--grid-re"), imaginary: try range(gridIm, "--grid-im"),
+                                   points: points)
+    }
+
+    /// The trajectory indices of --pseudospectrum-trajectories (nil: all).
+    func chosenTrajectories() throws -> Set<Int>? {
+        let text = pseudospectrumTrajectories ?? "0"
+        if text == "all" { return nil }
+        let indices = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !indices.isEmpty, indices.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("--pseudospectrum-trajectories '\(text)' is not a list of indices like 0,4,7 or all")
+        }
+        return Set(indices.map { $0! })
+    }
+
     func run() throws {
         let opened = try Dump(path: dump)
-        let analyzer = try analysis.analyzer(for: opened)
+        var analyzer = try analysis.analyzer(for: opened)
+        if pseudospectrum { analyzer.settings.pseudospectrum = (try grid(), try chosenTrajectories()) }
         let out = try OutputStream(path: output)
         let writer = AnalysisWriter(format: format) { try out.write($0) }
         let progress = ProgressLine(label: "analysing")

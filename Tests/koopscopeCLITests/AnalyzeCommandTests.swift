@@ -197,3 +197,45 @@ struct AnalyzeCommandTests {
         #expect(r.stdout.isEmpty)
     }
 }
+
+@Suite("koopscope analyze --pseudospectrum")
+struct PseudospectrumCommandTests {
+    @Test func gridValuesVanishAtAnEigenvalueAndRankDeficientTrajectoriesSaySo() throws {
+        // The linear fixture has the eigenvalue 0.9: the centre of this 3×3 grid.
+        let r = try koopscope("analyze", fixturePath("linear-padded.h5"), "--identity", "--rank", "8", "--format", "json",
+                              "--pseudospectrum", "--grid-re", "0.8:1.0", "--grid-im=-0.1:0.1", "--grid-points", "3",
+                              "--pseudospectrum-trajectories", "0,2")
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try #require(json["trajectories"] as? [[String: Any]])
+        for (k, t) in rows.enumerated() {
+            let p = t["pseudospectrum"] as? [String: Any]
+            #expect((p != nil) == (k == 0 || k == 2), "trajectory \(k)")
+            guard let p else { continue }
+            #expect(p["re"] as? [Double] == [0.8, 1.0] && p["points"] as? Int == 3)
+            let values = try #require(p["values"] as? [[Double]])
+            #expect(values.count == 3 && values.allSatisfy { $0.count == 3 })
+            #expect(values[1][1] < 1e-3, "res(0.9) = \(values[1][1])")
+            // 0.1 away from every eigenvalue but 0.9 and 0.95e^{±0.3i} (|0.8 − 0.9| = 0.1): res is
+            // bounded below by the distance only for normal operators, so just check it is larger.
+            #expect(values[0][0] > values[1][1] && values[2][2] > values[1][1])
+        }
+        // The default dictionary has m = 50 > T − 1: the pseudospectrum cannot be formed.
+        let deficient = try koopscope("analyze", fixturePath("linear-padded.h5"), "--format", "json", "--pseudospectrum")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(deficient.stdout.utf8)) as? [String: Any])
+        let first = try #require((report["trajectories"] as? [[String: Any]])?.first)
+        #expect(((first["pseudospectrum"] as? [String: Any])?["error"] as? String)?.contains("snapshot pairs") == true)
+    }
+
+    @Test(arguments: [
+        (["--pseudospectrum"], "add --format json"),
+        (["--grid-points", "8"], "need --pseudospectrum"),
+        (["--format", "json", "--pseudospectrum", "--grid-re", "1:0"], "--grid-re '1:0'"),
+        (["--format", "json", "--pseudospectrum", "--grid-points", "1"], "--grid-points must lie"),
+        (["--format", "json", "--pseudospectrum", "--pseudospectrum-trajectories", "a,b"], "--pseudospectrum-trajectories"),
+    ])
+    func flagErrors(arguments: [String], message: String) throws {
+        let r = try koopscope(["analyze", fixturePath("linear-padded.h5")] + arguments)
+        #expect(r.status == 64 && r.stderr.contains(message), "\(r.stderr)")
+    }
+}

@@ -18,6 +18,8 @@ public struct AnalysisSettings: Sendable {
     public var maxTrajectoriesPerBatch = 64
     /// State entries per batch, beyond the batch's first trajectory.
     public var maxElementsPerBatch = 1 << 21
+    /// Compute the pseudospectrum on this grid for these trajectory indices (nil: none).
+    public var pseudospectrum: (grid: Pseudospectrum.Grid, trajectories: Set<Int>?)?
 
     public init(estimator: KoopmanEstimator = .paperDefault, residualThreshold: Double = 0.5,
                 variance: VarianceKind = .sample) {

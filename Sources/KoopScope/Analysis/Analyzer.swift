@@ -93,6 +93,7 @@ public struct Analyzer: Sendable {
         if Self.isConstant(batch.states, rows: offset..<(offset + t)) { result.flags.append("constant") }
         do {
             let estimate: KoopmanEstimate
+            var snapshots: (Matrix<Double>, Matrix<Double>)?
             switch dictionary {
             case .sigmoid(let g):
                 let m = g.koopmanDimension
@@ -101,6 +102,7 @@ public struct Analyzer: Sendable {
                     g.liftToDouble(p.baseAddress! + offset * g.dimension, rows: t)
                 }
                 estimate = try KoopmanEstimate(lifted: psi, estimator: settings.estimator)
+                snapshots = (psi.rows(0..<(t - 1)), psi.rows(1..<t))
             case .identity(let rule):
                 let d = batch.states.columns
                 if t - 1 < d { result.flags.append("rank-deficient: T−1 = \(t - 1) < d = \(d)") }
@@ -110,6 +112,7 @@ public struct Analyzer: Sendable {
                 let dmd = try ExactDMD(states: states, rank: rule)
                 result.rank = dmd.rank
                 estimate = dmd.estimate
+                snapshots = (dmd.psiX, dmd.psiY)
             }
             result.eigenvalues = estimate.eigenvalues
             result.residuals = estimate.residuals
@@ -119,6 +122,14 @@ public struct Analyzer: Sendable {
             (result.dsdFiltered, result.kept) = DSD.filtered(estimate.eigenvalues, residuals: estimate.residuals,
                                                              threshold: settings.residualThreshold,
                                                              variance: settings.variance)
+            if let request = settings.pseudospectrum, request.trajectories?.contains(index) ?? true,
+               let (psiX, psiY) = snapshots {
+                do {
+                    result.pseudospectrum = try Pseudospectrum(psiX: psiX, psiY: psiY, grid: request.grid)
+                } catch {
+                    result.pseudospectrumError = "\(error)"
+                }
+            }
         } catch {
             result.skipped = "\(error)"
         }

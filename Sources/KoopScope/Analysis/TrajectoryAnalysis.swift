@@ -31,6 +31,10 @@ public struct TrajectoryAnalysis: Sendable {
     public var singularValues: [Double] = []
     /// The DMD rank r (identity dictionary only).
     public var rank: Int?
+    /// res(z) on the requested grid, when asked for this trajectory.
+    public var pseudospectrum: Pseudospectrum?
+    /// Why the pseudospectrum could not be computed, when it was asked for.
+    public var pseudospectrumError: String?
 
     /// Whether the trajectory was analysed.
     public var isAnalyzed: Bool { skipped == nil }

@@ -23,6 +23,9 @@ public struct ExactDMD: Sendable {
     public let podModes: Matrix<Double>
     /// `Y V Σ⁻¹` (d×r), which turns an eigenvector w of Ã into the exact mode `Y V Σ⁻¹ w`.
     let exactModeBasis: Matrix<Double>
+    /// The snapshots in POD coordinates, Ψ_X = XᵀU and Ψ_Y = YᵀU (M×r).
+    public let psiX: Matrix<Double>
+    public let psiY: Matrix<Double>
 
     /// Ã = U* Y V Σ⁻¹ (r×r).
     public var reducedOperator: Matrix<Double> { estimate.k.transposed() }
@@ -54,6 +57,8 @@ public struct ExactDMD: Sendable {
         self.snapshotSingularValues = svd.singularValues
         self.podModes = pod
         self.exactModeBasis = basis
+        self.psiX = psiX
+        self.psiY = psiY
         self.estimate = try KoopmanEstimate(k: k, psiX: psiX, psiY: psiY)
     }
 

@@ -91,7 +91,7 @@ extension TrajectoryAnalysis: Encodable {
     enum Keys: String, CodingKey {
         case index, length, group, reward, skipped, flags, dsd, dsdReference = "dsd_reference"
         case dsdFiltered = "dsd_filtered", kept, eigenvalues, residuals, singularValues = "singular_values", rank
-        case spectralRadius = "spectral_radius"
+        case spectralRadius = "spectral_radius", pseudospectrum
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -116,6 +116,32 @@ extension TrajectoryAnalysis: Encodable {
         // An infinite residual (Ψ_X v = 0) becomes null.
         try c.encode(residuals.map { $0.isFinite ? $0 : nil }, forKey: .residuals)
         try c.encode(singularValues, forKey: .singularValues)
+        if let pseudospectrum {
+            try c.encode(PseudospectrumJSON(value: pseudospectrum), forKey: .pseudospectrum)
+        } else if let pseudospectrumError {
+            try c.encode(["error": pseudospectrumError], forKey: .pseudospectrum)
+        }
+    }
+}
+
+/// `{"re": [lo, hi], "im": [lo, hi], "points": n, "values": [[res per re] per im]}`.
+struct PseudospectrumJSON: Encodable {
+    let value: Pseudospectrum
+
+    enum Keys: String, CodingKey { case re, im, points, values }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        let g = value.grid
+        try c.encode([g.real.lowerBound, g.real.upperBound], forKey: .re)
+        try c.encode([g.imaginary.lowerBound, g.imaginary.upperBound], forKey: .im)
+        try c.encode(g.points, forKey: .points)
+        try c.encode((0..<g.points).map { row in
+            (0..<g.points).map { column -> Double? in
+                let v = value.value(row: row, column: column)
+                return v.isFinite ? v : nil
+            }
+        }, forKey: .values)
     }
 }
 
