@@ -76,6 +76,16 @@ public struct KoopmanEstimate: Sendable {
         }
     }
 
+    /// K from Ψ_X and Ψ_Y given as row-major arrays (M×m each).
+    static func koopmanOperator(psiX: [Double], psiY: [Double], pairs: Int, m: Int,
+                                estimator: KoopmanEstimator) throws -> Matrix<Double> {
+        try psiX.withUnsafeBufferPointer { px in
+            try psiY.withUnsafeBufferPointer { py in
+                try koopmanOperator(psiX: px.baseAddress!, psiY: py.baseAddress!, pairs: pairs, m: m, estimator: estimator)
+            }
+        }
+    }
+
     /// K by ridge regression or pseudo-inverse.
     static func koopmanOperator(psiX: UnsafePointer<Double>, psiY: UnsafePointer<Double>, pairs: Int, m: Int,
                          estimator: KoopmanEstimator) throws -> Matrix<Double> {

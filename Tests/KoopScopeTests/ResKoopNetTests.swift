@@ -1,0 +1,66 @@
+import ComplexModule
+import Foundation
+import Testing
+@testable import KoopScope
+
+@Suite("ResKoopNet loss (paper variant)")
+struct ResKoopNetTests {
+    /// J(W, b) with the eigenpairs (λ, v) held at given values, written out plainly.
+    func loss(_ xs: [Matrix<Float>], _ w: Matrix<Double>, _ b: [Double], _ lambda: [Complex<Double>],
+              _ v: Matrix<Complex<Double>>) -> Double {
+        var total = 0.0, pairs = 0
+        for x in xs {
+            let g = Matrix<Double>(rows: x.rows, columns: w.rows) { i, j in
+                1 / (1 + exp(-((0..<x.columns).reduce(b[j]) { $0 + Double(x[i, $1]) * w[j, $1] })))
+            }
+            for t in 0..<(x.rows - 1) {
+                pairs += 1
+                for j in lambda.indices {
+                    var r = Complex<Double>.zero
+                    for a in 0..<w.rows { r = r + v[a, j] * Complex(g[t + 1, a]) - lambda[j] * v[a, j] * Complex(g[t, a]) }
+                    total += r.lengthSquared
+                }
+            }
+        }
+        return total / Double(pairs)
+    }
+
+    @Test func gradientMatchesCentralDifferencesWithEigenpairsHeldFixed() throws {
+        var rng = SeededGenerator(seed: 31)
+        let (d, m) = (3, 4)
+        let xs = [9, 7, 11].map { t in Matrix<Float>(rows: t, columns: d) { _, _ in Float(rng.nextGaussian()) } }
+        let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.7 * rng.nextGaussian() }
+        let b = (0..<m).map { _ in 0.2 * rng.nextGaussian() }
+        let evaluation = try ResKoopNetLoss.paper(trajectories: xs, weight: w, bias: b)
+        // The eigenpairs the step holds fixed: those of the pooled ridge K at (W, b).
+        var psiX: [[Double]] = [], psiY: [[Double]] = []
+        for x in xs {
+            let g = (0..<x.rows).map { i in (0..<m).map { j in
+                1 / (1 + exp(-((0..<d).reduce(b[j]) { $0 + Double(x[i, $1]) * w[j, $1] }))) } }
+            for t in 0..<(x.rows - 1) { psiX.append(g[t]); psiY.append(g[t + 1]) }
+        }
+        var h = naiveProduct(Matrix(psiX).transposed(), Matrix(psiX))
+        for i in 0..<m { h[i, i] += 1e-3 }
+        let eig = try h.solving(naiveProduct(Matrix(psiX).transposed(), Matrix(psiY))).eigenDecomposition(left: false)
+        let lambda = eig.values, v = eig.rightVectors!
+        #expect(abs(evaluation.loss - loss(xs, w, b, lambda, v)) < 1e-12)
+        let step = 1e-6
+        var numericW: [Double] = [], numericB: [Double] = []
+        for i in 0..<(m * d) {
+            var wp = w, wm = w
+            wp[i / d, i % d] += step; wm[i / d, i % d] -= step
+            numericW.append((loss(xs, wp, b, lambda, v) - loss(xs, wm, b, lambda, v)) / (2 * step))
+        }
+        for j in 0..<m {
+            var bp = b, bm = b
+            bp[j] += step; bm[j] -= step
+            numericB.append((loss(xs, w, bp, lambda, v) - loss(xs, w, bm, lambda, v)) / (2 * step))
+        }
+        func relative(_ a: [Double], _ n: [Double]) -> Double {
+            zip(a, n).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+                / n.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        }
+        #expect(relative(evaluation.weight.elements, numericW) < 1e-5)
+        #expect(relative(evaluation.bias, numericB) < 1e-5)
+    }
+}
