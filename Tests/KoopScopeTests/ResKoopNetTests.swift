@@ -63,4 +63,20 @@ struct ResKoopNetTests {
         #expect(relative(evaluation.weight.elements, numericW) < 1e-5)
         #expect(relative(evaluation.bias, numericB) < 1e-5)
     }
+
+    @Test func effectiveRankByHand() {
+        // exp(entropy of σ/Σσ): four equal singular values give 4, one alone gives 1, and
+        // σ = (1, 1, 0) gives exp(ln 2) = 2.
+        #expect(abs(DictionaryFitter.effectiveRank(.identity(4)) - 4) < 1e-12)
+        #expect(abs(DictionaryFitter.effectiveRank(.diagonal([3, 0, 0])) - 1) < 1e-12)
+        #expect(abs(DictionaryFitter.effectiveRank(.diagonal([1, 1, 0])) - 2) < 1e-12)
+    }
+
+    @Test func adamTakesTheKnownFirstStep() {
+        // After bias correction the first step is −lr·sign(g) (up to ε).
+        var adam = Adam(count: 2, learningRate: 0.1)
+        var p = [1.0, -2.0]
+        adam.step(&p, gradient: [3, -0.5])
+        #expect(abs(p[0] - 0.9) < 1e-8 && abs(p[1] - -1.9) < 1e-8)
+    }
 }

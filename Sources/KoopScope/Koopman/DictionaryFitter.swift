@@ -1,0 +1,158 @@
+import Foundation
+
+/// ResKoopNet dictionary learning on a dump's trajectories (MATH.md §8, paper variant):
+/// minibatches of trajectories, the first `maxPositions` states of each, Adam.
+///
+/// ```swift
+/// var fitter = DictionaryFitter(options: .init(epochs: 1))
+/// let result = try fitter.fit(dump, initial: .kaimingUniform(dimension: dump.dimension))
+/// try result.dictionary.write(to: "dict.h5", attributes: result.attributes)
+/// ```
+public struct DictionaryFitter: Sendable {
+    public struct Options: Sendable {
+        public var batch = 64
+        public var epochs = 1
+        /// Total steps; overrides `epochs` when set.
+        public var steps: Int?
+        public var learningRate = 1e-4
+        public var maxPositions = 512
+        public var seed: UInt64 = 42
+        /// Fraction of trajectories held out for a validation loss (0 for none).
+        public var holdout = 0.0
+        public var delta = 1e-3
+        public var bias = false
+
+        public init(batch: Int = 64, epochs: Int = 1, steps: Int? = nil, learningRate: Double = 1e-4,
+                    maxPositions: Int = 512, seed: UInt64 = 42, holdout: Double = 0, bias: Bool = false) {
+            self.batch = batch; self.epochs = epochs; self.steps = steps; self.learningRate = learningRate
+            self.maxPositions = maxPositions; self.seed = seed; self.holdout = holdout; self.bias = bias
+        }
+    }
+
+    /// A fitted dictionary with its history and the collapse diagnostics.
+    public struct Result: Sendable {
+        public var dictionary: KoopmanDictionary
+        public var losses: [Double]
+        /// Validation loss after each epoch (empty without a holdout).
+        public var validationLosses: [Double]
+        public var effectiveRankBefore: Double
+        public var effectiveRankAfter: Double
+        public var saturatedBefore: Double
+        public var saturatedAfter: Double
+        /// Trajectories left out (too short, or non-finite).
+        public var skipped: Int
+        /// Warnings about collapse (MATH.md §8: every such loss is minimised by a constant dictionary).
+        public var warnings: [String]
+        /// Root attributes recording how the dictionary was fitted.
+        public var attributes: [(name: String, value: AttributeValue)]
+    }
+
+    public var options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Fits `initial` (its weight and, with `options.bias`, a bias) to the trajectories of `dump`;
+    /// `progress(step, totalSteps, loss)` is called after every step.
+    public func fit(_ dump: Dump, initial: KoopmanDictionary,
+                    progress: ((Int, Int, Double) -> Void)? = nil) throws -> Result {
+        guard initial.dimension == dump.dimension else {
+            throw DictionaryError.dimensionMismatch(file: initial.source, dictionary: initial.dimension,
+                                                    dump: dump.path, states: dump.dimension)
+        }
+        // Usable trajectories, shuffled by the seed, the holdout split off.
+        var rng = SeededGenerator(seed: options.seed)
+        let usable = (0..<dump.count).filter { dump.lengths[$0] >= 2 }.shuffled(using: &rng)
+        let holdCount = Int((Double(usable.count) * options.holdout).rounded())
+        let validation = Array(usable.prefix(holdCount)), training = Array(usable.dropFirst(holdCount))
+        guard !training.isEmpty else {
+            throw DictionaryError.invalid(file: dump.path, dataset: "/hidden_states",
+                                          detail: "no trajectory of length ≥ 2 is left to fit on")
+        }
+        var skipped = dump.count - usable.count
+        func load(_ indices: ArraySlice<Int>) throws -> [Matrix<Float>] {
+            var out: [Matrix<Float>] = []
+            for i in indices {
+                let t = try dump.read(trajectory: i)
+                if t.nonFiniteCount > 0 { continue }
+                out.append(t.states.rows(0..<min(t.length, options.maxPositions)))
+            }
+            return out
+        }
+        var weight = initial.weight.elements.map(Double.init)
+        var bias = options.bias ? (initial.bias ?? Array(repeating: 0, count: initial.koopmanDimension)).map(Double.init) : []
+        let m = initial.koopmanDimension, d = initial.dimension
+        func evaluate(_ batch: [Matrix<Float>]) throws -> ResKoopNetLoss.Evaluation {
+            try ResKoopNetLoss.paper(trajectories: batch, weight: Matrix(rows: m, columns: d, elements: weight),
+                                     bias: options.bias ? bias : nil, delta: options.delta)
+        }
+        let diagnosticBatch = try load(training.prefix(options.batch))
+        let before = try evaluate(diagnosticBatch)
+        let stepsPerEpoch = (training.count + options.batch - 1) / options.batch
+        let total = options.steps ?? options.epochs * stepsPerEpoch
+        var adamW = Adam(count: weight.count, learningRate: options.learningRate)
+        var adamB = Adam(count: bias.count, learningRate: options.learningRate)
+        var losses: [Double] = [], validationLosses: [Double] = []
+        var order = training
+        for step in 0..<total {
+            let position = step % stepsPerEpoch
+            if position == 0 && step > 0 { order.shuffle(using: &rng) }
+            let slice = order[(position * options.batch)..<min(order.count, (position + 1) * options.batch)]
+            let batch = try load(slice)
+            if step < stepsPerEpoch { skipped += slice.count - batch.count }
+            guard !batch.isEmpty else { continue }
+            let evaluation = try evaluate(batch)
+            losses.append(evaluation.loss)
+            adamW.step(&weight, gradient: evaluation.weight.elements)
+            if options.bias { adamB.step(&bias, gradient: evaluation.bias) }
+            progress?(step + 1, total, evaluation.loss)
+            if !validation.isEmpty && (position == stepsPerEpoch - 1 || step == total - 1) {
+                validationLosses.append(try evaluate(try load(validation[...])).loss)
+            }
+        }
+        let after = try evaluate(diagnosticBatch)
+        let rankBefore = Self.effectiveRank(before.gram), rankAfter = Self.effectiveRank(after.gram)
+        var warnings: [String] = []
+        if rankAfter < 0.9 * rankBefore {
+            warnings.append("the effective rank of G fell from \(format(rankBefore)) to \(format(rankAfter)): "
+                            + "the dictionary is collapsing towards fewer features")
+        }
+        if after.saturatedFraction > before.saturatedFraction + 0.05 {
+            warnings.append("saturated features rose from \(format(100 * before.saturatedFraction))% to "
+                            + "\(format(100 * after.saturatedFraction))%: σ is being pushed to 0 or 1")
+        }
+        let fitted = try KoopmanDictionary(weight: Matrix(rows: m, columns: d, elements: weight.map(Float.init)),
+                                           bias: options.bias ? bias.map(Float.init) : nil,
+                                           source: "fitted on \(dump.path)")
+        let attributes: [(name: String, value: AttributeValue)] = [
+            ("variant", .string("paper")), ("learning_rate", .real(options.learningRate)),
+            ("batch", .integer(Int64(options.batch))), ("epochs", .integer(Int64(options.epochs))),
+            ("steps", .integer(Int64(total))), ("max_positions", .integer(Int64(options.maxPositions))),
+            ("seed", .integer(Int64(options.seed))), ("holdout", .real(options.holdout)),
+            ("ridge", .real(options.delta)), ("koopman_dim", .integer(Int64(m))), ("bias", .integer(options.bias ? 1 : 0)),
+            ("dump", .string(dump.path)), ("initial", .string(initial.source)), ("loss_curve", .reals(losses)),
+            ("validation_curve", .reals(validationLosses)),
+            ("effective_rank_before", .real(rankBefore)), ("effective_rank_after", .real(rankAfter)),
+            ("saturated_before", .real(before.saturatedFraction)), ("saturated_after", .real(after.saturatedFraction)),
+            ("skipped_trajectories", .integer(Int64(skipped))),
+        ]
+        return Result(dictionary: fitted, losses: losses, validationLosses: validationLosses,
+                      effectiveRankBefore: rankBefore, effectiveRankAfter: rankAfter,
+                      saturatedBefore: before.saturatedFraction, saturatedAfter: after.saturatedFraction,
+                      skipped: skipped, warnings: warnings, attributes: attributes)
+    }
+
+    /// exp of the entropy of the normalised singular values of G (Roy & Vetterli): m for a
+    /// well-spread Gram matrix, 1 when one direction dominates.
+    public static func effectiveRank(_ g: Matrix<Double>) -> Double {
+        guard let s = try? g.singularValues() else { return .nan }
+        let total = s.reduce(0, +)
+        guard total > 0 else { return 0 }
+        let entropy = s.reduce(0.0) { h, x in
+            let p = x / total
+            return p > 0 ? h - p * log(p) : h
+        }
+        return exp(entropy)
+    }
+
+    private func format(_ x: Double) -> String { String(format: "%.3g", x) }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@Suite("koopscope fit-dictionary")
+struct FitDictionaryCommandTests {
+    @Test func fitsLowersTheLossAndWritesADictionaryAnalyzeReads() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("dict.h5").path
+        let r = try koopscope("fit-dictionary", fixturePath("linear-padded.h5"), "-o", out, "--koopman-dim", "6",
+                              "--batch", "4", "--epochs", "10", "--lr", "0.01", "--holdout", "0.25", "--bias")
+        #expect(r.status == 0, "\(r.stderr)")
+        // "loss A → B": the fitted loss is below the first step's.
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("loss") && $0.contains("→") })
+        let numbers = line.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .punctuationCharacters)) }
+        let arrow = line.components(separatedBy: "loss ").last!.components(separatedBy: " → ")
+        let first = try #require(Double(arrow[0])), last = try #require(Double(arrow[1]))
+        #expect(last < first, "\(line) \(numbers)")
+        #expect(r.stdout.contains("validation loss") && r.stdout.contains("effective rank of G"))
+        let analysed = try koopscope("analyze", fixturePath("linear-padded.h5"), "--dictionary", out, "--format", "json")
+        #expect(analysed.status == 0, "\(analysed.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(analysed.stdout.utf8)) as? [String: Any])
+        let dictionary = try #require(json["dictionary"] as? [String: Any])
+        #expect(dictionary["m"] as? Int == 6 && dictionary["bias"] as? Bool == true)
+        // Continue from it: same m, more steps.
+        let again = dir.appendingPathComponent("dict2.h5").path
+        let r2 = try koopscope("fit-dictionary", fixturePath("linear-padded.h5"), "-o", again, "--init", out, "--steps", "3")
+        #expect(r2.status == 0 && r2.stdout.contains("m = 6") && r2.stdout.contains("3 steps"), "\(r2.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--batch", "0"], "--batch"),
+        (["--holdout", "1"], "--holdout"),
+        (["--lr", "0"], "--lr"),
+        (["--variant", "reference"], "--variant"),
+        (["--init", "x.h5", "--koopman-dim", "10"], "--init brings its own m"),
+    ])
+    func flagErrors(arguments: [String], message: String) throws {
+        let r = try koopscope(["fit-dictionary", fixturePath("linear-padded.h5"), "-o", "/tmp/never.h5"] + arguments)
+        #expect(r.status == 64 && r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test func inputErrorsNameTheFile() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("d.h5").path
+        let mismatch = try koopscope("fit-dictionary", fixturePath("nonfinite-f64.h5"), "-o", out,
+                                     "--init", fixturePath("dictionary-d8-m4.h5"))
+        #expect(mismatch.status == 1 && mismatch.stderr.contains("d = 8") && mismatch.stderr.contains("nonfinite-f64.h5"))
+        let malformed = try koopscope("fit-dictionary", fixturePath("malformed/padded-rank2.h5"), "-o", out)
+        #expect(malformed.status == 1 && malformed.stderr.contains("/hidden_states"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+}
