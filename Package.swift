@@ -53,13 +53,17 @@ let package = Package(
             name: "linear-dmd-example",
             dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")],
             path: "examples/linear-dmd"),
+        .executableTarget(
+            name: "compare-checkpoints-example",
+            dependencies: ["KoopScope"],
+            path: "examples/compare-checkpoints"),
 
         .testTarget(
             name: "KoopScopeTests",
             dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(
             name: "koopscopeCLITests",
-            dependencies: ["koopscope", "linear-dmd-example"]),
+            dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),
     ],
     swiftLanguageModes: [.v6]
 )
