@@ -2,23 +2,19 @@ import ArgumentParser
 import Foundation
 import KoopScope
 
+extension ResKoopNetLoss.Variant: ExpressibleByArgument {}
+
 /// `koopscope fit-dictionary DUMP -o DICT.h5`: ResKoopNet dictionary learning.
 struct FitDictionary: ParsableCommand {
-    /// The ResKoopNet losses koopscope can fit with (MATH.md §8).
-    enum Variant: String, ExpressibleByArgument, CaseIterable {
-        /// The paper's residual loss with K and its eigenpairs held fixed within a step.
-        case paper
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "fit-dictionary",
         abstract: "Learn the Koopman dictionary W (and b) on a dump's trajectories (ResKoopNet).",
         discussion: """
-            Minimises the paper's ResDMD residual loss with Adam over minibatches of trajectories, \
+            Minimises a ResKoopNet loss with Adam over minibatches of trajectories, \
             using the first --max-positions states of each. The output records how it was fitted, \
             the loss curve, and the effective rank of G and the share of saturated features \
             before and after (the loss rewards a collapsed dictionary; a warning says when it \
-            happens). Read it with `koopscope analyze --dictionary`. See docs/fit-dictionary.md.
+            happens). --variant reference uses the reference code's SVD-based loss. Read it with `koopscope analyze --dictionary`. See docs/fit-dictionary.md.
             """)
 
     @Argument(help: "The HDF5 dump to fit on.")
@@ -27,8 +23,8 @@ struct FitDictionary: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("The dictionary file to write.", valueName: "file"))
     var output: String
 
-    @Option(help: "Loss: paper (the ResKoopNet residual loss with eigenpairs held fixed).")
-    var variant: Variant = .paper
+    @Option(help: "Loss: paper (residuals, eigenpairs held fixed) or reference (SVD-based, through the SVD).")
+    var variant: ResKoopNetLoss.Variant = .paper
 
     @Option(help: "Features m.")
     var koopmanDim = 50
@@ -45,7 +41,7 @@ struct FitDictionary: ParsableCommand {
     @Option(help: "Total optimiser steps (overrides --epochs).")
     var steps: Int?
 
-    @Option(help: "Adam learning rate (default: the variant's, 1e-4 for paper).")
+    @Option(help: "Adam learning rate (default: the variant's, 1e-4 for paper, 1e-3 for reference).")
     var lr: Double?
 
     @Option(help: "Use only the first this many states of each trajectory.")
@@ -78,7 +74,8 @@ struct FitDictionary: ParsableCommand {
         let opened = try Dump(path: dump)
         let start = try initial.map { try KoopmanDictionary(contentsOf: $0) }
             ?? .kaimingUniform(dimension: max(opened.dimension, 1), koopmanDimension: koopmanDim, seed: seed)
-        let options = DictionaryFitter.Options(batch: batch, epochs: epochs, steps: steps, learningRate: lr ?? 1e-4,
+        let options = DictionaryFitter.Options(variant: variant, batch: batch, epochs: epochs, steps: steps,
+                                               learningRate: lr ?? variant.defaultLearningRate,
                                                maxPositions: maxPositions, seed: seed, holdout: holdout, bias: bias)
         let terminal = isatty(STDERR_FILENO) != 0
         var lastLine = 0.0

@@ -79,4 +79,56 @@ struct ResKoopNetTests {
         adam.step(&p, gradient: [3, -0.5])
         #expect(abs(p[0] - 0.9) < 1e-8 && abs(p[1] - -1.9) < 1e-8)
     }
+
+    /// The reference loss written out: K by ridge, its SVD signed as the library documents,
+    /// E = Ψ_Y Vᴴ − Ψ_X Vᴴ diag(S), J = ‖E‖_F / (number of trajectories).
+    func referenceLoss(_ xs: [Matrix<Float>], _ w: Matrix<Double>, _ b: [Double]) throws -> Double {
+        var psiX: [[Double]] = [], psiY: [[Double]] = []
+        for x in xs {
+            let g = (0..<x.rows).map { i in (0..<w.rows).map { j in
+                1 / (1 + exp(-((0..<x.columns).reduce(b[j]) { $0 + Double(x[i, $1]) * w[j, $1] }))) } }
+            for t in 0..<(x.rows - 1) { psiX.append(g[t]); psiY.append(g[t + 1]) }
+        }
+        let px = Matrix(psiX), py = Matrix(psiY)
+        var h = naiveProduct(px.transposed(), px)
+        for i in 0..<w.rows { h[i, i] += 1e-3 }
+        let svd = try h.solving(naiveProduct(px.transposed(), py)).singularValueDecomposition()
+        var vt = svd.vt
+        for j in 0..<vt.rows {
+            let row = vt.row(j)
+            if row[row.indices.max { abs(row[$0]) < abs(row[$1]) }!] < 0 { for c in 0..<vt.columns { vt[j, c] = -vt[j, c] } }
+        }
+        let e = naiveProduct(py, vt) - naiveProduct(naiveProduct(px, vt), .diagonal(svd.singularValues))
+        return e.elements.reduce(0) { $0 + $1 * $1 }.squareRoot() / Double(xs.count)
+    }
+
+    @Test func referenceGradientMatchesCentralDifferences() throws {
+        for seed: UInt64 in [41, 42] {
+            var rng = SeededGenerator(seed: seed)
+            let (d, m) = (3, 4)
+            let xs = [10, 8, 12].map { t in Matrix<Float>(rows: t, columns: d) { _, _ in Float(rng.nextGaussian()) } }
+            let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.9 * rng.nextGaussian() }
+            let b = (0..<m).map { _ in 0.3 * rng.nextGaussian() }
+            let evaluation = try ResKoopNetLoss.reference(trajectories: xs, weight: w, bias: b)
+            #expect(abs(evaluation.loss - (try referenceLoss(xs, w, b))) < 1e-12)
+            let h = 1e-6
+            var numericW: [Double] = [], numericB: [Double] = []
+            for i in 0..<(m * d) {
+                var wp = w, wm = w
+                wp[i / d, i % d] += h; wm[i / d, i % d] -= h
+                numericW.append((try referenceLoss(xs, wp, b) - referenceLoss(xs, wm, b)) / (2 * h))
+            }
+            for j in 0..<m {
+                var bp = b, bm = b
+                bp[j] += h; bm[j] -= h
+                numericB.append((try referenceLoss(xs, w, bp) - referenceLoss(xs, w, bm)) / (2 * h))
+            }
+            func relative(_ a: [Double], _ n: [Double]) -> Double {
+                zip(a, n).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+                    / n.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            }
+            #expect(relative(evaluation.weight.elements, numericW) < 1e-5, "seed \(seed)")
+            #expect(relative(evaluation.bias, numericB) < 1e-5, "seed \(seed)")
+        }
+    }
 }

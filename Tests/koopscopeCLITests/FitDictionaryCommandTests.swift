@@ -26,13 +26,23 @@ struct FitDictionaryCommandTests {
         let again = dir.appendingPathComponent("dict2.h5").path
         let r2 = try koopscope("fit-dictionary", fixturePath("linear-padded.h5"), "-o", again, "--init", out, "--steps", "3")
         #expect(r2.status == 0 && r2.stdout.contains("m = 6") && r2.stdout.contains("3 steps"), "\(r2.stderr)")
+        // The reference variant fits too, and the file says which variant made it.
+        let reference = dir.appendingPathComponent("ref.h5").path
+        let r3 = try koopscope("fit-dictionary", fixturePath("linear-padded.h5"), "-o", reference, "--variant", "reference",
+                               "--koopman-dim", "5", "--batch", "4", "--epochs", "5")
+        #expect(r3.status == 0, "\(r3.stderr)")
+        let arrow = try #require(r3.stdout.split(separator: "\n").first { $0.contains("→") && $0.contains("loss") })
+            .components(separatedBy: "loss ").last!.components(separatedBy: " → ")
+        #expect(Double(arrow[1])! < Double(arrow[0])!, "\(arrow)")
+        let inspect = try koopscope("inspect", reference)
+        #expect(inspect.status != 0, "a dictionary is not a dump")
     }
 
     @Test(arguments: [
         (["--batch", "0"], "--batch"),
         (["--holdout", "1"], "--holdout"),
         (["--lr", "0"], "--lr"),
-        (["--variant", "reference"], "--variant"),
+        (["--variant", "svd"], "--variant"),
         (["--init", "x.h5", "--koopman-dim", "10"], "--init brings its own m"),
     ])
     func flagErrors(arguments: [String], message: String) throws {

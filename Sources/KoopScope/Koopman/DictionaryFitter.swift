@@ -1,7 +1,7 @@
 import Foundation
 
-/// ResKoopNet dictionary learning on a dump's trajectories (MATH.md §8, paper variant):
-/// minibatches of trajectories, the first `maxPositions` states of each, Adam.
+/// ResKoopNet dictionary learning on a dump's trajectories (MATH.md §8): minibatches of
+/// trajectories, the first `maxPositions` states of each, Adam, either loss variant.
 ///
 /// ```swift
 /// var fitter = DictionaryFitter(options: .init(epochs: 1))
@@ -10,6 +10,7 @@ import Foundation
 /// ```
 public struct DictionaryFitter: Sendable {
     public struct Options: Sendable {
+        public var variant = ResKoopNetLoss.Variant.paper
         public var batch = 64
         public var epochs = 1
         /// Total steps; overrides `epochs` when set.
@@ -22,9 +23,10 @@ public struct DictionaryFitter: Sendable {
         public var delta = 1e-3
         public var bias = false
 
-        public init(batch: Int = 64, epochs: Int = 1, steps: Int? = nil, learningRate: Double = 1e-4,
-                    maxPositions: Int = 512, seed: UInt64 = 42, holdout: Double = 0, bias: Bool = false) {
-            self.batch = batch; self.epochs = epochs; self.steps = steps; self.learningRate = learningRate
+        public init(variant: ResKoopNetLoss.Variant = .paper, batch: Int = 64, epochs: Int = 1, steps: Int? = nil,
+                    learningRate: Double = 1e-4, maxPositions: Int = 512, seed: UInt64 = 42, holdout: Double = 0,
+                    bias: Bool = false) {
+            self.variant = variant; self.batch = batch; self.epochs = epochs; self.steps = steps; self.learningRate = learningRate
             self.maxPositions = maxPositions; self.seed = seed; self.holdout = holdout; self.bias = bias
         }
     }
@@ -82,8 +84,9 @@ public struct DictionaryFitter: Sendable {
         var bias = options.bias ? (initial.bias ?? Array(repeating: 0, count: initial.koopmanDimension)).map(Double.init) : []
         let m = initial.koopmanDimension, d = initial.dimension
         func evaluate(_ batch: [Matrix<Float>]) throws -> ResKoopNetLoss.Evaluation {
-            try ResKoopNetLoss.paper(trajectories: batch, weight: Matrix(rows: m, columns: d, elements: weight),
-                                     bias: options.bias ? bias : nil, delta: options.delta)
+            try ResKoopNetLoss.evaluate(options.variant, trajectories: batch,
+                                        weight: Matrix(rows: m, columns: d, elements: weight),
+                                        bias: options.bias ? bias : nil, delta: options.delta)
         }
         let diagnosticBatch = try load(training.prefix(options.batch))
         let before = try evaluate(diagnosticBatch)
@@ -124,7 +127,7 @@ public struct DictionaryFitter: Sendable {
                                            bias: options.bias ? bias.map(Float.init) : nil,
                                            source: "fitted on \(dump.path)")
         let attributes: [(name: String, value: AttributeValue)] = [
-            ("variant", .string("paper")), ("learning_rate", .real(options.learningRate)),
+            ("variant", .string(options.variant.rawValue)), ("learning_rate", .real(options.learningRate)),
             ("batch", .integer(Int64(options.batch))), ("epochs", .integer(Int64(options.epochs))),
             ("steps", .integer(Int64(total))), ("max_positions", .integer(Int64(options.maxPositions))),
             ("seed", .integer(Int64(options.seed))), ("holdout", .real(options.holdout)),

@@ -1,10 +1,10 @@
 import ComplexModule
 import RealModule
 
-/// The ResKoopNet dictionary-learning loss in the paper's formulation and its gradient with
-/// respect to the dictionary (MATH.md §8): with K and its unit eigenpairs (λ_j, v_j) computed
-/// from the current W and held fixed,
-/// `J(W) = (1/N_pairs) Σ_j ‖(Ψ_Y − λ_j Ψ_X) v_j‖²` over the pooled snapshot pairs.
+/// The ResKoopNet dictionary-learning losses and their gradients with respect to the
+/// dictionary (MATH.md §8), over the pooled snapshot pairs of a minibatch of trajectories:
+/// the paper's residual loss with the eigenpairs held fixed, and the reference code's
+/// SVD-based loss differentiated through the SVD and the ridge solve.
 ///
 /// ```swift
 /// let step = try ResKoopNetLoss.paper(trajectories: batch, weight: w, bias: b)
@@ -24,44 +24,39 @@ public enum ResKoopNetLoss {
         public var saturatedFraction: Double
     }
 
+    /// The two losses of MATH.md §8.
+    public enum Variant: String, Sendable, CaseIterable {
+        /// ResKoopNet's residual loss, eigenpairs held fixed within a step (lr 10⁻⁴).
+        case paper
+        /// The reference code's SVD-based loss, gradients through the SVD and the solve (lr 10⁻³).
+        case reference
+
+        /// The variant's learning rate in the paper or the reference code.
+        public var defaultLearningRate: Double { self == .paper ? 1e-4 : 1e-3 }
+    }
+
+    /// Evaluates the loss of `variant`.
+    public static func evaluate(_ variant: Variant, trajectories: [Matrix<Float>], weight: Matrix<Double>,
+                                bias: [Double]?, delta: Double = 1e-3) throws -> Evaluation {
+        switch variant {
+        case .paper: try paper(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
+        case .reference: try reference(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
+        }
+    }
+
     /// Evaluates the paper loss on `trajectories` (each T_i×d; pairs never cross two of them).
     public static func paper(trajectories: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?,
                              delta: Double = 1e-3) throws -> Evaluation {
-        let m = w.rows, d = w.columns
-        // Lift every trajectory (in Float64) and pool the snapshot pairs.
-        var lifted: [Matrix<Double>] = []
-        var saturated = 0, features = 0
-        for x in trajectories where x.rows >= 2 {
-            precondition(x.columns == d, "states have d = \(x.columns), W has d = \(d)")
-            var g = x.map(Double.init).multiplied(by: w, transposingOther: true)
-            for i in 0..<g.rows {
-                for j in 0..<m {
-                    let v = 1 / (1 + .exp(-(g[i, j] + (b?[j] ?? 0))))
-                    g[i, j] = v
-                    if v < 1e-3 || v > 1 - 1e-3 { saturated += 1 }
-                }
-            }
-            features += g.rows * m
-            lifted.append(g)
-        }
-        let pairs = lifted.reduce(0) { $0 + $1.rows - 1 }
-        guard pairs > 0 else { throw KoopmanError.tooShort(length: trajectories.map(\.rows).max() ?? 0) }
-        var psiX = Matrix<Double>(rows: pairs, columns: m, repeating: 0), psiY = psiX
-        var row = 0
-        for g in lifted {
-            for i in 0..<(g.rows - 1) {
-                for j in 0..<m { psiX[row, j] = g[i, j]; psiY[row, j] = g[i + 1, j] }
-                row += 1
-            }
-        }
-        let gram = psiX.multiplied(by: psiX, transposingSelf: true)
-        let k = try KoopmanEstimate.koopmanOperator(psiX: psiX.elements, psiY: psiY.elements, pairs: pairs, m: m,
-                                                    estimator: .ridge(delta: delta))
+        let pool = try Pool(trajectories, weight: w, bias: b)
+        let m = w.rows, pairs = pool.psiX.rows
+        let k = try KoopmanEstimate.koopmanOperator(psiX: pool.psiX.elements, psiY: pool.psiY.elements, pairs: pairs,
+                                                    m: m, estimator: .ridge(delta: delta))
         let eig: EigenDecomposition<Double>
         do { eig = try k.eigenDecomposition(left: false, right: true) } catch let e as LinearAlgebraError {
             throw KoopmanError.linearAlgebra(e.description)
         }
         let v = eig.rightVectors!
+        let psiX = pool.psiX, psiY = pool.psiY
         // R_j = (Ψ_Y − λ_jΨ_X) v_j; J = Σ_j ‖R_j‖² / N; with λ, v fixed,
         // ∂J/∂Ψ_Y = (2/N) Σ_j Re(R_j v_jᴴ) and ∂J/∂Ψ_X = −(2/N) Σ_j Re(λ̄_j R_j v_jᴴ).
         let scale = 2 / Double(pairs)
@@ -85,29 +80,155 @@ public enum ResKoopNetLoss {
                 }
             }
         }
-        loss /= Double(pairs)
-        // Back to each trajectory's rows, through σ and the affine map.
-        var wBar = Matrix<Double>(rows: m, columns: d, repeating: 0)
-        var bBar = [Double](repeating: 0, count: m)
-        row = 0
-        var lifts = lifted.makeIterator()
-        for x in trajectories where x.rows >= 2 {
-            let g = lifts.next()!
-            let t = g.rows
-            var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
-            for i in 0..<t {
+        let (wBar, bBar) = pool.backward(psiXBar: psiXBar, psiYBar: psiYBar)
+        return Evaluation(loss: loss / Double(pairs), weight: wBar, bias: bBar, gram: pool.gram,
+                          saturatedFraction: pool.saturatedFraction)
+    }
+
+    /// Evaluates the reference code's loss: K = solve(G + δI, A) = U S Vᵀ and
+    /// `J = ‖Ψ_Y Vᵀ − Ψ_X Vᵀ diag(S)‖_F / (number of trajectories)`, with the gradient through
+    /// the SVD (distinct singular values assumed) and the ridge solve. Singular vectors are
+    /// signed so that each v_j's largest component is positive, as a deterministic choice.
+    public static func reference(trajectories: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?,
+                                 delta: Double = 1e-3) throws -> Evaluation {
+        let pool = try Pool(trajectories, weight: w, bias: b)
+        let m = w.rows
+        let psiX = pool.psiX, psiY = pool.psiY
+        var h = pool.gram
+        for i in 0..<m { h[i, i] += delta }
+        let a = psiX.multiplied(by: psiY, transposingSelf: true)
+        do {
+            let k = try h.solving(a)
+            let (u, s, vt) = try signedSVD(k)
+            // E = Ψ_Y Vᴴ − Ψ_X Vᴴ S with K = U S Vᴴ, so Vᴴ is `vt` (rows: right singular vectors).
+            let yv = psiY.multiplied(by: vt), xv = psiX.multiplied(by: vt)
+            var e = yv
+            for t in 0..<e.rows { for j in 0..<m { e[t, j] -= xv[t, j] * s[j] } }
+            let norm = e.frobeniusNorm
+            let count = Double(pool.trajectoryCount)
+            guard norm > 0 else {
+                return Evaluation(loss: 0, weight: Matrix(rows: m, columns: w.columns, repeating: 0),
+                                  bias: Array(repeating: 0, count: m), gram: pool.gram,
+                                  saturatedFraction: pool.saturatedFraction)
+            }
+            let eBar = (1 / (norm * count)) * e
+            // Direct terms of Ψ_Y and Ψ_X, and the cotangents of vt and S.
+            var psiYBar = eBar.multiplied(by: vt, transposingOther: true)
+            var eS = eBar
+            for t in 0..<eS.rows { for j in 0..<m { eS[t, j] *= s[j] } }
+            var psiXBar = -1 * eS.multiplied(by: vt, transposingOther: true)
+            let vtBar = psiY.multiplied(by: eBar, transposingSelf: true) - psiX.multiplied(by: eS, transposingSelf: true)
+            let sBar = (0..<m).map { j in -(0..<e.rows).reduce(0.0) { $0 + xv[$1, j] * eBar[$1, j] } }
+            // SVD backward (Townsend): K̄ = U [diag(S̄) + S (F ∘ (VᵀV̄ − V̄ᵀV))] Vᵀ, F_ij = 1/(s_j² − s_i²).
+            let vtvb = vt.multiplied(by: vtBar, transposingOther: true)   // VᵀV̄ with V = vtᵀ
+            var inner = Matrix<Double>(rows: m, columns: m, repeating: 0)
+            for i in 0..<m {
                 for j in 0..<m {
-                    var s = 0.0
-                    if i < t - 1 { s += psiXBar[row + i, j] }
-                    if i > 0 { s += psiYBar[row + i - 1, j] }
-                    zBar[i, j] = s * g[i, j] * (1 - g[i, j])
-                    bBar[j] += zBar[i, j]
+                    if i == j { inner[i, j] = sBar[i]; continue }
+                    let f = 1 / (s[j] * s[j] - s[i] * s[i])
+                    inner[i, j] = s[i] * f * (vtvb[i, j] - vtvb[j, i])
                 }
             }
-            wBar.addProduct(zBar, x.map(Double.init), transposingLeft: true)
-            row += t - 1
+            let kBar = u.multiplied(by: inner).multiplied(by: vt)
+            // Through the solve.
+            let aBar = try h.solving(kBar)
+            let gBar = -1 * aBar.multiplied(by: k, transposingOther: true)
+            psiXBar = psiXBar + psiY.multiplied(by: aBar, transposingOther: true) + psiX.multiplied(by: gBar + gBar.transposed())
+            psiYBar = psiYBar + psiX.multiplied(by: aBar)
+            let (wBar, bBar) = pool.backward(psiXBar: psiXBar, psiYBar: psiYBar)
+            return Evaluation(loss: norm / count, weight: wBar, bias: bBar, gram: pool.gram,
+                              saturatedFraction: pool.saturatedFraction)
+        } catch let error as LinearAlgebraError {
+            throw KoopmanError.linearAlgebra(error.description)
         }
-        return Evaluation(loss: loss, weight: wBar, bias: bBar, gram: gram,
-                          saturatedFraction: features > 0 ? Double(saturated) / Double(features) : 0)
+    }
+
+    /// The SVD K = U diag(s) vt with each right singular vector's largest component positive.
+    static func signedSVD(_ k: Matrix<Double>) throws -> (Matrix<Double>, [Double], Matrix<Double>) {
+        let svd = try k.singularValueDecomposition()
+        var u = svd.u, vt = svd.vt
+        for j in 0..<vt.rows {
+            let row = vt.row(j)
+            let largest = row.indices.max { abs(row[$0]) < abs(row[$1]) } ?? 0
+            if row[largest] < 0 {
+                for c in 0..<vt.columns { vt[j, c] = -vt[j, c] }
+                for r in 0..<u.rows { u[r, j] = -u[r, j] }
+            }
+        }
+        return (u, svd.singularValues, vt)
+    }
+
+    /// The lifted trajectories of a minibatch and their pooled snapshot pairs.
+    struct Pool {
+        let trajectories: [Matrix<Double>]   // states, Float64
+        let lifted: [Matrix<Double>]
+        let weight: Matrix<Double>
+        let psiX: Matrix<Double>
+        let psiY: Matrix<Double>
+        let gram: Matrix<Double>
+        let saturatedFraction: Double
+        var trajectoryCount: Int { lifted.count }
+
+        init(_ batch: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?) throws {
+            let m = w.rows, d = w.columns
+            var states: [Matrix<Double>] = [], lifted: [Matrix<Double>] = []
+            var saturated = 0, features = 0
+            for x in batch where x.rows >= 2 {
+                precondition(x.columns == d, "states have d = \(x.columns), W has d = \(d)")
+                let xd = x.map(Double.init)
+                var g = xd.multiplied(by: w, transposingOther: true)
+                for i in 0..<g.rows {
+                    for j in 0..<m {
+                        let v = 1 / (1 + .exp(-(g[i, j] + (b?[j] ?? 0))))
+                        g[i, j] = v
+                        if v < 1e-3 || v > 1 - 1e-3 { saturated += 1 }
+                    }
+                }
+                features += g.rows * m
+                states.append(xd)
+                lifted.append(g)
+            }
+            let pairs = lifted.reduce(0) { $0 + $1.rows - 1 }
+            guard pairs > 0 else { throw KoopmanError.tooShort(length: batch.map(\.rows).max() ?? 0) }
+            var px = Matrix<Double>(rows: pairs, columns: m, repeating: 0), py = px
+            var row = 0
+            for g in lifted {
+                for i in 0..<(g.rows - 1) {
+                    for j in 0..<m { px[row, j] = g[i, j]; py[row, j] = g[i + 1, j] }
+                    row += 1
+                }
+            }
+            self.trajectories = states
+            self.lifted = lifted
+            self.weight = w
+            self.psiX = px
+            self.psiY = py
+            self.gram = px.multiplied(by: px, transposingSelf: true)
+            self.saturatedFraction = features > 0 ? Double(saturated) / Double(features) : 0
+        }
+
+        /// ∂J/∂W and ∂J/∂b from ∂J/∂Ψ_X and ∂J/∂Ψ_Y, through σ and the affine map.
+        func backward(psiXBar: Matrix<Double>, psiYBar: Matrix<Double>) -> (Matrix<Double>, [Double]) {
+            let m = weight.rows
+            var wBar = Matrix<Double>(rows: m, columns: weight.columns, repeating: 0)
+            var bBar = [Double](repeating: 0, count: m)
+            var row = 0
+            for (x, g) in zip(trajectories, lifted) {
+                let t = g.rows
+                var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
+                for i in 0..<t {
+                    for j in 0..<m {
+                        var s = 0.0
+                        if i < t - 1 { s += psiXBar[row + i, j] }
+                        if i > 0 { s += psiYBar[row + i - 1, j] }
+                        zBar[i, j] = s * g[i, j] * (1 - g[i, j])
+                        bBar[j] += zBar[i, j]
+                    }
+                }
+                wBar.addProduct(zBar, x, transposingLeft: true)
+                row += t - 1
+            }
+            return (wBar, bBar)
+        }
     }
 }
