@@ -3,6 +3,13 @@ import Testing
 
 @Suite("koopscope fit-dictionary")
 struct FitDictionaryCommandTests {
+    /// The first and last loss of the "loss A → B" line the command prints.
+    func lossEnds(_ stdout: String) throws -> (first: Double, last: Double) {
+        let line = try #require(stdout.split(separator: "\n").first { $0.contains("loss") && $0.contains("→") })
+        let ends = line.components(separatedBy: "loss ").last!.components(separatedBy: " → ")
+        return (try #require(Double(ends[0])), try #require(Double(ends[1])))
+    }
+
     @Test func fitsLowersTheLossAndWritesADictionaryAnalyzeReads() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -10,12 +17,9 @@ struct FitDictionaryCommandTests {
         let r = try koopscope("fit-dictionary", fixturePath("linear-padded.h5"), "-o", out, "--koopman-dim", "6",
                               "--batch", "4", "--epochs", "10", "--lr", "0.01", "--holdout", "0.25", "--bias")
         #expect(r.status == 0, "\(r.stderr)")
-        // "loss A → B": the fitted loss is below the first step's.
-        let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("loss") && $0.contains("→") })
-        let numbers = line.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .punctuationCharacters)) }
-        let arrow = line.components(separatedBy: "loss ").last!.components(separatedBy: " → ")
-        let first = try #require(Double(arrow[0])), last = try #require(Double(arrow[1]))
-        #expect(last < first, "\(line) \(numbers)")
+        // The fitted loss is below the first step's.
+        let paper = try lossEnds(r.stdout)
+        #expect(paper.last < paper.first, "\(r.stdout)")
         #expect(r.stdout.contains("validation loss") && r.stdout.contains("effective rank of G"))
         let analysed = try koopscope("analyze", fixturePath("linear-padded.h5"), "--dictionary", out, "--format", "json")
         #expect(analysed.status == 0, "\(analysed.stderr)")
@@ -31,9 +35,8 @@ struct FitDictionaryCommandTests {
         let r3 = try koopscope("fit-dictionary", fixturePath("linear-padded.h5"), "-o", reference, "--variant", "reference",
                                "--koopman-dim", "5", "--batch", "4", "--epochs", "5")
         #expect(r3.status == 0, "\(r3.stderr)")
-        let arrow = try #require(r3.stdout.split(separator: "\n").first { $0.contains("→") && $0.contains("loss") })
-            .components(separatedBy: "loss ").last!.components(separatedBy: " → ")
-        #expect(Double(arrow[1])! < Double(arrow[0])!, "\(arrow)")
+        let reference3 = try lossEnds(r3.stdout)
+        #expect(reference3.last < reference3.first, "\(r3.stdout)")
         let inspect = try koopscope("inspect", reference)
         #expect(inspect.status != 0, "a dictionary is not a dump")
     }
