@@ -70,8 +70,23 @@ struct DSDGradientTests {
         let (dsd, gradient, skipped, condition) = try DSDGradient.withRespectToK(.diagonal([2, 1]), variant: .paper)
         #expect(dsd == 0.5 && skipped == 0)
         #expect(maxAbsDifference(gradient, .diagonal([1, -1])) < 1e-15)
-        #expect(abs((condition ?? 0) - 1) < 1e-12)
+        #expect(abs((condition ?? 0) - 1) < 1e-12, "V = I: cond₁ = 1")
         // A zero eigenvalue has no direction: its term is left out and counted.
         #expect(try DSDGradient.withRespectToK(.diagonal([1, 0, 0.5]), variant: .paper).skipped == 1)
+    }
+
+    @Test func singlePrecisionPathAgreesWithTheFloat64One() throws {
+        var rng = SeededGenerator(seed: 17)
+        let (t, d, m) = (40, 6, 5)
+        let x = Matrix<Float>(rows: t, columns: d) { _, _ in Float(rng.nextGaussian()) }
+        let w = Matrix<Float>(rows: m, columns: d) { _, _ in Float(0.5 * rng.nextGaussian()) }
+        for variant in DSDGradient.Variant.allCases {
+            let single = try DSDGradient(states: x, weight: w, bias: nil, variant: variant)
+            let double = try DSDGradient(states: x.map(Double.init), weight: w.map(Double.init), bias: nil, variant: variant)
+            let scale = double.weight.elements.map(abs).max()!
+            #expect(abs(single.dsd - double.dsd) < 1e-5 * abs(double.dsd))
+            #expect(maxAbsDifference(single.weight, double.weight) < 1e-3 * scale, "\(variant)")
+            #expect(maxAbsDifference(single.states, double.states) < 1e-3 * double.states.elements.map(abs).max()!)
+        }
     }
 }

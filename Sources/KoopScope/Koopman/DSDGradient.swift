@@ -30,53 +30,86 @@ public struct DSDGradient: Sendable {
     public var bias: [Double]
     /// Terms of ∂DSD/∂K left out: eigenvalues with |λ| < 10⁻¹² (no direction) or non-finite terms.
     public var skippedTerms: Int
-    /// The 2-norm condition number of the eigenvector matrix (paper variant): large means a
-    /// nearly defective spectrum and an ill-conditioned gradient.
+    /// The 1-norm condition number ‖V‖₁‖V⁻¹‖₁ of the eigenvector matrix (paper variant): large
+    /// means a nearly defective spectrum and an ill-conditioned gradient.
     public var eigenvectorCondition: Double?
 
     /// Differentiates the DSD of one trajectory `states` (T×d) lifted by σ(x Wᵀ + b), with
-    /// K = (G + δI)⁻¹A.
+    /// K = (G + δI)⁻¹A, all in Float64 (the reference the Float32 path is checked against).
     public init(states x: Matrix<Double>, weight w: Matrix<Double>, bias b: [Double]?, delta: Double = 1e-3,
                 variant: Variant = .paper, variance: VarianceKind = .sample) throws {
-        let t = x.rows, m = w.rows
-        guard t >= 2 else { throw KoopmanError.tooShort(length: t) }
+        guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
         precondition(x.columns == w.columns, "states have d = \(x.columns), W has d = \(w.columns)")
-        // Forward: g = σ(x Wᵀ + b), Ψ_X, Ψ_Y, G, A, H, K.
         var g = x.multiplied(by: w, transposingOther: true)
-        for i in 0..<t { for j in 0..<m { g[i, j] = 1 / (1 + .exp(-(g[i, j] + (b?[j] ?? 0)))) } }
+        for i in 0..<g.rows { for j in 0..<w.rows { g[i, j] = 1 / (1 + .exp(-(g[i, j] + (b?[j] ?? 0)))) } }
+        let core = try Self.core(lifted: g, delta: delta, variant: variant, variance: variance)
+        self.init(core: core, states: core.zBar.multiplied(by: w), weight: core.zBar.multiplied(by: x, transposingSelf: true))
+    }
+
+    /// Differentiates the DSD of one trajectory of Float32 states with a Float32 dictionary, as
+    /// training does: the lift and the two products back to x and W are single-precision GEMMs,
+    /// everything m×m is Float64.
+    public init(states x: Matrix<Float>, weight w: Matrix<Float>, bias b: [Float]?, delta: Double = 1e-3,
+                variant: Variant = .paper, variance: VarianceKind = .sample) throws {
+        guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
+        let dictionary = try KoopmanDictionary(weight: w, bias: b)
+        let g = x.withUnsafeBufferPointer { dictionary.liftToDouble($0.baseAddress!, rows: x.rows) }
+        let core = try Self.core(lifted: g, delta: delta, variant: variant, variance: variance)
+        let zBar = core.zBar.map(Float.init)
+        self.init(core: core, states: zBar.multiplied(by: w).map(Double.init),
+                  weight: zBar.multiplied(by: x, transposingSelf: true).map(Double.init))
+    }
+
+    private init(core: Core, states: Matrix<Double>, weight: Matrix<Double>) {
+        dsd = core.dsd
+        k = core.kBar
+        skippedTerms = core.skipped
+        eigenvectorCondition = core.condition
+        self.states = states
+        self.weight = weight
+        bias = (0..<core.zBar.columns).map { j in (0..<core.zBar.rows).reduce(0) { $0 + core.zBar[$1, j] } }
+    }
+
+    /// What both precisions share: from the lifted states g (T×m) to ∂DSD/∂z (T×m).
+    private struct Core {
+        var dsd: Double
+        var kBar: Matrix<Double>
+        var skipped: Int
+        var condition: Double?
+        var zBar: Matrix<Double>
+    }
+
+    private static func core(lifted g: Matrix<Double>, delta: Double, variant: Variant, variance: VarianceKind) throws
+        -> Core
+    {
+        let t = g.rows, m = g.columns
         let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
         var h = psiX.multiplied(by: psiX, transposingSelf: true)
         for i in 0..<m { h[i, i] += delta }
         let a = psiX.multiplied(by: psiY, transposingSelf: true)
-        let kMatrix: Matrix<Double>
-        do { kMatrix = try h.solving(a) } catch let e as LinearAlgebraError { throw KoopmanError.linearAlgebra(e.description) }
-        let back = try Self.withRespectToK(kMatrix, variant: variant, variance: variance)
-        dsd = back.dsd
-        k = back.gradient
-        skippedTerms = back.skipped
-        eigenvectorCondition = back.condition
-        // Through the solve: Ā = H⁻¹K̄, Ḡ = −H⁻¹K̄Kᵀ (H is symmetric).
-        let aBar: Matrix<Double>
-        do { aBar = try h.solving(back.gradient) } catch let e as LinearAlgebraError {
-            throw KoopmanError.linearAlgebra(e.description)
-        }
-        let gBar = -1 * aBar.multiplied(by: kMatrix, transposingOther: true)
-        // Through G = Ψ_XᵀΨ_X and A = Ψ_XᵀΨ_Y.
-        let psiXBar = psiY.multiplied(by: aBar, transposingOther: true) + psiX.multiplied(by: gBar + gBar.transposed())
-        let psiYBar = psiX.multiplied(by: aBar)
-        // Fold both windows back onto the rows of g, then through σ and the affine map.
-        var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
-        for i in 0..<t {
-            for j in 0..<m {
-                var v = 0.0
-                if i < t - 1 { v += psiXBar[i, j] }
-                if i > 0 { v += psiYBar[i - 1, j] }
-                zBar[i, j] = v * g[i, j] * (1 - g[i, j])
+        do {
+            let kMatrix = try h.solving(a)
+            let back = try withRespectToK(kMatrix, variant: variant, variance: variance)
+            // Through the solve: Ā = H⁻¹K̄, Ḡ = −H⁻¹K̄Kᵀ (H is symmetric).
+            let aBar = try h.solving(back.gradient)
+            let gBar = -1 * aBar.multiplied(by: kMatrix, transposingOther: true)
+            // Through G = Ψ_XᵀΨ_X and A = Ψ_XᵀΨ_Y.
+            let psiXBar = psiY.multiplied(by: aBar, transposingOther: true) + psiX.multiplied(by: gBar + gBar.transposed())
+            let psiYBar = psiX.multiplied(by: aBar)
+            // Fold both windows back onto the rows of g, then through σ.
+            var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
+            for i in 0..<t {
+                for j in 0..<m {
+                    var v = 0.0
+                    if i < t - 1 { v += psiXBar[i, j] }
+                    if i > 0 { v += psiYBar[i - 1, j] }
+                    zBar[i, j] = v * g[i, j] * (1 - g[i, j])
+                }
             }
+            return Core(dsd: back.dsd, kBar: back.gradient, skipped: back.skipped, condition: back.condition, zBar: zBar)
+        } catch let error as LinearAlgebraError {
+            throw KoopmanError.linearAlgebra(error.description)
         }
-        states = zBar.multiplied(by: w)
-        weight = zBar.multiplied(by: x, transposingSelf: true)
-        bias = (0..<m).map { j in (0..<t).reduce(0) { $0 + zBar[$1, j] } }
     }
 
     /// DSD of K and ∂DSD/∂K (MATH.md §7).
@@ -115,7 +148,7 @@ public struct DSDGradient: Sendable {
                     }
                     if finite { gradient = gradient + term } else { skipped += 1 }
                 }
-                let condition = try conditionOfComplex(v)
+                let condition = oneNorm(v) * oneNorm(vInverse)
                 return (variance.variance(rho), gradient, skipped, condition)
             case .reference:
                 let svd = try k.singularValueDecomposition()
@@ -134,18 +167,8 @@ public struct DSDGradient: Sendable {
         }
     }
 
-    /// σ_max/σ_min of a complex matrix, from its real 2n×2n representation (whose singular
-    /// values are those of the complex matrix, each twice).
-    static func conditionOfComplex(_ v: Matrix<Complex<Double>>) throws -> Double {
-        let n = v.rows
-        let block = Matrix<Double>(rows: 2 * n, columns: 2 * n) { i, j in
-            let z = v[i % n, j % n]
-            switch (i < n, j < n) {
-            case (true, true), (false, false): return z.real
-            case (true, false): return -z.imaginary
-            case (false, true): return z.imaginary
-            }
-        }
-        return try block.conditionNumber()
+    /// The largest column sum of moduli.
+    static func oneNorm(_ v: Matrix<Complex<Double>>) -> Double {
+        (0..<v.columns).map { j in (0..<v.rows).reduce(0) { $0 + v[$1, j].length } }.max() ?? 0
     }
 }

@@ -51,35 +51,40 @@ public enum ResKoopNetLoss {
         let m = w.rows, pairs = pool.psiX.rows
         let k = try KoopmanEstimate.koopmanOperator(psiX: pool.psiX.elements, psiY: pool.psiY.elements, pairs: pairs,
                                                     m: m, estimator: .ridge(delta: delta))
-        let eig: EigenDecomposition<Double>
-        do { eig = try k.eigenDecomposition(left: false, right: true) } catch let e as LinearAlgebraError {
-            throw KoopmanError.linearAlgebra(e.description)
-        }
-        let v = eig.rightVectors!
+        let (values, packed) = try KoopmanEstimate.eigen(k)    // unit vectors, a pair as (Re, Im) columns
         let psiX = pool.psiX, psiY = pool.psiY
-        // R_j = (Ψ_Y − λ_jΨ_X) v_j; J = Σ_j ‖R_j‖² / N; with λ, v fixed,
-        // ∂J/∂Ψ_Y = (2/N) Σ_j Re(R_j v_jᴴ) and ∂J/∂Ψ_X = −(2/N) Σ_j Re(λ̄_j R_j v_jᴴ).
-        let scale = 2 / Double(pairs)
+        // R_j = (Ψ_Y − λ_jΨ_X) v_j from P_X = Ψ_X V and P_Y = Ψ_Y V in LAPACK's packed real form.
+        // A conjugate pair's second member has R̄_j, so it doubles the pair's share of J and of the
+        // gradients ∂J/∂Ψ_Y = (2/N) Σ_j Re(R_j v_jᴴ), ∂J/∂Ψ_X = −(2/N) Σ_j Re(λ̄_j R_j v_jᴴ), which are
+        // then one product each with Vᵀ: R holds [2Re R_j, 2Im R_j] for a pair, R_j for a real λ_j.
+        let px = psiX.multiplied(by: packed), py = psiY.multiplied(by: packed)
+        var r = Matrix<Double>(rows: pairs, columns: m, repeating: 0), rl = r
         var loss = 0.0
-        var psiXBar = Matrix<Double>(rows: pairs, columns: m, repeating: 0), psiYBar = psiXBar
-        for j in 0..<m {
-            let lambda = eig.values[j]
-            for t in 0..<pairs {
-                var px = Complex<Double>.zero, py = Complex<Double>.zero
-                for a in 0..<m {
-                    px = px + v[a, j].multiplied(by: psiX[t, a])
-                    py = py + v[a, j].multiplied(by: psiY[t, a])
+        var j = 0
+        while j < m {
+            let a = values[j].real, b = values[j].imaginary
+            if b != 0 && j + 1 < m {
+                for t in 0..<pairs {
+                    let re = py[t, j] - a * px[t, j] + b * px[t, j + 1]
+                    let im = py[t, j + 1] - a * px[t, j + 1] - b * px[t, j]
+                    loss += 2 * (re * re + im * im)
+                    r[t, j] = 2 * re; r[t, j + 1] = 2 * im
+                    rl[t, j] = 2 * (a * re + b * im); rl[t, j + 1] = 2 * (a * im - b * re)   // λ̄ R
                 }
-                let r = py - lambda * px
-                loss += r.lengthSquared
-                let lr = lambda.conjugate * r
-                for a in 0..<m {
-                    let vc = v[a, j].conjugate
-                    psiYBar[t, a] += scale * (r * vc).real
-                    psiXBar[t, a] -= scale * (lr * vc).real
+                j += 2
+            } else {
+                for t in 0..<pairs {
+                    let re = py[t, j] - a * px[t, j]
+                    loss += re * re
+                    r[t, j] = re
+                    rl[t, j] = a * re
                 }
+                j += 1
             }
         }
+        let scale = 2 / Double(pairs)
+        let psiYBar = scale * r.multiplied(by: packed, transposingOther: true)
+        let psiXBar = -scale * rl.multiplied(by: packed, transposingOther: true)
         let (wBar, bBar) = pool.backward(psiXBar: psiXBar, psiYBar: psiYBar)
         return Evaluation(loss: loss / Double(pairs), weight: wBar, bias: bBar, gram: pool.gram,
                           saturatedFraction: pool.saturatedFraction)
@@ -160,7 +165,8 @@ public enum ResKoopNetLoss {
 
     /// The lifted trajectories of a minibatch and their pooled snapshot pairs.
     struct Pool {
-        let trajectories: [Matrix<Double>]   // states, Float64
+        /// The minibatch's states, kept in Float32 (widened one trajectory at a time when used).
+        let trajectories: [Matrix<Float>]
         let lifted: [Matrix<Double>]
         let weight: Matrix<Double>
         let psiX: Matrix<Double>
@@ -171,7 +177,7 @@ public enum ResKoopNetLoss {
 
         init(_ batch: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?) throws {
             let m = w.rows, d = w.columns
-            var states: [Matrix<Double>] = [], lifted: [Matrix<Double>] = []
+            var states: [Matrix<Float>] = [], lifted: [Matrix<Double>] = []
             var saturated = 0, features = 0
             for x in batch where x.rows >= 2 {
                 precondition(x.columns == d, "states have d = \(x.columns), W has d = \(d)")
@@ -185,7 +191,7 @@ public enum ResKoopNetLoss {
                     }
                 }
                 features += g.rows * m
-                states.append(xd)
+                states.append(x)
                 lifted.append(g)
             }
             let pairs = lifted.reduce(0) { $0 + $1.rows - 1 }
@@ -225,7 +231,7 @@ public enum ResKoopNetLoss {
                         bBar[j] += zBar[i, j]
                     }
                 }
-                wBar.addProduct(zBar, x, transposingLeft: true)
+                wBar.addProduct(zBar, x.map(Double.init), transposingLeft: true)
                 row += t - 1
             }
             return (wBar, bBar)
