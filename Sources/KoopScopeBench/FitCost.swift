@@ -29,13 +29,14 @@ struct FitCost: ParsableCommand {
             last = t
         }
         let perStep = times.dropFirst().min() ?? times.first ?? .nan
+        let median = Statistics(times.dropFirst()).median
         let stepsPerEpoch = (opened.count + batch - 1) / batch
         print("\(dump): \(opened.count) trajectories, first \(maxPositions) states, d = \(opened.dimension), "
               + "m = \(koopmanDim), batch \(batch), variant \(variant)")
-        print(String(format: "per step: %.3f s (best of %d; steps: %@)", perStep, times.count,
+        print(String(format: "per step: best %.3f s, median %.3f s (steps: %@)", perStep, median,
                      times.map { String(format: "%.2f", $0) }.joined(separator: " ")))
-        print(String(format: "per epoch (%d steps): %.1f s; whole run incl. diagnostics: %.1f s", stepsPerEpoch,
-                     perStep * Double(stepsPerEpoch), now() - began))
+        print(String(format: "per epoch (%d steps): %.1f s at the median step; whole run incl. diagnostics: %.1f s",
+                     stepsPerEpoch, median * Double(stepsPerEpoch), now() - began))
         print("loss \(result.losses.first ?? .nan) → \(result.losses.last ?? .nan)")
         print("peak resident memory: \(mib(peakResidentBytes()))")
     }
