@@ -15,7 +15,7 @@ extension Dump {
             guard let (dataset, decoding) = paddedStates else { return }
             let base = ks_contiguous_offset(dataset.id)
             guard base >= 0 else { return }
-            let rowBytes = dimension * decoding.elementType.storedWidth
+            let rowBytes = dimension * decoding.elementType.byteWidth
             let start = Int(base) + range.lowerBound * maxLength * rowBytes
             let end = Int(base) + ((range.upperBound - 1) * maxLength + lengths[range.upperBound - 1]) * rowBytes
             _ = posix_fadvise(advisor.descriptor, off_t(start), off_t(end - start), POSIX_FADV_WILLNEED)
@@ -47,9 +47,4 @@ final class FileAdvisor {
     }
 
     deinit { close(descriptor) }
-}
-
-extension StateElementType {
-    /// Bytes per element in the file (float64 states are stored as 8 bytes, and so on).
-    var storedWidth: Int { byteWidth }
 }
