@@ -20,18 +20,9 @@ struct AnalyzeDump: ParsableCommand {
         let opened = try Dump(path: dump)
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: opened.dimension, koopmanDimension: koopmanDim)
         let rows = opened.lengths.reduce(0, +)
-        func best(_ body: () throws -> Void) rethrows -> Double {
-            var t = Double.infinity
-            for _ in 0..<repeats {
-                let start = now()
-                try body()
-                t = min(t, now() - start)
-            }
-            return t
-        }
         var read = Double.nan, gemm = Double.nan, gemmPerCore = Double.nan, analyze = Double.nan
         if only == "all" || only == "read" {
-            read = try best { try opened.forEachBatch { _ in } }
+            read = try best(of: repeats) { try opened.forEachBatch { _ in } }
         }
         if only == "all" || only == "gemm" {
             // The same products as the analysis makes, on one batch-sized block of states
@@ -39,7 +30,7 @@ struct AnalyzeDump: ParsableCommand {
             let batchRows = max(1, min(rows, (1 << 21) / max(opened.dimension, 1)))
             var rng = SeededGenerator(seed: 3)
             let block = Matrix<Float>(rows: batchRows, columns: opened.dimension) { _, _ in Float(rng.nextGaussian()) }
-            gemm = best {
+            gemm = best(of: repeats) {
                 var done = 0
                 while done < rows {
                     let n = min(batchRows, rows - done)
@@ -54,7 +45,7 @@ struct AnalyzeDump: ParsableCommand {
             let one = block.rows(0..<min(t, block.rows))
             let count = (rows + one.rows - 1) / one.rows
             let w = dictionary.weight
-            gemmPerCore = best {
+            gemmPerCore = best(of: repeats) {
                 BLASThreads.singleThreaded {
                     DispatchQueue.concurrentPerform(iterations: count) { _ in
                         _ = one.multiplied(by: w, transposingOther: true)
@@ -67,7 +58,7 @@ struct AnalyzeDump: ParsableCommand {
             var settings = AnalysisSettings()
             settings.maxElementsPerBatch = maxElements
             let analyzer = Analyzer(dictionary: .sigmoid(dictionary), settings: settings)
-            analyze = try best { report = try analyzer.analyze(opened) }
+            analyze = try best(of: repeats) { report = try analyzer.analyze(opened) }
         }
         let flops = 2.0 * Double(rows) * Double(opened.dimension) * Double(koopmanDim)
         print("dump \(dump): \(opened.count) trajectories, \(rows) states, d = \(opened.dimension), m = \(koopmanDim)")

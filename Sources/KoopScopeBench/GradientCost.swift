@@ -24,23 +24,14 @@ struct GradientCost: ParsableCommand {
             }
         }
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: dimension, koopmanDimension: koopmanDim)
-        func best(_ body: () throws -> Void) rethrows -> Double {
-            var t = Double.infinity
-            for _ in 0..<repeats {
-                let start = now()
-                try body()
-                t = min(t, now() - start)
-            }
-            return t
-        }
         var dsd = 0.0
-        let forward = try best {
+        let forward = try best(of: repeats) {
             let psi = dictionary.lift(x).map(Double.init)
             let estimate = try KoopmanEstimate(lifted: psi, estimator: .paperDefault)
             dsd = DSD.paper(estimate.eigenvalues)
         }
         // DSD alone: lift, G and A, the ridge solve, eigenvalues without vectors, the variance.
-        let forwardOnly = try best {
+        let forwardOnly = try best(of: repeats) {
             let psi = dictionary.lift(x).map(Double.init)
             let psiX = psi.rows(0..<(length - 1)), psiY = psi.rows(1..<length)
             var g = psiX.multiplied(by: psiX, transposingSelf: true)
@@ -52,7 +43,7 @@ struct GradientCost: ParsableCommand {
                      forwardOnly * 1e3, forward * 1e3))
         for variant in DSDGradient.Variant.allCases {
             var g: DSDGradient?
-            let backward = try best {
+            let backward = try best(of: repeats) {
                 g = try DSDGradient(states: x, weight: dictionary.weight, bias: nil, variant: variant)
             }
             print(String(format: "gradient (%@, DSD and ∂DSD/∂x, ∂W, ∂b): %.2f ms = %.2f× DSD alone, %.2f× analyze's; "

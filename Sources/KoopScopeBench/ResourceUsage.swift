@@ -16,3 +16,14 @@ func now() -> Double {
 }
 
 func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1048576) }
+
+/// The shortest of `repeats` runs of `body`, in seconds.
+func best(of repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    var shortest = Double.infinity
+    for _ in 0..<max(repeats, 1) {
+        let start = now()
+        try body()
+        shortest = min(shortest, now() - start)
+    }
+    return shortest
+}

@@ -1,35 +1,35 @@
 import Foundation
 import Testing
 
+/// Runs the example program `name` built beside the test runner; its exit status and output.
+func runExample(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = koopscopeBinary.deletingLastPathComponent().appendingPathComponent(name)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
+
 @Suite("Examples run")
 struct ExampleTests {
     @Test func linearDMDExampleRecoversItsSpectrum() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let process = Process()
-        process.executableURL = koopscopeBinary.deletingLastPathComponent().appendingPathComponent("linear-dmd-example")
-        process.arguments = [dir.appendingPathComponent("example.h5").path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runExample("linear-dmd-example", [dir.appendingPathComponent("example.h5").path])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("|λ| = 0.95000"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("example.h5").path))
     }
 
     @Test func compareCheckpointsExampleFitsFreezesAndTests() throws {
-        let process = Process()
-        process.executableURL = koopscopeBinary.deletingLastPathComponent().appendingPathComponent("compare-checkpoints-example")
         // The same trajectories stored as float32 and as float16: the test must find no difference.
-        process.arguments = [fixturePath("linear-padded.h5"), fixturePath("linear-ragged-f16.h5"), "2"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runExample("compare-checkpoints-example",
+                                            [fixturePath("linear-padded.h5"), fixturePath("linear-ragged-f16.h5"), "2"])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("fitted on"))
         let rows = text.split(separator: "\n").filter { $0.hasPrefix("dsd") }
         #expect(rows.count == 3)
