@@ -140,3 +140,30 @@ struct ReportCommandTests {
         #expect(r.status == 64 && r.stderr.contains("--rank applies to exact DMD"))
     }
 }
+
+@Suite("koopscope report: pseudospectra")
+struct ReportPseudospectrumTests {
+    @Test func anAnalysisWithAPseudospectrumGetsItsMap() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let analysis = dir.appendingPathComponent("ps.json").path
+        let a = try koopscope("analyze", fixturePath("linear-padded.h5"), "--identity", "--rank", "8", "--format", "json",
+                              "--pseudospectrum", "--grid-points", "21", "-o", analysis)
+        #expect(a.status == 0, "\(a.stderr)")
+        let html = dir.appendingPathComponent("r.html").path
+        let r = try koopscope("report", analysis, "-o", html)
+        #expect(r.status == 0, "\(r.stderr)")
+        let page = try Data(contentsOf: URL(fileURLWithPath: html))
+        let text = String(decoding: page, as: UTF8.self)
+        #expect(text.contains("<h2>Pseudospectrum</h2>") && text.contains("class=\"heat\""))
+        let (ok, scanner, _) = scan(page)
+        #expect(ok)
+        // The share of the grid within ε = 1 of the spectrum, from the JSON's own values.
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: analysis))) as? [String: Any])
+        let first = try #require((json["trajectories"] as? [[String: Any]])?.first)
+        let values = try #require((first["pseudospectrum"] as? [String: Any])?["values"] as? [[Double]]).flatMap { $0 }
+        let table = try #require(scanner.tables.first { $0.first == ["ε", "share of the grid with res(z) ≤ ε"] })
+        let row = try #require(table.first { $0.first == "1" })
+        #expect(row[1] == fourDigits(Double(values.filter { $0 <= 1 }.count) / Double(values.count)), "\(row)")
+    }
+}

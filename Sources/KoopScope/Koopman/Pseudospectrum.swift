@@ -34,6 +34,13 @@ public struct Pseudospectrum: Sendable {
     /// res(z) at row `row` (imaginary index) and column `column` (real index).
     public func value(row: Int, column: Int) -> Double { values[row * grid.points + column] }
 
+    /// A pseudospectrum from known values (read back from a report, say).
+    public init(grid: Grid, values: [Double]) {
+        precondition(values.count == grid.points * grid.points, "a \(grid.points)² grid needs \(grid.points * grid.points) values")
+        self.grid = grid
+        self.values = values
+    }
+
     /// Computes res(z) over `grid` for the snapshots Ψ_X, Ψ_Y (M×m, M ≥ m, Ψ_X of full rank).
     ///
     /// With B = Ψ_Y R⁻¹ = Q C + B⊥ (C = QᵀB, B⊥ ⟂ Q, B⊥ = Q₂R₂), ‖(B − zQ)u‖² = ‖(C − zI)u‖² +

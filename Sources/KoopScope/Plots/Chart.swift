@@ -20,6 +20,9 @@ struct Chart {
         case circle(x: Double, y: Double, radius: Double, label: String?)
         /// Cells of a regular grid coloured by `values` (row-major, `yBins` rows), zeros blank.
         case density(xEdges: [Double], yEdges: [Double], values: [Double], label: String?)
+        /// Cells of a regular grid coloured by `values` mapped linearly from `range` onto the
+        /// colour scale (row-major, one row per y cell); NaN cells blank.
+        case heat(xEdges: [Double], yEdges: [Double], values: [Double], range: ClosedRange<Double>)
         /// Vertical error bars from `low` to `high` at each x.
         case ranges(xs: [Double], low: [Double], high: [Double], color: String)
     }
@@ -150,6 +153,19 @@ struct Chart {
                 }
                 s += "</g>"
                 if let label { legend.append((label, ColorScale.viridis(0.6), false)) }
+            case .heat(let xEdges, let yEdges, let values, let range):
+                s += "<g class=\"heat\">"
+                let span = range.upperBound - range.lowerBound
+                for j in 0..<(yEdges.count - 1) {
+                    for i in 0..<(xEdges.count - 1) {
+                        let v = values[j * (xEdges.count - 1) + i]
+                        guard v.isFinite else { continue }
+                        let x0 = px(xEdges[i]), x1 = px(xEdges[i + 1]), y0 = py(yEdges[j + 1]), y1 = py(yEdges[j])
+                        s += "<rect x=\"\(c(x0))\" y=\"\(c(y0))\" width=\"\(c(x1 - x0 + 0.3))\" height=\"\(c(y1 - y0 + 0.3))\" "
+                            + "fill=\"\(ColorScale.viridis(span > 0 ? (v - range.lowerBound) / span : 0))\"/>"
+                    }
+                }
+                s += "</g>"
             case .ranges(let xs, let low, let high, let color):
                 for i in xs.indices where low[i].isFinite && high[i].isFinite {
                     s += "<line x1=\"\(c(px(xs[i])))\" y1=\"\(c(py(low[i])))\" x2=\"\(c(px(xs[i])))\" y2=\"\(c(py(high[i])))\" "
@@ -201,7 +217,7 @@ struct Chart {
                 xs += edges; ys += counts + [0]
             case .circle(let x, let y, let r, _):
                 xs += [x - r, x + r]; ys += [y - r, y + r]
-            case .density(let xe, let ye, _, _):
+            case .density(let xe, let ye, _, _), .heat(let xe, let ye, _, _):
                 xs += [xe.first ?? 0, xe.last ?? 1]; ys += [ye.first ?? 0, ye.last ?? 1]
             case .ranges(let x, let low, let high, _):
                 xs += x; ys += low.filter(\.isFinite) + high.filter(\.isFinite)

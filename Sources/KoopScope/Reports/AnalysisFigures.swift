@@ -1,4 +1,5 @@
 import ComplexModule
+import Foundation
 import RealModule
 
 /// The pictures of one or more analyses.
@@ -27,6 +28,40 @@ enum AnalysisFigures {
                         + "dsd_reference \(Markup.number(t.dsdReference)), dsd_filtered \(Markup.number(t.dsdFiltered)) "
                         + "over \(t.kept) kept. The table lists the largest |λ|.",
                       table: Table(headers: ["Re λ", "Im λ", "|λ|", "residual"], rows: rows))
+    }
+
+    /// The ResDMD pseudospectrum of one trajectory as a map of log₁₀ res(z), its eigenvalues on top.
+    static func pseudospectrum(of t: TrajectoryAnalysis, _ p: Pseudospectrum, input: String, threshold: Double,
+                               id: String) -> Figure {
+        let g = p.grid, n = g.points
+        // Grid points are cell centres: edges halfway between neighbours.
+        func edges(_ range: ClosedRange<Double>) -> [Double] {
+            let step = (range.upperBound - range.lowerBound) / Double(n - 1)
+            return (0...n).map { range.lowerBound + (Double($0) - 0.5) * step }
+        }
+        let logs = p.values.map { $0 > 0 ? log10($0) : -16 }
+        let finite = logs.filter(\.isFinite)
+        let lo = finite.min() ?? -3, hi = finite.max() ?? 0
+        var chart = Chart(title: "\(input): pseudospectrum of trajectory \(t.index)", xLabel: "Re z", yLabel: "Im z")
+        chart.id = id
+        chart.equalAspect = true
+        chart.xRange = edges(g.real).first!...edges(g.real).last!
+        chart.yRange = edges(g.imaginary).first!...edges(g.imaginary).last!
+        chart.layers.append(.heat(xEdges: edges(g.real), yEdges: edges(g.imaginary), values: logs,
+                                  range: lo...(hi > lo ? hi : lo + 1)))
+        chart.layers.append(.circle(x: 0, y: 0, radius: 1, label: "|z| = 1"))
+        chart.layers.append(.points(xs: t.eigenvalues.map(\.real), ys: t.eigenvalues.map(\.imaginary),
+                                    colors: ["#e8412c"], label: "eigenvalues"))
+        chart.colorBar = ("log₁₀ res(z)", lo, hi > lo ? hi : lo + 1)
+        let thresholds = [0.01, 0.1, threshold, 1].sorted().reduce(into: [Double]()) { if $0.last != $1 { $0.append($1) } }
+        let rows = thresholds.map { e in
+            [Markup.number(e), Markup.number(Double(p.values.filter { $0 <= e }.count) / Double(p.values.count))]
+        }
+        return Figure(name: id, chart: chart,
+                      caption: "res(z) = σ_min(Ψ_Y R⁻¹ − zQ) on a \(n)×\(n) grid, dark where the data admit a mode of "
+                        + "eigenvalue z; the ε-pseudospectrum is where res(z) ≤ ε. Minimum res(z) "
+                        + "\(Markup.number(p.values.filter(\.isFinite).min() ?? .nan)).",
+                      table: Table(headers: ["ε", "share of the grid with res(z) ≤ ε"], rows: rows))
     }
 
     /// Every eigenvalue of every analysed trajectory.

@@ -61,6 +61,23 @@ extension AnalysisReport {
             // A null residual is an infinite one (Ψ_X v = 0).
             t.residuals = ((row["residuals"] as? [Any]) ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .infinity }
             t.singularValues = ((row["singular_values"] as? [NSNumber]) ?? []).map(\.doubleValue)
+            if let p = row["pseudospectrum"] as? [String: Any] {
+                if let error = p["error"] as? String {
+                    t.pseudospectrumError = error
+                } else {
+                    let re = (p["re"] as? [NSNumber])?.map(\.doubleValue) ?? []
+                    let im = (p["im"] as? [NSNumber])?.map(\.doubleValue) ?? []
+                    let points = (p["points"] as? NSNumber)?.intValue ?? 0
+                    let rows = p["values"] as? [[Any]] ?? []
+                    guard re.count == 2, im.count == 2, re[0] < re[1], im[0] < im[1], points >= 2, rows.count == points,
+                          rows.allSatisfy({ $0.count == points }) else {
+                        throw ReportError.malformedAnalysis(path: path, detail: "trajectory \(index): malformed pseudospectrum")
+                    }
+                    t.pseudospectrum = Pseudospectrum(
+                        grid: .init(real: re[0]...re[1], imaginary: im[0]...im[1], points: points),
+                        values: rows.flatMap { $0.map { ($0 as? NSNumber)?.doubleValue ?? .nan } })
+                }
+            }
             guard t.eigenvalues.count == t.residuals.count else {
                 throw ReportError.malformedAnalysis(path: path, detail: "trajectory \(index): eigenvalues and residuals differ in count")
             }

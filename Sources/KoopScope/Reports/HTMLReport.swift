@@ -37,16 +37,25 @@ public struct HTMLReport {
         for run in runs { inputRows.append([run.name, "training run", run.path, "\(run.steps.count) steps", ""]) }
         if !analyses.isEmpty {
             var spectra: [Figure] = [], pooled: [Figure] = [], residual: [Figure] = [], groups: [Figure] = []
+            var pseudospectra: [Figure] = []
             for (name, report) in analyses {
                 let chosen = report.trajectories.first { $0.index == options.trajectory && $0.isAnalyzed }
                     ?? report.trajectories.first(where: \.isAnalyzed)
                 if let chosen { spectra.append(AnalysisFigures.spectrum(of: chosen, input: name, id: nextID())) }
+                let withPseudospectrum = report.trajectories.first { $0.index == options.trajectory && $0.pseudospectrum != nil }
+                    ?? report.trajectories.first { $0.pseudospectrum != nil }
+                if let t = withPseudospectrum, let p = t.pseudospectrum {
+                    pseudospectra.append(AnalysisFigures.pseudospectrum(of: t, p, input: name,
+                                                                       threshold: report.settings.residualThreshold,
+                                                                       id: nextID()))
+                }
                 pooled.append(AnalysisFigures.pooledSpectrum(report, input: name, id: nextID()))
                 residual.append(AnalysisFigures.residualAgainstMagnitude(report, input: name, id: nextID()))
                 if !report.summary.groups.isEmpty { groups.append(AnalysisFigures.byGroup(report, input: name, id: nextID())) }
             }
             figures.append(("Spectrum of one trajectory", "The eigenvalues of K against the unit circle; colour is the "
                             + "ResDMD residual (dark: well supported by the data).", spectra))
+            figures.append(("Pseudospectrum", "From analyses run with --pseudospectrum.", pseudospectra))
             figures.append(("Eigenvalues of all trajectories", "Every eigenvalue of every analysed trajectory.", pooled))
             figures.append(("Residual against |λ|", "Spurious eigenvalues have large residuals.", residual))
             figures.append(("DSD distributions", "Each input's distribution, overlaid.",
