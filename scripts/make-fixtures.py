@@ -188,6 +188,17 @@ def main():
         data = f.read()
     with open(os.path.join(BAD, "truncated.h5"), "wb") as f:
         f.write(data[: len(data) // 2])
+    # Corruptions that HDF5 1.10.8 itself crashes on (found by fuzzing): koopscope must still
+    # exit with an error naming the file. Offsets are into the deterministic files above.
+    def corrupt(source, name, edits):
+        data = bytearray(open(os.path.join(ROOT, source), "rb").read())
+        for offset, value in edits:
+            data[offset] = value
+        with open(os.path.join(BAD, name), "wb") as f:
+            f.write(bytes(data))
+    corrupt("linear-padded.h5", "corrupt-attribute-heap.h5", [(17956, 0), (17957, 0), (17958, 0)])
+    corrupt("linear-padded-f16be-gzip.h5", "corrupt-string-heap.h5",
+            [(2961, 16), (8552, 25), (9890, 1), (10663, 3), (12590, 1)])
     with bad("no-states.h5") as f:
         f.create_dataset("rewards", data=[1.0, 0.0], track_times=False)
     with bad("both-layouts.h5") as f:

@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
 
     static func main() {
         MemoryAllocator.keepFreedMemory()
+        CrashGuard.install()
         main(nil)
     }
 }

@@ -16,6 +16,7 @@ struct KoopScopeCommand: ParsableCommand {
 
     static func main() {
         MemoryAllocator.keepFreedMemory()
+        CrashGuard.install()
         main(nil)
     }
 }

@@ -61,3 +61,23 @@ struct InspectCommandTests {
         #expect(try koopscope("inspect").status != 0)
     }
 }
+
+/// Files HDF5 1.10.8 itself crashes on (found by fuzzing the fixtures): the process must still
+/// end with an error naming the file, status 1, and no output left behind.
+@Suite("Files that crash HDF5")
+struct CorruptFileTests {
+    @Test(arguments: ["malformed/corrupt-attribute-heap.h5", "malformed/corrupt-string-heap.h5"])
+    func endInAnErrorNamingTheFile(name: String) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.html").path
+        for arguments in [["inspect", fixturePath(name)], ["analyze", fixturePath(name), "-o", out],
+                          ["report", fixturePath(name), "-o", out]] {
+            let r = try koopscope(arguments)
+            #expect(r.status == 1, "\(arguments[0]): \(r.stderr)")
+            #expect(r.stderr.contains(fixturePath(name)), "\(arguments[0]): \(r.stderr)")
+            #expect(!r.stderr.contains("Program crashed"), "no crash report: \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no output, no temporary file")
+    }
+}

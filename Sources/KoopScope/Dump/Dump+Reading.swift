@@ -65,6 +65,7 @@ extension Dump {
             throw DumpError.outOfRange(file: path, detail: "trajectories \(range) requested, the dump holds \(count)")
         }
         silenceHDF5()
+        CrashGuard.reading(path)
         let lengths = Array(self.lengths[range])
         var offsets: [Int] = []
         var rows = 0

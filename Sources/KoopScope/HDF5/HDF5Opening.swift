@@ -11,6 +11,7 @@ enum HDF5OpenFailure: Error {
 /// Opens `path` read-only, telling a missing file, a non-HDF5 file and a damaged one apart.
 func openHDF5ForReading(_ path: String) throws(HDF5OpenFailure) -> HDF5Object {
     silenceHDF5()
+    CrashGuard.reading(path)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound }
     if isDirectory.boolValue { throw .notHDF5 }

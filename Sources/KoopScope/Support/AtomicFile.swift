@@ -4,14 +4,18 @@ import Foundation
 /// file beside the destination, which is renamed over it only when complete.
 public enum AtomicFile {
     /// A fresh temporary path in the same directory as `path` (so a rename is atomic).
+    /// The path is also registered with ``CrashGuard`` until ``commit(_:to:)``.
     public static func temporarySibling(of path: String) -> String {
         let url = URL(fileURLWithPath: path)
-        return url.deletingLastPathComponent()
+        let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        CrashGuard.temporary(temporary)
+        return temporary
     }
 
     /// Renames `temporary` over `path`; on failure removes `temporary` and returns why.
     public static func commit(_ temporary: String, to path: String) -> String? {
+        CrashGuard.temporary(nil)
         if rename(temporary, path) == 0 { return nil }
         let reason = String(cString: strerror(errno))
         unlink(temporary)

@@ -24,6 +24,18 @@ void ks_sigmoid_rows_portable(const float *z, const float *bias, size_t rows, si
 /// kernel at once (no-op elsewhere). Returns 1 when applied.
 int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 
+/// Turns a crash inside a C library (HDF5 faults on some corrupted files it fails to
+/// validate) into a one-line error naming the file being read, removal of the temporary
+/// output file being written, and exit status 1. Installs handlers for SIGSEGV, SIGBUS, SIGFPE
+/// and SIGILL on an alternate stack.
+void ks_install_crash_guard(void);
+
+/// The file whose reading a crash is blamed on (NULL clears it).
+void ks_crash_guard_reading(const char *path);
+
+/// A temporary file to delete if the process crashes (NULL clears it).
+void ks_crash_guard_temporary(const char *path);
+
 /// Whether the hardware float16 path (F16C) is in use.
 int ks_float16_hardware(void);
 
