@@ -55,6 +55,7 @@ int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
 // async-signal-safe calls (write, unlink, _exit).
 static char crash_reading[4096];
 static char crash_temporary[4096];
+static char crash_last[4096];   // the last file named, kept when the reading ends
 
 static void copy_path(char *to, const char *from) {
     if (!from) { to[0] = 0; return; }
@@ -64,7 +65,10 @@ static void copy_path(char *to, const char *from) {
     to[n] = 0;
 }
 
-void ks_crash_guard_reading(const char *path) { copy_path(crash_reading, path); }
+void ks_crash_guard_reading(const char *path) {
+    copy_path(crash_reading, path);
+    if (path) copy_path(crash_last, path);
+}
 void ks_crash_guard_temporary(const char *path) { copy_path(crash_temporary, path); }
 
 static void say(const char *text) { (void)!write(2, text, strlen(text)); }
@@ -74,12 +78,17 @@ static void crash_handler(int signal_number) {
     if (crash_reading[0]) {
         say(crash_reading);
         say(": the HDF5 library crashed reading this file: it is corrupt in a way HDF5 does not detect");
+    } else if (crash_last[0]) {
+        // HDF5 defers freeing a file's caches until its last object closes.
+        say(crash_last);
+        say(": the HDF5 library crashed after reading this file: it is corrupt in a way HDF5 does not detect");
     } else {
         say("koopscope crashed");
     }
     say(signal_number == SIGSEGV ? " (segmentation fault)" : signal_number == SIGBUS ? " (bus error)"
-        : signal_number == SIGFPE ? " (arithmetic fault)" : " (illegal instruction)");
-    say("; nothing was written\n");
+        : signal_number == SIGFPE ? " (arithmetic fault)" : signal_number == SIGABRT ? " (aborted)"
+        : " (illegal instruction)");
+    say("; no partial output was left\n");
     if (crash_temporary[0]) unlink(crash_temporary);
     _exit(1);
 }
@@ -96,7 +105,7 @@ void ks_install_crash_guard(void) {
     action.sa_handler = crash_handler;
     action.sa_flags = SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+    int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaction(signals[i], &action, NULL);
 }
 

@@ -66,6 +66,7 @@ extension Dump {
         }
         silenceHDF5()
         CrashGuard.reading(path)
+        defer { CrashGuard.reading(nil) }
         let lengths = Array(self.lengths[range])
         var offsets: [Int] = []
         var rows = 0

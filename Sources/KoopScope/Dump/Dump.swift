@@ -59,6 +59,7 @@ public final class Dump {
     /// Opens and validates the dump at `path`.
     public init(path: String) throws {
         self.path = path
+        defer { CrashGuard.reading(nil) }   // set by openHDF5ForReading for the whole validation
         do {
             fileObject = try openHDF5ForReading(path)
         } catch {

@@ -7,15 +7,20 @@ final class HDF5Object {
 
     let id: hid_t
     let kind: Kind
+    /// The file's path, for a file (closing flushes and frees HDF5's caches, which a corrupted
+    /// file can crash).
+    let path: String?
 
-    init(_ id: hid_t, _ kind: Kind) {
+    init(_ id: hid_t, _ kind: Kind, path: String? = nil) {
         self.id = id
         self.kind = kind
+        self.path = path
     }
 
     deinit {
         switch kind {
-        case .file: H5Fclose(id)
+        case .file:
+            if let path { CrashGuard.reading(path) { _ = H5Fclose(id) } } else { H5Fclose(id) }
         case .group: H5Gclose(id)
         case .dataset: H5Dclose(id)
         case .dataspace: H5Sclose(id)

@@ -20,5 +20,5 @@ func openHDF5ForReading(_ path: String) throws(HDF5OpenFailure) -> HDF5Object {
     if probe < 0 { throw .unreadable(HDF5Failure.take("H5Fis_hdf5").stack) }
     let id = H5Fopen(path, ks_H5F_ACC_RDONLY(), ks_H5P_DEFAULT())
     if id < 0 { throw .unreadable(HDF5Failure.take("H5Fopen").stack) }
-    return HDF5Object(id, .file)
+    return HDF5Object(id, .file, path: path)
 }

@@ -11,6 +11,7 @@ extension KoopmanDictionary {
     /// let dictionary = try KoopmanDictionary(contentsOf: "dict.h5")
     /// ```
     public init(contentsOf path: String) throws {
+        defer { CrashGuard.reading(nil) }   // set by openHDF5ForReading
         let file: HDF5Object
         do {
             file = try openHDF5ForReading(path)

@@ -5,8 +5,15 @@ import _KoopScopeKernels
 /// one-line error naming the file being read, the temporary output file is removed, and the
 /// exit status is 1. Programs (not libraries) opt in with ``install()``.
 public enum CrashGuard {
-    /// Installs the handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL) for the whole process.
+    /// Installs the handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) for the whole process.
     public static func install() { ks_install_crash_guard() }
+
+    /// Runs `body` with `path` named as the file being read.
+    static func reading<R>(_ path: String, _ body: () throws -> R) rethrows -> R {
+        reading(path)
+        defer { reading(nil) }
+        return try body()
+    }
 
     /// Names `path` as the file being read until the next call.
     public static func reading(_ path: String?) {

@@ -26,8 +26,8 @@ int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 
 /// Turns a crash inside a C library (HDF5 faults on some corrupted files it fails to
 /// validate) into a one-line error naming the file being read, removal of the temporary
-/// output file being written, and exit status 1. Installs handlers for SIGSEGV, SIGBUS, SIGFPE
-/// and SIGILL on an alternate stack.
+/// output file being written, and exit status 1. Installs handlers for SIGSEGV, SIGBUS, SIGFPE,
+/// SIGILL and SIGABRT on an alternate stack.
 void ks_install_crash_guard(void);
 
 /// The file whose reading a crash is blamed on (NULL clears it).
