@@ -199,6 +199,8 @@ def main():
     corrupt("linear-padded.h5", "corrupt-attribute-heap.h5", [(17956, 0), (17957, 0), (17958, 0)])
     corrupt("linear-padded-f16be-gzip.h5", "corrupt-string-heap.h5",
             [(2961, 16), (8552, 25), (9890, 1), (10663, 3), (12590, 1)])
+    corrupt("linear-padded-f16be-gzip.h5", "corrupt-heap-on-close.h5",
+            [(342, 16), (7326, 56), (12716, 16), (15095, 16), (17184, 210)])
     with bad("no-states.h5") as f:
         f.create_dataset("rewards", data=[1.0, 0.0], track_times=False)
     with bad("both-layouts.h5") as f:

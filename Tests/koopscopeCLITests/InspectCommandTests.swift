@@ -66,7 +66,8 @@ struct InspectCommandTests {
 /// end with an error naming the file, status 1, and no output left behind.
 @Suite("Files that crash HDF5")
 struct CorruptFileTests {
-    @Test(arguments: ["malformed/corrupt-attribute-heap.h5", "malformed/corrupt-string-heap.h5"])
+    @Test(arguments: ["malformed/corrupt-attribute-heap.h5", "malformed/corrupt-string-heap.h5",
+                      "malformed/corrupt-heap-on-close.h5"])
     func endInAnErrorNamingTheFile(name: String) throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
