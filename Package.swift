@@ -34,6 +34,9 @@ let package = Package(
                 "_CHDF5", "_CBLAS", "_CLAPACKE", "_KoopScopeKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
             ]),
+        // Training: verifiable tasks (and, to come, tensors, the policy, GRPO and ReLaX).
+        .target(name: "KoopScopeTraining", dependencies: ["KoopScope"]),
+
         .executableTarget(
             name: "koopscope",
             dependencies: [
@@ -61,6 +64,9 @@ let package = Package(
         .testTarget(
             name: "KoopScopeTests",
             dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(
+            name: "KoopScopeTrainingTests",
+            dependencies: ["KoopScopeTraining"]),
         .testTarget(
             name: "koopscopeCLITests",
             dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),
