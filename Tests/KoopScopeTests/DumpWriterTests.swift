@@ -54,6 +54,20 @@ struct DumpWriterTests {
         #expect(leftovers == ["dump.h5"], "no temporary file is left behind")
     }
 
+    @Test func anEmptyDumpWithEmptyTextAndArrayAttributes() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("empty.h5").path
+        let writer = try DumpWriter(path: path, count: 0, maxLength: 0, dimension: 3, options: .init(layout: .ragged))
+        writer.prompts = []
+        writer.rewards = []
+        writer.attributes = [("tags", .strings([])), ("values", .reals([]))]
+        try writer.finish()
+        let dump = try Dump(path: path)
+        #expect(dump.count == 0 && dump.prompts == [] && dump.rewards == [])
+        #expect(dump.attributes.first { $0.name == "tags" }?.value == .strings([]))
+    }
+
     @Test func abandonedOrFailedWritesLeaveNothing() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

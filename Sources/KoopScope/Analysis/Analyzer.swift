@@ -7,7 +7,7 @@ import Foundation
 /// ```swift
 /// let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: dump.dimension)))
 /// let report = try analyzer.analyze(dump)
-/// print(report.summary.dsd.mean)
+/// print(report.summary.overall.dsd.mean)
 /// ```
 public struct Analyzer: Sendable {
     public var dictionary: AnalysisDictionary
@@ -62,8 +62,9 @@ public struct Analyzer: Sendable {
     public func analyze(_ batch: TrajectoryBatch, rewards: [Double]? = nil, groups: [Int]? = nil)
         -> [TrajectoryAnalysis]
     {
-        var results = [TrajectoryAnalysis?](repeating: nil, count: batch.count)
         let count = batch.count
+        guard count > 0 else { return [] }
+        var results = [TrajectoryAnalysis?](repeating: nil, count: count)
         let me = self
         results.withUnsafeMutableBufferPointer { out in
             let slots = UnsafeSendable(out.baseAddress!)

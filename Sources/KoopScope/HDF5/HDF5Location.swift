@@ -168,7 +168,8 @@ func variableStringType() throws -> HDF5Object {
 
 /// Calls `body` with an array of C string pointers to `strings`, valid during the call.
 func withCStringPointers<R>(_ strings: [String], _ body: (UnsafeRawPointer) throws -> R) throws -> R {
-    let copies = strings.map { strdup($0) }
+    // An empty list still needs a valid pointer for HDF5 (which reads nothing through it).
+    let copies = strings.isEmpty ? [nil] : strings.map { strdup($0) }
     defer { copies.forEach { free($0) } }
     return try copies.withUnsafeBufferPointer { try body(UnsafeRawPointer($0.baseAddress!)) }
 }
