@@ -44,6 +44,7 @@ struct InspectCommandTests {
         ("malformed/ragged-differing-d.h5", "/trajectories/1"),
         ("malformed/int32-states.h5", "/hidden_states: unsupported element type"),
         ("does-not-exist.h5", "no such file"),
+        ("dictionary-d8-m4.h5", "is a Koopman dictionary (/weight), not a dump"),
     ])
     func malformedInputExitsNonZeroNamingTheFile(name: String, message: String) throws {
         let r = try koopscope("inspect", fixturePath(name))

@@ -81,7 +81,9 @@ public final class Dump {
         let statesKind = try wrap("/hidden_states") { try root.kind(of: "hidden_states") }
         let raggedKind = try wrap("/trajectories") { try root.kind(of: "trajectories") }
         switch (statesKind, raggedKind) {
-        case (nil, nil): throw DumpError.missingStates(file: path)
+        case (nil, nil):
+            if try wrap("/weight", { try root.kind(of: "weight") }) == .dataset { throw DumpError.dictionaryGiven(file: path) }
+            throw DumpError.missingStates(file: path)
         case (.some, .some): throw DumpError.ambiguousLayout(file: path)
         case (.some(let kind), nil):
             guard kind == .dataset else {

@@ -7,6 +7,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case unreadable(file: String, detail: String)
     /// Neither `/hidden_states` nor `/trajectories` is present.
     case missingStates(file: String)
+    /// The file is a Koopman dictionary (`/weight`), not a dump.
+    case dictionaryGiven(file: String)
     /// Both layouts are present, so which one holds the trajectories is unclear.
     case ambiguousLayout(file: String)
     /// A path that must be a dataset is a group (or the reverse).
@@ -34,6 +36,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     public var file: String {
         switch self {
         case .fileNotFound(let f), .notHDF5(let f), .missingStates(let f), .ambiguousLayout(let f): f
+        case .dictionaryGiven(let f): f
         case .unreadable(let f, _), .raggedNames(let f, _), .outOfRange(let f, _), .writeFailed(let f, _): f
         case .wrongObjectKind(let f, _, _), .unsupportedElementType(let f, _, _), .wrongType(let f, _, _): f
         case .wrongRank(let f, _, _, _), .wrongCount(let f, _, _, _), .differingDimension(let f, _, _, _): f
@@ -51,6 +54,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "\(f): cannot be opened as HDF5 (truncated or corrupt?): \(detail)"
         case .missingStates(let f):
             return "\(f): holds neither /hidden_states (padded layout) nor /trajectories (ragged layout)"
+        case .dictionaryGiven(let f):
+            return "\(f): is a Koopman dictionary (/weight), not a dump; give it to analyze with --dictionary"
         case .ambiguousLayout(let f):
             return "\(f): holds both /hidden_states and /trajectories; a dump has one layout"
         case .wrongObjectKind(let f, let d, let expected):
