@@ -1,4 +1,5 @@
 import Foundation
+import KoopScope
 import Testing
 @testable import KoopScopeTraining
 
@@ -88,5 +89,41 @@ struct ObjectiveTests {
         let rr = reference.evaluate(dsd: [1, 0.2], advantages: [1, 1], lengths: [2, 4], maxLength: 4, groups: [0, 0])
         #expect(rr.penalised == [true, false] && rr.gradient[0] == 0 && rr.gradient[1] < 0)
         #expect(ReLaXObjective(variant: .reference).xi == 10 && ReLaXObjective().xi == 25)
+    }
+}
+
+@Suite("Clip-Cov and KL-Cov")
+struct CovarianceBaselineTests {
+    @Test func covariancesByHand() {
+        // A = (1, −1, 1, −1): mean 0; log π = (−1, −2, −3, −2): mean −2.
+        let c = CovarianceBaselines.covariances(advantages: [1, -1, 1, -1], logProbabilities: [-1, -2, -3, -2])
+        #expect(c == [1, 0, -1, 0])
+    }
+
+    @Test func clipCovZeroesRandomTokensInsideTheBand() {
+        let covariances = [0.5, 1.5, 2.0, 4.9, 5.0, 3.0, -2.0, 1.2]
+        let clipped = [false, false, true, false, false, false, false, false]
+        var rng = SeededGenerator(seed: 4)
+        // ratio 0.25 of 8 tokens = 2, drawn from {1.5, 4.9, 3.0, 1.2} (2.0 was clipped by PPO).
+        let zeroed = CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clipped, ratio: 0.25, using: &rng)
+        #expect(zeroed.filter { $0 }.count == 2)
+        for i in zeroed.indices where zeroed[i] { #expect([1, 3, 5, 7].contains(i)) }
+        // At least one token whenever a candidate exists, none when none does.
+        var again = SeededGenerator(seed: 4)
+        #expect(CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clipped, using: &again).filter { $0 }.count == 1)
+        #expect(!CovarianceBaselines.clipCov(covariances: [0, 6], clippedByPPO: [false, false], using: &again).contains(true))
+    }
+
+    @Test func klCovPenalisesTheLargestCovariancesWithAnAbsoluteKL() {
+        let penalised = CovarianceBaselines.klCov(covariances: [0.1, 3, -1, 2, 0], ratio: 0.4)
+        #expect(penalised == [false, true, false, true, false])
+        #expect(CovarianceBaselines.klCov(covariances: [0.1, 3, -1], ratio: 1e-4) == [false, true, false])
+        let plain = CovarianceBaselines.klCovToken(logProbability: log(2), oldLogProbability: 0, advantage: 1, penalised: false)
+        #expect(abs(plain.loss + 2) < 1e-15 && abs(plain.gradient + 2) < 1e-15, "no clipping: −Aρ")
+        let kl = CovarianceBaselines.klCovToken(logProbability: log(2), oldLogProbability: 0, advantage: 1, penalised: true)
+        #expect(abs(kl.loss - (-2 + log(2))) < 1e-15 && abs(kl.gradient - (-2 + 1)) < 1e-15)
+        let below = CovarianceBaselines.klCovToken(logProbability: -0.5, oldLogProbability: 0, advantage: -1, penalised: true,
+                                                   coefficient: 2)
+        #expect(abs(below.loss - (exp(-0.5) + 1)) < 1e-15 && abs(below.gradient - (exp(-0.5) - 2)) < 1e-15)
     }
 }
