@@ -91,6 +91,14 @@ struct DumpReadingTests {
         for range in dump.batchRanges(maxTrajectories: 3) { stitched += try dump.read(range).states.elements }
         #expect(stitched == whole.states.elements)
         #expect(try dump.read(trajectory: 4).states == whole.trajectory(4).states)
+        // Only the first rows, from both layouts.
+        for name in ["linear-ragged-f16.h5", "linear-padded-f16be-gzip.h5"] {
+            let d = try Dump(path: fixture(name))
+            let full = try d.read(trajectory: 2)
+            let head = try d.read(trajectory: 2, maxRows: 10)
+            #expect(head.length == 10 && head.states == full.states.rows(0..<10), "\(name)")
+            #expect(try d.read(trajectory: 4, maxRows: 1000).length == d.lengths[4])
+        }
         #expect(throws: DumpError.self) { try dump.read(5..<9) }
     }
 

@@ -26,9 +26,10 @@ extension Dump {
         return ranges
     }
 
-    /// Reads one trajectory.
-    public func read(trajectory index: Int) throws -> Trajectory {
-        try read(index..<(index + 1)).trajectory(0)
+    /// Reads one trajectory, or only its first `maxRows` states.
+    public func read(trajectory index: Int, maxRows: Int? = nil) throws -> Trajectory {
+        var scratch = ReadScratch()
+        return try read(index..<(index + 1), maxRows: maxRows, scratch: &scratch).trajectory(0)
     }
 
     /// Reads the dump batch by batch (see ``batchRanges(maxTrajectories:maxElements:)``) and
@@ -59,15 +60,16 @@ extension Dump {
         return try read(range, scratch: &scratch)
     }
 
-    /// Reads `range` into the memory of `scratch`, which the returned batch shares.
-    func read(_ range: Range<Int>, scratch: inout ReadScratch) throws -> TrajectoryBatch {
+    /// Reads `range` into the memory of `scratch`, which the returned batch shares; with
+    /// `maxRows`, only the first `maxRows` states of each trajectory are read.
+    func read(_ range: Range<Int>, maxRows: Int? = nil, scratch: inout ReadScratch) throws -> TrajectoryBatch {
         guard range.lowerBound >= 0, range.upperBound <= count else {
             throw DumpError.outOfRange(file: path, detail: "trajectories \(range) requested, the dump holds \(count)")
         }
         silenceHDF5()
         CrashGuard.reading(path)
         defer { CrashGuard.reading(nil) }
-        let lengths = Array(self.lengths[range])
+        let lengths = self.lengths[range].map { min($0, maxRows ?? Int.max) }
         var offsets: [Int] = []
         var rows = 0
         for length in lengths {
@@ -100,7 +102,8 @@ extension Dump {
                         try Self.readDecoded(decoding, rows: lengths[k], d: d, offsets: [0], lengths: [lengths[k]],
                                              into: out.baseAddress! + offsets[k] * d, nonFinite: &count,
                                              raw: &scratch.raw) {
-                            memType, buffer in try dataset.readAll(into: buffer, memType: memType)
+                            memType, buffer in
+                            try dataset.readBlocks([(start: [0, 0], count: [lengths[k], d])], memType: memType, into: buffer)
                         }
                         nonFinite[k] = count[0]
                     }

@@ -74,9 +74,9 @@ public struct DictionaryFitter: Sendable {
         func load(_ indices: ArraySlice<Int>) throws -> [Matrix<Float>] {
             var out: [Matrix<Float>] = []
             for i in indices {
-                let t = try dump.read(trajectory: i)
+                let t = try dump.read(trajectory: i, maxRows: options.maxPositions)
                 if t.nonFiniteCount > 0 { continue }
-                out.append(t.states.rows(0..<min(t.length, options.maxPositions)))
+                out.append(t.states)
             }
             return out
         }
