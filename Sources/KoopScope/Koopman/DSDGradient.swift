@@ -40,8 +40,7 @@ public struct DSDGradient: Sendable {
                 variant: Variant = .paper, variance: VarianceKind = .sample) throws {
         guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
         precondition(x.columns == w.columns, "states have d = \(x.columns), W has d = \(w.columns)")
-        var g = x.multiplied(by: w, transposingOther: true)
-        for i in 0..<g.rows { for j in 0..<w.rows { g[i, j] = 1 / (1 + .exp(-(g[i, j] + (b?[j] ?? 0)))) } }
+        let g = SnapshotBackward.lift(x, weight: w, bias: b)
         let core = try Self.core(lifted: g, delta: delta, variant: variant, variance: variance)
         self.init(core: core, states: core.zBar.multiplied(by: w), weight: core.zBar.multiplied(by: x, transposingSelf: true))
     }
@@ -90,22 +89,8 @@ public struct DSDGradient: Sendable {
         do {
             let kMatrix = try h.solving(a)
             let back = try withRespectToK(kMatrix, variant: variant, variance: variance)
-            // Through the solve: Ā = H⁻¹K̄, Ḡ = −H⁻¹K̄Kᵀ (H is symmetric).
-            let aBar = try h.solving(back.gradient)
-            let gBar = -1 * aBar.multiplied(by: kMatrix, transposingOther: true)
-            // Through G = Ψ_XᵀΨ_X and A = Ψ_XᵀΨ_Y.
-            let psiXBar = psiY.multiplied(by: aBar, transposingOther: true) + psiX.multiplied(by: gBar + gBar.transposed())
-            let psiYBar = psiX.multiplied(by: aBar)
-            // Fold both windows back onto the rows of g, then through σ.
-            var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
-            for i in 0..<t {
-                for j in 0..<m {
-                    var v = 0.0
-                    if i < t - 1 { v += psiXBar[i, j] }
-                    if i > 0 { v += psiYBar[i - 1, j] }
-                    zBar[i, j] = v * g[i, j] * (1 - g[i, j])
-                }
-            }
+            let bar = try SnapshotBackward.throughRidge(h: h, k: kMatrix, kBar: back.gradient, psiX: psiX, psiY: psiY)
+            let zBar = SnapshotBackward.foldOntoRows(psiXBar: bar.psiX, psiYBar: bar.psiY, lifted: g)
             return Core(dsd: back.dsd, kBar: back.gradient, skipped: back.skipped, condition: back.condition, zBar: zBar)
         } catch let error as LinearAlgebraError {
             throw KoopmanError.linearAlgebra(error.description)

@@ -135,11 +135,9 @@ public enum ResKoopNetLoss {
                 }
             }
             let kBar = u.multiplied(by: inner).multiplied(by: vt)
-            // Through the solve.
-            let aBar = try h.solving(kBar)
-            let gBar = -1 * aBar.multiplied(by: k, transposingOther: true)
-            psiXBar = psiXBar + psiY.multiplied(by: aBar, transposingOther: true) + psiX.multiplied(by: gBar + gBar.transposed())
-            psiYBar = psiYBar + psiX.multiplied(by: aBar)
+            let solve = try SnapshotBackward.throughRidge(h: h, k: k, kBar: kBar, psiX: psiX, psiY: psiY)
+            psiXBar = psiXBar + solve.psiX
+            psiYBar = psiYBar + solve.psiY
             let (wBar, bBar) = pool.backward(psiXBar: psiXBar, psiYBar: psiYBar)
             return Evaluation(loss: norm / count, weight: wBar, bias: bBar, gram: pool.gram,
                               saturatedFraction: pool.saturatedFraction)
@@ -181,15 +179,8 @@ public enum ResKoopNetLoss {
             var saturated = 0, features = 0
             for x in batch where x.rows >= 2 {
                 precondition(x.columns == d, "states have d = \(x.columns), W has d = \(d)")
-                let xd = x.map(Double.init)
-                var g = xd.multiplied(by: w, transposingOther: true)
-                for i in 0..<g.rows {
-                    for j in 0..<m {
-                        let v = 1 / (1 + .exp(-(g[i, j] + (b?[j] ?? 0))))
-                        g[i, j] = v
-                        if v < 1e-3 || v > 1 - 1e-3 { saturated += 1 }
-                    }
-                }
+                let g = SnapshotBackward.lift(x.map(Double.init), weight: w, bias: b)
+                saturated += g.elements.filter { $0 < 1e-3 || $0 > 1 - 1e-3 }.count
                 features += g.rows * m
                 states.append(x)
                 lifted.append(g)
@@ -220,19 +211,10 @@ public enum ResKoopNetLoss {
             var bBar = [Double](repeating: 0, count: m)
             var row = 0
             for (x, g) in zip(trajectories, lifted) {
-                let t = g.rows
-                var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
-                for i in 0..<t {
-                    for j in 0..<m {
-                        var s = 0.0
-                        if i < t - 1 { s += psiXBar[row + i, j] }
-                        if i > 0 { s += psiYBar[row + i - 1, j] }
-                        zBar[i, j] = s * g[i, j] * (1 - g[i, j])
-                        bBar[j] += zBar[i, j]
-                    }
-                }
+                let zBar = SnapshotBackward.foldOntoRows(psiXBar: psiXBar, psiYBar: psiYBar, lifted: g, firstPair: row)
+                for i in 0..<zBar.rows { for j in 0..<m { bBar[j] += zBar[i, j] } }
                 wBar.addProduct(zBar, x.map(Double.init), transposingLeft: true)
-                row += t - 1
+                row += g.rows - 1
             }
             return (wBar, bBar)
         }
