@@ -49,7 +49,7 @@ struct InspectReport: Encodable {
         if let r = dump.rewards {
             let s = Statistics(r)
             optional.append(.init(name: "rewards", count: r.count,
-                                  detail: r.isEmpty ? "" : "mean \(format(s.mean)), min \(format(s.min)), max \(format(s.max))"))
+                                  detail: r.isEmpty ? "" : "mean \(shortNumber(s.mean)), min \(shortNumber(s.min)), max \(shortNumber(s.max))"))
         }
         if let g = dump.groupIDs {
             optional.append(.init(name: "group_ids", count: g.count, detail: "\(Set(g).count) groups"))
@@ -57,7 +57,7 @@ struct InspectReport: Encodable {
         if let a = dump.advantages {
             let s = Statistics(a)
             optional.append(.init(name: "advantages", count: a.count,
-                                  detail: a.isEmpty ? "" : "mean \(format(s.mean)), std \(format(s.standardDeviation))"))
+                                  detail: a.isEmpty ? "" : "mean \(shortNumber(s.mean)), std \(shortNumber(s.standardDeviation))"))
         }
         if let p = dump.prompts { optional.append(.init(name: "prompts", count: p.count, detail: "text")) }
         if let r = dump.responses { optional.append(.init(name: "responses", count: r.count, detail: "text")) }
@@ -85,8 +85,8 @@ struct InspectReport: Encodable {
                                                              : elementType))
         if let storage { lines.append(("storage", storage)) }
         if trajectories > 0 {
-            var l = "min \(format(lengths.min)), median \(format(lengths.median)), "
-                + "mean \(format(lengths.mean)), max \(format(lengths.max))"
+            var l = "min \(shortNumber(lengths.min)), median \(shortNumber(lengths.median)), "
+                + "mean \(shortNumber(lengths.mean)), max \(shortNumber(lengths.max))"
             if layout == "padded" {
                 l += hasLengths ? " (T_max \(maxLength), \(paddingRows) padding rows)" : " (no /lengths: all T_max)"
             }
@@ -116,13 +116,6 @@ struct InspectReport: Encodable {
     }
 }
 
-/// A number for people: integers without a fraction, others with up to 4 significant digits.
-func format(_ x: Double) -> String {
-    if x.isNaN { return "nan" }
-    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-    return String(format: "%.4g", x)
-}
-
 /// An attribute for a terminal: long arrays shortened to their first values and a count.
 func abbreviated(_ value: AttributeValue, keep: Int = 6) -> String {
     func list(_ items: [String]) -> String {
@@ -130,7 +123,7 @@ func abbreviated(_ value: AttributeValue, keep: Int = 6) -> String {
             : "[" + items.prefix(keep).joined(separator: ", ") + ", …] (\(items.count) values)"
     }
     switch value {
-    case .reals(let v): return list(v.map(format))
+    case .reals(let v): return list(v.map(shortNumber))
     case .integers(let v): return list(v.map(String.init))
     case .strings(let v): return list(v.map { AttributeValue.string($0).description })
     default: return value.description

@@ -154,14 +154,6 @@ func compactJSON<T: Encodable>(_ value: T) throws -> String {
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
-/// A number in a few significant digits, `-` when undefined.
-func shortNumber(_ x: Double) -> String {
-    if x.isNaN { return "-" }
-    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-    if x == x.rounded() && abs(x) < 1e6 { return String(Int(x)) }
-    return String(format: "%.4g", x)
-}
-
 private func csvNumber(_ x: Double?) -> String {
     guard let x, x.isFinite else { return "" }
     return "\(x)"
