@@ -55,8 +55,11 @@ struct Report: ParsableCommand {
                 var run = try TrainingRun(directory: path)
                 run.name = unique(path)
                 runs.append(run)
-            } else if let data = FileManager.default.contents(atPath: path),
-                      data.prefix(64).first(where: { !$0.isWhitespace }) == UInt8(ascii: "{") {
+            } else if Self.looksLikeJSON(path) {
+                // Only a JSON file is read whole; a dump is streamed below.
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ReportError.unrecognized(path: path, detail: "cannot be read")
+                }
                 analyses.append((unique(path), try AnalysisReport(json: data, path: path)))
             } else {
                 let dump: Dump
@@ -76,6 +79,16 @@ struct Report: ParsableCommand {
             }
         }
         try AtomicFile.write(Data(page.html.utf8), to: output)
+    }
+}
+
+extension Report {
+    /// Whether the file's first non-blank byte (within its first 64) opens a JSON object.
+    static func looksLikeJSON(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64)) ?? Data()
+        return head.first(where: { !$0.isWhitespace }) == UInt8(ascii: "{")
     }
 }
 
