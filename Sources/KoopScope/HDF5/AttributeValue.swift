@@ -14,15 +14,6 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
     /// An attribute of a type koopscope does not interpret (compound, enum, …), described.
     case unsupported(String)
 
-    /// The value as a whole number, when it is one.
-    public var integerValue: Int64? {
-        switch self {
-        case .integer(let v): v
-        case .real(let v) where v.rounded() == v && abs(v) < 9e18: Int64(v)
-        default: nil
-        }
-    }
-
     /// The value as a string, when it is one.
     public var stringValue: String? {
         if case .string(let s) = self { return s }

@@ -72,18 +72,9 @@ public struct KoopmanDictionary: Sendable {
     /// Lifts every row of `states` (n×d): `σ(x Wᵀ + b)`, n×m, with one GEMM.
     public func lift(_ states: Matrix<Float>) -> Matrix<Float> {
         precondition(states.columns == dimension, "states have d = \(states.columns), dictionary d = \(dimension)")
-        var z = states.multiplied(by: weight, transposingOther: true)
-        let m = koopmanDimension
-        z.withUnsafeMutableBufferPointer { p in
-            let n = p.count / max(m, 1)
-            for row in 0..<n {
-                let base = row * m
-                for j in 0..<m {
-                    p[base + j] = Self.sigmoid(p[base + j] + (bias?[j] ?? 0))
-                }
-            }
-        }
-        return z
+        guard states.rows > 0 else { return Matrix(rows: 0, columns: koopmanDimension, elements: []) }
+        // σ is computed in Float32 either way; the Float64 path only widens the result.
+        return states.withUnsafeBufferPointer { liftToDouble($0.baseAddress!, rows: states.rows) }.map(Float.init)
     }
 
     /// Lifts `rows` states stored row-major at `states` straight into Float64 features
@@ -109,12 +100,5 @@ public struct KoopmanDictionary: Sendable {
             }
         }
         return Matrix(rows: rows, columns: m, elements: psi)
-    }
-
-    @inline(__always) static func sigmoid(_ z: Float) -> Float {
-        // Written for both tails: exp of a large positive argument would overflow.
-        if z >= 0 { return 1 / (1 + .exp(-z)) }
-        let e = Float.exp(z)
-        return e / (1 + e)
     }
 }
