@@ -27,6 +27,12 @@ let package = Package(
 
         // Hot loops in C where they need CPU instructions Swift cannot name.
         .target(name: "_KoopScopeKernels"),
+        // The CPU backend's tensor kernels (float and double), optimised in every configuration
+        // because the training tests run them in debug builds.
+        .target(
+            name: "_KoopScopeTensorKernels",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("m")]),
 
         .target(
             name: "KoopScope",
@@ -34,8 +40,8 @@ let package = Package(
                 "_CHDF5", "_CBLAS", "_CLAPACKE", "_KoopScopeKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
             ]),
-        // Training: verifiable tasks (and, to come, tensors, the policy, GRPO and ReLaX).
-        .target(name: "KoopScopeTraining", dependencies: ["KoopScope"]),
+        // Training: tensors on a backend with a tape, the transformer policy, tasks, GRPO and ReLaX.
+        .target(name: "KoopScopeTraining", dependencies: ["KoopScope", "_CBLAS", "_KoopScopeTensorKernels"]),
 
         .executableTarget(
             name: "koopscope",

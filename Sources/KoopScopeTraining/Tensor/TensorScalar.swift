@@ -1,0 +1,182 @@
+import KoopScope
+import _CBLAS
+import _KoopScopeTensorKernels
+
+/// A scalar the tensor library computes in: `Float` for training, `Double` for the gradient
+/// checks that hold every op to finite differences.
+///
+/// The underscored requirements are the CPU kernels of one precision; reach them through a
+/// ``Backend`` instead.
+public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
+    static func _addBias(_ x: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, _ rows: Int, _ columns: Int)
+    static func _columnSums(_ g: UnsafePointer<Self>, _ rows: Int, _ columns: Int, _ out: UnsafeMutablePointer<Self>)
+    static func _layerNorm(_ x: UnsafePointer<Self>, _ gamma: UnsafePointer<Self>, _ beta: UnsafePointer<Self>,
+                           _ rows: Int, _ columns: Int, _ epsilon: Self, _ y: UnsafeMutablePointer<Self>,
+                           _ mean: UnsafeMutablePointer<Self>, _ rstd: UnsafeMutablePointer<Self>)
+    static func _layerNormBackward(_ dy: UnsafePointer<Self>, _ x: UnsafePointer<Self>, _ gamma: UnsafePointer<Self>,
+                                   _ mean: UnsafePointer<Self>, _ rstd: UnsafePointer<Self>, _ rows: Int, _ columns: Int,
+                                   _ dx: UnsafeMutablePointer<Self>, _ dgamma: UnsafeMutablePointer<Self>,
+                                   _ dbeta: UnsafeMutablePointer<Self>)
+    static func _gelu(_ x: UnsafePointer<Self>, _ count: Int, _ y: UnsafeMutablePointer<Self>)
+    static func _geluBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ count: Int, _ dx: UnsafeMutablePointer<Self>)
+    static func _causalSoftmax(_ s: UnsafeMutablePointer<Self>, _ t: Int, _ ld: Int, _ scale: Self)
+    static func _softmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, _ t: Int, _ ld: Int, _ scale: Self)
+    static func _tokenLogProbabilities(_ logits: UnsafePointer<Self>, _ targets: UnsafePointer<Int32>, _ rows: Int,
+                                       _ vocabulary: Int, _ inverseTemperature: Self, _ logp: UnsafeMutablePointer<Self>,
+                                       _ entropy: UnsafeMutablePointer<Self>, _ probabilities: UnsafeMutablePointer<Self>)
+    static func _tokenLogProbabilitiesBackward(_ probabilities: UnsafePointer<Self>, _ targets: UnsafePointer<Int32>,
+                                               _ dlogp: UnsafePointer<Self>?, _ dentropy: UnsafePointer<Self>?,
+                                               _ rows: Int, _ vocabulary: Int, _ inverseTemperature: Self,
+                                               _ dlogits: UnsafeMutablePointer<Self>)
+    static func _embed(_ tokenTable: UnsafePointer<Self>, _ positionTable: UnsafePointer<Self>,
+                       _ tokens: UnsafePointer<Int32>, _ positions: UnsafePointer<Int32>, _ rows: Int, _ dimension: Int,
+                       _ out: UnsafeMutablePointer<Self>)
+    static func _embedBackward(_ dout: UnsafePointer<Self>, _ tokens: UnsafePointer<Int32>, _ positions: UnsafePointer<Int32>,
+                               _ rows: Int, _ dimension: Int, _ dTokenTable: UnsafeMutablePointer<Self>,
+                               _ dPositionTable: UnsafeMutablePointer<Self>)
+    static func _adamW(_ parameters: UnsafeMutablePointer<Self>, _ gradient: UnsafePointer<Self>,
+                       _ m: UnsafeMutablePointer<Self>, _ v: UnsafeMutablePointer<Self>, _ count: Int,
+                       _ learningRate: Self, _ beta1: Self, _ beta2: Self, _ epsilon: Self, _ weightDecay: Self,
+                       _ c1: Self, _ c2: Self)
+    static func _attendCached(_ q: UnsafePointer<Self>, _ keys: UnsafePointer<Self>, _ values: UnsafePointer<Self>,
+                              _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
+                              _ scratch: UnsafeMutablePointer<Self>, _ out: UnsafeMutablePointer<Self>)
+    static func _axpy(_ count: Int, _ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    static func _dot(_ count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
+}
+
+extension Float: TensorScalar {
+    public static func _addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ rows: Int, _ columns: Int) {
+        ks_add_bias_f(x, bias, rows, columns)
+    }
+    public static func _columnSums(_ g: UnsafePointer<Float>, _ rows: Int, _ columns: Int, _ out: UnsafeMutablePointer<Float>) {
+        ks_column_sums_f(g, rows, columns, out)
+    }
+    public static func _layerNorm(_ x: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
+                                  _ rows: Int, _ columns: Int, _ epsilon: Float, _ y: UnsafeMutablePointer<Float>,
+                                  _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>) {
+        ks_layer_norm_f(x, gamma, beta, rows, columns, epsilon, y, mean, rstd)
+    }
+    public static func _layerNormBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
+                                          _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, _ rows: Int, _ columns: Int,
+                                          _ dx: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutablePointer<Float>,
+                                          _ dbeta: UnsafeMutablePointer<Float>) {
+        ks_layer_norm_backward_f(dy, x, gamma, mean, rstd, rows, columns, dx, dgamma, dbeta)
+    }
+    public static func _gelu(_ x: UnsafePointer<Float>, _ count: Int, _ y: UnsafeMutablePointer<Float>) { ks_gelu_f(x, count, y) }
+    public static func _geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ count: Int, _ dx: UnsafeMutablePointer<Float>) {
+        ks_gelu_backward_f(x, dy, count, dx)
+    }
+    public static func _causalSoftmax(_ s: UnsafeMutablePointer<Float>, _ t: Int, _ ld: Int, _ scale: Float) {
+        ks_causal_softmax_f(s, t, ld, scale)
+    }
+    public static func _softmaxBackward(_ p: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Float>, _ t: Int, _ ld: Int, _ scale: Float) {
+        ks_softmax_backward_f(p, dp, t, ld, scale)
+    }
+    public static func _tokenLogProbabilities(_ logits: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>, _ rows: Int,
+                                              _ vocabulary: Int, _ inverseTemperature: Float, _ logp: UnsafeMutablePointer<Float>,
+                                              _ entropy: UnsafeMutablePointer<Float>, _ probabilities: UnsafeMutablePointer<Float>) {
+        ks_token_log_probs_f(logits, targets, rows, vocabulary, inverseTemperature, logp, entropy, probabilities)
+    }
+    public static func _tokenLogProbabilitiesBackward(_ probabilities: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>,
+                                                      _ dlogp: UnsafePointer<Float>?, _ dentropy: UnsafePointer<Float>?,
+                                                      _ rows: Int, _ vocabulary: Int, _ inverseTemperature: Float,
+                                                      _ dlogits: UnsafeMutablePointer<Float>) {
+        ks_token_log_probs_backward_f(probabilities, targets, dlogp, dentropy, rows, vocabulary, inverseTemperature, dlogits)
+    }
+    public static func _embed(_ tokenTable: UnsafePointer<Float>, _ positionTable: UnsafePointer<Float>,
+                              _ tokens: UnsafePointer<Int32>, _ positions: UnsafePointer<Int32>, _ rows: Int, _ dimension: Int,
+                              _ out: UnsafeMutablePointer<Float>) {
+        ks_embed_f(tokenTable, positionTable, tokens, positions, rows, dimension, out)
+    }
+    public static func _embedBackward(_ dout: UnsafePointer<Float>, _ tokens: UnsafePointer<Int32>, _ positions: UnsafePointer<Int32>,
+                                      _ rows: Int, _ dimension: Int, _ dTokenTable: UnsafeMutablePointer<Float>,
+                                      _ dPositionTable: UnsafeMutablePointer<Float>) {
+        ks_embed_backward_f(dout, tokens, positions, rows, dimension, dTokenTable, dPositionTable)
+    }
+    public static func _adamW(_ parameters: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>,
+                              _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ count: Int,
+                              _ learningRate: Float, _ beta1: Float, _ beta2: Float, _ epsilon: Float, _ weightDecay: Float,
+                              _ c1: Float, _ c2: Float) {
+        ks_adamw_f(parameters, gradient, m, v, count, learningRate, beta1, beta2, epsilon, weightDecay, c1, c2)
+    }
+    public static func _attendCached(_ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float>, _ values: UnsafePointer<Float>,
+                                     _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
+                                     _ scratch: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        ks_attend_cached_f(q, keys, values, length, heads, headDimension, ld, scratch, out)
+    }
+    public static func _axpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+    public static func _dot(_ count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        Float(cblas_dsdot(Int32(count), x, 1, y, 1))
+    }
+}
+
+extension Double: TensorScalar {
+    public static func _addBias(_ x: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>, _ rows: Int, _ columns: Int) {
+        ks_add_bias_d(x, bias, rows, columns)
+    }
+    public static func _columnSums(_ g: UnsafePointer<Double>, _ rows: Int, _ columns: Int, _ out: UnsafeMutablePointer<Double>) {
+        ks_column_sums_d(g, rows, columns, out)
+    }
+    public static func _layerNorm(_ x: UnsafePointer<Double>, _ gamma: UnsafePointer<Double>, _ beta: UnsafePointer<Double>,
+                                  _ rows: Int, _ columns: Int, _ epsilon: Double, _ y: UnsafeMutablePointer<Double>,
+                                  _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>) {
+        ks_layer_norm_d(x, gamma, beta, rows, columns, epsilon, y, mean, rstd)
+    }
+    public static func _layerNormBackward(_ dy: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ gamma: UnsafePointer<Double>,
+                                          _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>, _ rows: Int, _ columns: Int,
+                                          _ dx: UnsafeMutablePointer<Double>, _ dgamma: UnsafeMutablePointer<Double>,
+                                          _ dbeta: UnsafeMutablePointer<Double>) {
+        ks_layer_norm_backward_d(dy, x, gamma, mean, rstd, rows, columns, dx, dgamma, dbeta)
+    }
+    public static func _gelu(_ x: UnsafePointer<Double>, _ count: Int, _ y: UnsafeMutablePointer<Double>) { ks_gelu_d(x, count, y) }
+    public static func _geluBackward(_ x: UnsafePointer<Double>, _ dy: UnsafePointer<Double>, _ count: Int, _ dx: UnsafeMutablePointer<Double>) {
+        ks_gelu_backward_d(x, dy, count, dx)
+    }
+    public static func _causalSoftmax(_ s: UnsafeMutablePointer<Double>, _ t: Int, _ ld: Int, _ scale: Double) {
+        ks_causal_softmax_d(s, t, ld, scale)
+    }
+    public static func _softmaxBackward(_ p: UnsafePointer<Double>, _ dp: UnsafeMutablePointer<Double>, _ t: Int, _ ld: Int, _ scale: Double) {
+        ks_softmax_backward_d(p, dp, t, ld, scale)
+    }
+    public static func _tokenLogProbabilities(_ logits: UnsafePointer<Double>, _ targets: UnsafePointer<Int32>, _ rows: Int,
+                                              _ vocabulary: Int, _ inverseTemperature: Double, _ logp: UnsafeMutablePointer<Double>,
+                                              _ entropy: UnsafeMutablePointer<Double>, _ probabilities: UnsafeMutablePointer<Double>) {
+        ks_token_log_probs_d(logits, targets, rows, vocabulary, inverseTemperature, logp, entropy, probabilities)
+    }
+    public static func _tokenLogProbabilitiesBackward(_ probabilities: UnsafePointer<Double>, _ targets: UnsafePointer<Int32>,
+                                                      _ dlogp: UnsafePointer<Double>?, _ dentropy: UnsafePointer<Double>?,
+                                                      _ rows: Int, _ vocabulary: Int, _ inverseTemperature: Double,
+                                                      _ dlogits: UnsafeMutablePointer<Double>) {
+        ks_token_log_probs_backward_d(probabilities, targets, dlogp, dentropy, rows, vocabulary, inverseTemperature, dlogits)
+    }
+    public static func _embed(_ tokenTable: UnsafePointer<Double>, _ positionTable: UnsafePointer<Double>,
+                              _ tokens: UnsafePointer<Int32>, _ positions: UnsafePointer<Int32>, _ rows: Int, _ dimension: Int,
+                              _ out: UnsafeMutablePointer<Double>) {
+        ks_embed_d(tokenTable, positionTable, tokens, positions, rows, dimension, out)
+    }
+    public static func _embedBackward(_ dout: UnsafePointer<Double>, _ tokens: UnsafePointer<Int32>, _ positions: UnsafePointer<Int32>,
+                                      _ rows: Int, _ dimension: Int, _ dTokenTable: UnsafeMutablePointer<Double>,
+                                      _ dPositionTable: UnsafeMutablePointer<Double>) {
+        ks_embed_backward_d(dout, tokens, positions, rows, dimension, dTokenTable, dPositionTable)
+    }
+    public static func _adamW(_ parameters: UnsafeMutablePointer<Double>, _ gradient: UnsafePointer<Double>,
+                              _ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>, _ count: Int,
+                              _ learningRate: Double, _ beta1: Double, _ beta2: Double, _ epsilon: Double, _ weightDecay: Double,
+                              _ c1: Double, _ c2: Double) {
+        ks_adamw_d(parameters, gradient, m, v, count, learningRate, beta1, beta2, epsilon, weightDecay, c1, c2)
+    }
+    public static func _attendCached(_ q: UnsafePointer<Double>, _ keys: UnsafePointer<Double>, _ values: UnsafePointer<Double>,
+                                     _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
+                                     _ scratch: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+        ks_attend_cached_d(q, keys, values, length, heads, headDimension, ld, scratch, out)
+    }
+    public static func _axpy(_ count: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+    public static func _dot(_ count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        cblas_ddot(Int32(count), x, 1, y, 1)
+    }
+}

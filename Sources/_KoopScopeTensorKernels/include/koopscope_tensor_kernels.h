@@ -1,0 +1,52 @@
+// The CPU backend's element-wise and row-wise kernels, each in float (suffix f) and double
+// (suffix d) so that every tensor op can be gradient-checked in double. Row-major throughout.
+// Kernels named *_backward add into their gradient outputs (a tape accumulates).
+#ifndef KOOPSCOPE_TENSOR_KERNELS_H
+#define KOOPSCOPE_TENSOR_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KS_DECLARE_TENSOR_KERNELS(T, S)                                                            \
+    /* x[i][j] += bias[j] */                                                                       \
+    void ks_add_bias_##S(T *x, const T *bias, size_t rows, size_t columns);                        \
+    /* out[j] += sum_i g[i][j] */                                                                  \
+    void ks_column_sums_##S(const T *g, size_t rows, size_t columns, T *out);                      \
+    /* y = (x - mean) * rstd * gamma + beta per row; mean and rstd saved per row */                \
+    void ks_layer_norm_##S(const T *x, const T *gamma, const T *beta, size_t rows, size_t columns,  \
+                           T epsilon, T *y, T *mean, T *rstd);                                     \
+    void ks_layer_norm_backward_##S(const T *dy, const T *x, const T *gamma, const T *mean,        \
+                                    const T *rstd, size_t rows, size_t columns, T *dx, T *dgamma,  \
+                                    T *dbeta);                                                     \
+    /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */                         \
+    void ks_gelu_##S(const T *x, size_t count, T *y);                                              \
+    void ks_gelu_backward_##S(const T *x, const T *dy, size_t count, T *dx);                       \
+    /* rows of a t x t block (leading dimension ld): p[i][j] = softmax_j<=i(scale s[i][j]), */     \
+    /* zero above the diagonal; in place */                                                        \
+    void ks_causal_softmax_##S(T *s, size_t t, size_t ld, T scale);                                \
+    /* in place: dp[i][j] <- scale p[i][j] (dp[i][j] - sum_k p[i][k] dp[i][k]) */                  \
+    void ks_softmax_backward_##S(const T *p, T *dp, size_t t, size_t ld, T scale);                 \
+    /* z = logits / temperature; logp[i] = log softmax(z)[target[i]], entropy[i] = H(softmax z); */ \
+    /* probabilities saved (rows x vocab) */                                                       \
+    void ks_token_log_probs_##S(const T *logits, const int32_t *targets, size_t rows, size_t vocab, \
+                                T inverse_temperature, T *logp, T *entropy, T *probabilities);     \
+    void ks_token_log_probs_backward_##S(const T *probabilities, const int32_t *targets,           \
+                                         const T *dlogp, const T *dentropy, size_t rows,           \
+                                         size_t vocab, T inverse_temperature, T *dlogits);         \
+    /* out[i] = tokens_table[token[i]] + positions_table[position[i]] */                           \
+    void ks_embed_##S(const T *token_table, const T *position_table, const int32_t *tokens,        \
+                      const int32_t *positions, size_t rows, size_t dim, T *out);                  \
+    void ks_embed_backward_##S(const T *dout, const int32_t *tokens, const int32_t *positions,      \
+                               size_t rows, size_t dim, T *dtoken_table, T *dposition_table);      \
+    /* One AdamW step (decoupled weight decay), bias corrections c1 = 1-b1^t, c2 = 1-b2^t */       \
+    void ks_adamw_##S(T *parameters, const T *gradient, T *m, T *v, size_t count, T learning_rate, \
+                      T beta1, T beta2, T epsilon, T weight_decay, T c1, T c2);                    \
+    /* Attention of one new query (all heads) over `length` cached keys and values:          */    \
+    /* q, out: heads*head_dim; caches: length rows of leading dimension ld */                       \
+    void ks_attend_cached_##S(const T *q, const T *keys, const T *values, size_t length,           \
+                              size_t heads, size_t head_dim, size_t ld, T *scratch, T *out);
+
+KS_DECLARE_TENSOR_KERNELS(float, f)
+KS_DECLARE_TENSOR_KERNELS(double, d)
+
+#endif

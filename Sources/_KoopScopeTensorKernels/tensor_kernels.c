@@ -1,0 +1,182 @@
+// Float and double instances of the CPU backend's kernels, stamped out by one macro so the two
+// precisions cannot drift apart. Built with -O2 in every configuration (Package.swift): these
+// loops are the training module's hot path, and tests run them in debug builds too.
+#include "koopscope_tensor_kernels.h"
+#include <math.h>
+#include <string.h>
+
+#define KS_DEFINE_TENSOR_KERNELS(T, S, EXP, LOG, TANH, SQRT)                                      \
+void ks_add_bias_##S(T *x, const T *bias, size_t rows, size_t columns) {                           \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        T *row = x + i * columns;                                                                  \
+        for (size_t j = 0; j < columns; j++) row[j] += bias[j];                                    \
+    }                                                                                              \
+}                                                                                                  \
+void ks_column_sums_##S(const T *g, size_t rows, size_t columns, T *out) {                         \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *row = g + i * columns;                                                            \
+        for (size_t j = 0; j < columns; j++) out[j] += row[j];                                     \
+    }                                                                                              \
+}                                                                                                  \
+void ks_layer_norm_##S(const T *x, const T *gamma, const T *beta, size_t rows, size_t columns,     \
+                       T epsilon, T *y, T *mean, T *rstd) {                                        \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *row = x + i * columns;                                                            \
+        double sum = 0, squares = 0;                                                               \
+        for (size_t j = 0; j < columns; j++) sum += row[j];                                        \
+        double mu = sum / (double)columns;                                                         \
+        for (size_t j = 0; j < columns; j++) { double c = row[j] - mu; squares += c * c; }         \
+        T r = (T)(1.0 / sqrt(squares / (double)columns + (double)epsilon));                        \
+        mean[i] = (T)mu; rstd[i] = r;                                                              \
+        T *out = y + i * columns;                                                                  \
+        for (size_t j = 0; j < columns; j++) out[j] = (row[j] - (T)mu) * r * gamma[j] + beta[j];   \
+    }                                                                                              \
+}                                                                                                  \
+void ks_layer_norm_backward_##S(const T *dy, const T *x, const T *gamma, const T *mean,            \
+                                const T *rstd, size_t rows, size_t columns, T *dx, T *dgamma,      \
+                                T *dbeta) {                                                        \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *g = dy + i * columns, *row = x + i * columns;                                     \
+        T mu = mean[i], r = rstd[i];                                                               \
+        double a = 0, b = 0; /* mean of dxhat, mean of dxhat * xhat */                             \
+        for (size_t j = 0; j < columns; j++) {                                                     \
+            T xhat = (row[j] - mu) * r, dxhat = g[j] * gamma[j];                                   \
+            a += dxhat; b += dxhat * xhat;                                                         \
+            dgamma[j] += g[j] * xhat; dbeta[j] += g[j];                                            \
+        }                                                                                          \
+        T ma = (T)(a / (double)columns), mb = (T)(b / (double)columns);                            \
+        T *out = dx + i * columns;                                                                 \
+        for (size_t j = 0; j < columns; j++) {                                                     \
+            T xhat = (row[j] - mu) * r;                                                            \
+            out[j] += r * (g[j] * gamma[j] - ma - xhat * mb);                                      \
+        }                                                                                          \
+    }                                                                                              \
+}                                                                                                  \
+void ks_gelu_##S(const T *x, size_t count, T *y) {                                                 \
+    const T c = (T)0.7978845608028654, k = (T)0.044715;                                            \
+    for (size_t i = 0; i < count; i++) {                                                           \
+        T v = x[i];                                                                                \
+        y[i] = (T)0.5 * v * ((T)1 + TANH(c * (v + k * v * v * v)));                               \
+    }                                                                                              \
+}                                                                                                  \
+void ks_gelu_backward_##S(const T *x, const T *dy, size_t count, T *dx) {                          \
+    const T c = (T)0.7978845608028654, k = (T)0.044715;                                            \
+    for (size_t i = 0; i < count; i++) {                                                           \
+        T v = x[i], th = TANH(c * (v + k * v * v * v));                                           \
+        T d = (T)0.5 * ((T)1 + th) + (T)0.5 * v * ((T)1 - th * th) * c * ((T)1 + (T)3 * k * v * v);\
+        dx[i] += dy[i] * d;                                                                        \
+    }                                                                                              \
+}                                                                                                  \
+void ks_causal_softmax_##S(T *s, size_t t, size_t ld, T scale) {                                   \
+    for (size_t i = 0; i < t; i++) {                                                               \
+        T *row = s + i * ld;                                                                       \
+        T top = row[0] * scale;                                                                    \
+        for (size_t j = 1; j <= i; j++) if (row[j] * scale > top) top = row[j] * scale;            \
+        T sum = 0;                                                                                 \
+        for (size_t j = 0; j <= i; j++) { row[j] = EXP(row[j] * scale - top); sum += row[j]; }     \
+        T inverse = (T)1 / sum;                                                                    \
+        for (size_t j = 0; j <= i; j++) row[j] *= inverse;                                         \
+        for (size_t j = i + 1; j < t; j++) row[j] = 0;                                             \
+    }                                                                                              \
+}                                                                                                  \
+void ks_softmax_backward_##S(const T *p, T *dp, size_t t, size_t ld, T scale) {                    \
+    for (size_t i = 0; i < t; i++) {                                                               \
+        const T *pr = p + i * ld; T *dr = dp + i * ld;                                             \
+        T dot = 0;                                                                                 \
+        for (size_t j = 0; j <= i; j++) dot += pr[j] * dr[j];                                      \
+        for (size_t j = 0; j <= i; j++) dr[j] = scale * pr[j] * (dr[j] - dot);                     \
+        for (size_t j = i + 1; j < t; j++) dr[j] = 0;                                              \
+    }                                                                                              \
+}                                                                                                  \
+void ks_token_log_probs_##S(const T *logits, const int32_t *targets, size_t rows, size_t vocab,    \
+                            T inverse_temperature, T *logp, T *entropy, T *probabilities) {        \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *z = logits + i * vocab; T *p = probabilities + i * vocab;                         \
+        T top = z[0] * inverse_temperature;                                                        \
+        for (size_t v = 1; v < vocab; v++) if (z[v] * inverse_temperature > top)                   \
+            top = z[v] * inverse_temperature;                                                      \
+        T sum = 0;                                                                                 \
+        for (size_t v = 0; v < vocab; v++) { p[v] = EXP(z[v] * inverse_temperature - top); sum += p[v]; } \
+        T lse = top + LOG(sum), inverse = (T)1 / sum, h = 0;                                       \
+        for (size_t v = 0; v < vocab; v++) {                                                       \
+            p[v] *= inverse;                                                                       \
+            h -= p[v] * (z[v] * inverse_temperature - lse);                                        \
+        }                                                                                          \
+        logp[i] = z[targets[i]] * inverse_temperature - lse;                                       \
+        entropy[i] = h;                                                                            \
+    }                                                                                              \
+}                                                                                                  \
+void ks_token_log_probs_backward_##S(const T *probabilities, const int32_t *targets,               \
+                                     const T *dlogp, const T *dentropy, size_t rows, size_t vocab, \
+                                     T inverse_temperature, T *dlogits) {                          \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *p = probabilities + i * vocab; T *out = dlogits + i * vocab;                      \
+        T gl = dlogp ? dlogp[i] : 0, ge = dentropy ? dentropy[i] : 0;                              \
+        if (gl == 0 && ge == 0) continue;                                                          \
+        T h = 0;                                                                                   \
+        if (ge != 0) for (size_t v = 0; v < vocab; v++) if (p[v] > 0) h -= p[v] * LOG(p[v]);       \
+        for (size_t v = 0; v < vocab; v++) {                                                       \
+            /* d logp_t / dz_v = [v = t] - p_v;  dH / dz_v = -p_v (log p_v + H) */                  \
+            T d = -gl * p[v];                                                                      \
+            if (ge != 0 && p[v] > 0) d -= ge * p[v] * (LOG(p[v]) + h);                             \
+            out[v] += inverse_temperature * d;                                                     \
+        }                                                                                          \
+        out[targets[i]] += inverse_temperature * gl;                                               \
+    }                                                                                              \
+}                                                                                                  \
+void ks_embed_##S(const T *token_table, const T *position_table, const int32_t *tokens,            \
+                  const int32_t *positions, size_t rows, size_t dim, T *out) {                     \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *a = token_table + (size_t)tokens[i] * dim;                                        \
+        const T *b = position_table + (size_t)positions[i] * dim;                                  \
+        T *o = out + i * dim;                                                                      \
+        for (size_t j = 0; j < dim; j++) o[j] = a[j] + b[j];                                       \
+    }                                                                                              \
+}                                                                                                  \
+void ks_embed_backward_##S(const T *dout, const int32_t *tokens, const int32_t *positions,         \
+                           size_t rows, size_t dim, T *dtoken_table, T *dposition_table) {         \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *g = dout + i * dim;                                                               \
+        T *a = dtoken_table + (size_t)tokens[i] * dim;                                             \
+        T *b = dposition_table + (size_t)positions[i] * dim;                                       \
+        for (size_t j = 0; j < dim; j++) { a[j] += g[j]; b[j] += g[j]; }                           \
+    }                                                                                              \
+}                                                                                                  \
+void ks_adamw_##S(T *parameters, const T *gradient, T *m, T *v, size_t count, T learning_rate,     \
+                  T beta1, T beta2, T epsilon, T weight_decay, T c1, T c2) {                       \
+    for (size_t i = 0; i < count; i++) {                                                           \
+        T g = gradient[i];                                                                         \
+        m[i] = beta1 * m[i] + ((T)1 - beta1) * g;                                                  \
+        v[i] = beta2 * v[i] + ((T)1 - beta2) * g * g;                                              \
+        T mhat = m[i] / c1, vhat = v[i] / c2;                                                      \
+        parameters[i] -= learning_rate * (mhat / (SQRT(vhat) + epsilon)                            \
+                                          + weight_decay * parameters[i]);                         \
+    }                                                                                              \
+}                                                                                                  \
+void ks_attend_cached_##S(const T *q, const T *keys, const T *values, size_t length,               \
+                          size_t heads, size_t head_dim, size_t ld, T *scratch, T *out) {          \
+    T scale = (T)1 / SQRT((T)head_dim);                                                            \
+    for (size_t h = 0; h < heads; h++) {                                                           \
+        const T *qh = q + h * head_dim;                                                            \
+        T top = -INFINITY;                                                                         \
+        for (size_t j = 0; j < length; j++) {                                                      \
+            const T *k = keys + j * ld + h * head_dim;                                             \
+            T s = 0;                                                                               \
+            for (size_t e = 0; e < head_dim; e++) s += qh[e] * k[e];                               \
+            scratch[j] = s * scale;                                                                \
+            if (scratch[j] > top) top = scratch[j];                                                \
+        }                                                                                          \
+        T sum = 0;                                                                                 \
+        for (size_t j = 0; j < length; j++) { scratch[j] = EXP(scratch[j] - top); sum += scratch[j]; } \
+        T *oh = out + h * head_dim;                                                                \
+        for (size_t e = 0; e < head_dim; e++) oh[e] = 0;                                           \
+        for (size_t j = 0; j < length; j++) {                                                      \
+            const T *vrow = values + j * ld + h * head_dim;                                        \
+            T w = scratch[j] / sum;                                                                \
+            for (size_t e = 0; e < head_dim; e++) oh[e] += w * vrow[e];                            \
+        }                                                                                          \
+    }                                                                                              \
+}
+
+KS_DEFINE_TENSOR_KERNELS(float, f, expf, logf, tanhf, sqrtf)
+KS_DEFINE_TENSOR_KERNELS(double, d, exp, log, tanh, sqrt)
