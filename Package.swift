@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "koopscope",
             dependencies: [
-                "KoopScope",
+                "KoopScope", "KoopScopeTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

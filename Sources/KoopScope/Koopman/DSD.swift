@@ -2,7 +2,7 @@ import RealModule
 import ComplexModule
 
 /// The divisor of a variance.
-public enum VarianceKind: String, Sendable, Codable {
+public enum VarianceKind: String, Sendable, Codable, CaseIterable {
     /// Divide by n − 1, as `torch.var` does (the default).
     case sample
     /// Divide by n.
@@ -45,5 +45,31 @@ public enum DSD {
                                 variance: VarianceKind = .sample) -> (dsd: Double, kept: Int) {
         let kept = zip(eigenvalues, residuals).filter { $0.1 <= threshold }.map { $0.0.length }
         return (variance.variance(kept), kept.count)
+    }
+
+    /// The DSD of one trajectory of Float32 states (T×d) through `dictionary`, with the ridge K of
+    /// MATH.md §3 — the value ``DSDGradient`` differentiates, without eigenvectors or residuals.
+    ///
+    /// ```swift
+    /// let d = try DSD.value(states: x, dictionary: dictionary, variant: .paper)
+    /// ```
+    public static func value(states: Matrix<Float>, dictionary: KoopmanDictionary, delta: Double = 1e-3,
+                             variant: DSDGradient.Variant = .paper, variance: VarianceKind = .sample) throws -> Double {
+        guard states.rows >= 2 else { throw KoopmanError.tooShort(length: states.rows) }
+        precondition(states.columns == dictionary.dimension, "states have d = \(states.columns), the dictionary \(dictionary.dimension)")
+        let g = states.withUnsafeBufferPointer { dictionary.liftToDouble($0.baseAddress!, rows: states.rows) }
+        let t = g.rows, m = g.columns
+        let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
+        var h = psiX.multiplied(by: psiX, transposingSelf: true)
+        for i in 0..<m { h[i, i] += delta }
+        do {
+            let k = try h.solving(psiX.multiplied(by: psiY, transposingSelf: true))
+            switch variant {
+            case .paper: return paper(try k.eigenvalues(), variance: variance)
+            case .reference: return reference(try k.singularValues(), variance: variance)
+            }
+        } catch let error as LinearAlgebraError {
+            throw KoopmanError.linearAlgebra(error.description)
+        }
     }
 }

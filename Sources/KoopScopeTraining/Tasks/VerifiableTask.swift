@@ -61,6 +61,15 @@ extension VerifiableTask {
 public enum TaskCatalog {
     public static let all: [any VerifiableTask] = [AdditionTask(), SortingTask(), CountdownTask()]
 
-    /// The task called `name`, if there is one.
-    public static func task(named name: String) -> (any VerifiableTask)? { all.first { $0.name == name } }
+    /// The task called `name`, if there is one; `size` (when positive) sets its difficulty: the
+    /// most digits of an addend, the longest list to sort, or how many numbers countdown gives.
+    public static func task(named name: String, size: Int = 0) -> (any VerifiableTask)? {
+        guard size > 0 else { return all.first { $0.name == name } }
+        switch name {
+        case "addition": return AdditionTask(maxDigits: size)
+        case "sorting": return SortingTask(lengths: min(size, 3)...size)
+        case "countdown": return CountdownTask(count: max(2, size))
+        default: return nil
+        }
+    }
 }

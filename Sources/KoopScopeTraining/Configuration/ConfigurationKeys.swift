@@ -1,0 +1,121 @@
+import KoopScope
+
+extension TrainingConfiguration {
+    /// One setting: its TOML key and flag name, help, and how to read and write it.
+    public struct Key: Sendable {
+        public let name: String
+        public let help: String
+        let render: @Sendable (TrainingConfiguration) -> (String, Bool)
+        let apply: @Sendable (inout TrainingConfiguration, String) throws -> Void
+    }
+
+    /// Every setting, in the order the saved configuration lists them.
+    public static let keys: [Key] = [
+        string("task", \.task, "verifiable task: addition, sorting or countdown"),
+        int("task-size", \.taskSize, min: 0, "difficulty: addend digits, list length or countdown numbers (0: the task's default)"),
+        choice("method", \.method, "grpo, relax, entropy-reg, clip-higher, kl-cov or clip-cov"),
+        int("steps", \.steps, min: 0, "RL steps"),
+        int("sft-steps", \.sftSteps, min: 0, "supervised warm-up steps before RL"),
+        Key(name: "seed", help: "seed of every random choice",
+            render: { (String($0.seed), false) },
+            apply: { c, v in guard let s = UInt64(v) else { throw SettingProblem(detail: "expected a non-negative integer, got \"\(v)\"") }; c.seed = s }),
+        string("device", \.device, "cpu or auto"),
+        int("prompts-per-step", \.promptsPerStep, min: 1, "prompts per step (paper 512)"),
+        int("group-size", \.groupSize, min: 1, "responses per prompt (paper 16)"),
+        int("mini-batches", \.miniBatches, min: 1, "optimiser updates per step (paper 512/32 = 16)"),
+        double("temperature", \.temperature, greaterThan: 0, "sampling temperature"),
+        double("top-p", \.topP, greaterThan: 0, atMost: 1, "nucleus sampling mass"),
+        int("max-response-length", \.maxResponseLength, min: 0, "tokens per response, 0: the task's"),
+        double("format-reward", \.formatReward, atLeast: 0, "weight of the format reward"),
+        double("epsilon-low", \.epsilonLow, atLeast: 0, atMost: 1, "clip ε_low"),
+        optionalDouble("epsilon-high", \.epsilonHigh, atLeast: 0, "clip ε_high (0.2; clip-higher 0.28)"),
+        double("dual-clip", \.dualClip, atLeast: 0, "dual-clip constant c, 0: off"),
+        choice("loss-agg-mode", \.lossAggregation, "token-mean, seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm"),
+        choice("kl-estimator", \.klEstimator, "k1, k2 or low_var_kl"),
+        double("kl-coef", \.klCoefficient, atLeast: 0, "KL to the reference policy on every token, 0: off"),
+        bool("norm-adv-by-std", \.normalizeAdvantagesByStd, "divide advantages by the group's std (false: Dr. GRPO)"),
+        optionalDouble("entropy-coeff", \.entropyCoefficient, atLeast: 0, "entropy bonus c_H (0; entropy-reg 0.001)"),
+        double("cov-ratio", \.covarianceRatio, greaterThan: 0, atMost: 1, "share of tokens KL-Cov/Clip-Cov act on"),
+        double("clip-cov-lb", \.clipCovLower, "Clip-Cov lower covariance bound"),
+        double("clip-cov-ub", \.clipCovUpper, "Clip-Cov upper covariance bound"),
+        double("kl-cov-coef", \.klCovCoefficient, atLeast: 0, "KL-Cov penalty coefficient"),
+        double("lr", \.learningRate, greaterThan: 0, "RL learning rate (paper 1e-6)"),
+        double("adam-beta1", \.adamBeta1, atLeast: 0, below: 1, "AdamW β1"),
+        double("adam-beta2", \.adamBeta2, atLeast: 0, below: 1, "AdamW β2"),
+        double("weight-decay", \.weightDecay, atLeast: 0, "AdamW decoupled weight decay"),
+        double("grad-clip", \.gradientClip, atLeast: 0, "global gradient-norm clip, 0: off"),
+        double("sft-lr", \.sftLearningRate, greaterThan: 0, "warm-up learning rate"),
+        int("sft-batch", \.sftBatch, min: 1, "warm-up examples per step"),
+        choice("relax-variant", \.relaxVariant, "paper or reference (MATH.md §10)"),
+        double("relax-alpha", \.relaxAlpha, atLeast: 0, "α, weight of L_xp"),
+        double("relax-beta", \.relaxBeta, atLeast: 0, "β, KL weight on the set 𝓘"),
+        optionalDouble("relax-xi", \.relaxXi, atLeast: 0, "ξ, DSD threshold of 𝓘 (paper 25, reference 10)"),
+        int("koopman-dim", \.koopmanDimension, min: 2, "m, dictionary size"),
+        int("refit-every", \.refitEvery, min: 0, "refit the dictionary every k steps, 0: never"),
+        string("dictionary", \.dictionary, "dictionary HDF5 to use instead of fitting one"),
+        int("fit-steps", \.fitSteps, min: 0, "dictionary fitting steps, 0: one epoch"),
+        choice("dsd-variance", \.dsdVariance, "sample or population"),
+        int("model-dim", \.modelDimension, min: 1, "policy width d"),
+        int("layers", \.layers, min: 1, "transformer blocks"),
+        int("heads", \.heads, min: 1, "attention heads"),
+        int("mlp-dim", \.mlpDimension, min: 1, "MLP width"),
+        int("context", \.contextLength, min: 2, "positions per sequence"),
+        int("eval-every", \.evalEvery, min: 0, "evaluate on held-out prompts every k steps, 0: never"),
+        int("eval-prompts", \.evalPrompts, min: 1, "held-out prompts"),
+        int("eval-samples", \.evalSamples, min: 1, "k of sampled mean@k"),
+        int("dump-every", \.dumpEvery, min: 0, "write the rollouts' hidden states every k steps, 0: never"),
+        int("checkpoint-every", \.checkpointEvery, min: 0, "checkpoint every k steps, 0: only at the end"),
+    ]
+
+    private static func int(_ name: String, _ path: WritableKeyPath<Self, Int> & Sendable, min: Int, _ help: String) -> Key {
+        Key(name: name, help: help, render: { (String($0[keyPath: path]), false) }) { c, v in
+            guard let x = Int(v) else { throw SettingProblem(detail: "expected an integer, got \"\(v)\"") }
+            guard x >= min else { throw SettingProblem(detail: "must be at least \(min), got \(x)") }
+            c[keyPath: path] = x
+        }
+    }
+
+    private static func parseDouble(_ v: String, atLeast: Double?, greaterThan: Double?, atMost: Double?, below: Double?) throws -> Double {
+        guard let x = Double(v), x.isFinite else { throw SettingProblem(detail: "expected a finite number, got \"\(v)\"") }
+        if let a = atLeast, x < a { throw SettingProblem(detail: "must be at least \(a), got \(v)") }
+        if let g = greaterThan, x <= g { throw SettingProblem(detail: "must be greater than \(g), got \(v)") }
+        if let m = atMost, x > m { throw SettingProblem(detail: "must be at most \(m), got \(v)") }
+        if let b = below, x >= b { throw SettingProblem(detail: "must be below \(b), got \(v)") }
+        return x
+    }
+
+    private static func double(_ name: String, _ path: WritableKeyPath<Self, Double> & Sendable, atLeast: Double? = nil,
+                               greaterThan: Double? = nil, atMost: Double? = nil, below: Double? = nil, _ help: String) -> Key {
+        Key(name: name, help: help, render: { ("\($0[keyPath: path])", false) }) { c, v in
+            c[keyPath: path] = try parseDouble(v, atLeast: atLeast, greaterThan: greaterThan, atMost: atMost, below: below)
+        }
+    }
+
+    private static func optionalDouble(_ name: String, _ path: WritableKeyPath<Self, Double?> & Sendable, atLeast: Double,
+                                       _ help: String) -> Key {
+        Key(name: name, help: help, render: { c in (c[keyPath: path].map { "\($0)" } ?? "nan", false) }) { c, v in
+            c[keyPath: path] = try parseDouble(v, atLeast: atLeast, greaterThan: nil, atMost: nil, below: nil)
+        }
+    }
+
+    private static func bool(_ name: String, _ path: WritableKeyPath<Self, Bool> & Sendable, _ help: String) -> Key {
+        Key(name: name, help: help, render: { ($0[keyPath: path] ? "true" : "false", false) }) { c, v in
+            switch v { case "true": c[keyPath: path] = true; case "false": c[keyPath: path] = false
+            default: throw SettingProblem(detail: "expected true or false, got \"\(v)\"") }
+        }
+    }
+
+    private static func string(_ name: String, _ path: WritableKeyPath<Self, String> & Sendable, _ help: String) -> Key {
+        Key(name: name, help: help, render: { ($0[keyPath: path], true) }) { c, v in c[keyPath: path] = v }
+    }
+
+    private static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ path: WritableKeyPath<Self, E> & Sendable, _ help: String) -> Key where E.RawValue == String {
+        Key(name: name, help: help, render: { ($0[keyPath: path].rawValue, true) }) { c, v in
+            guard let e = E(rawValue: v) else {
+                throw SettingProblem(detail: "\"\(v)\" is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c[keyPath: path] = e
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import KoopScope
+
+/// Everything a training run is made of, with the paper's defaults (MATH.md §9–10) where it
+/// has one. Set from TOML, then flags, through ``TrainingConfiguration/keys``.
+///
+/// ```swift
+/// var c = TrainingConfiguration()
+/// try c.set("group-size", to: "8", source: "--group-size")
+/// ```
+public struct TrainingConfiguration: Sendable, Equatable {
+    // The run.
+    public var task = "addition"
+    /// The task's difficulty (0: its default); see ``TaskCatalog/task(named:size:)``.
+    public var taskSize = 0
+    public var method = TrainingMethod.grpo
+    public var steps = 100
+    public var sftSteps = 0
+    public var seed: UInt64 = 0
+    public var device = "cpu"
+
+    // Rollouts.
+    public var promptsPerStep = 512
+    public var groupSize = 16
+    /// Optimiser updates per step (the batch split into this many mini-batches; paper 512/32).
+    public var miniBatches = 16
+    public var temperature = 1.0
+    public var topP = 1.0
+    /// 0: the task's longest correct answer plus end-of-sequence.
+    public var maxResponseLength = 0
+    /// Weight of the format reward added to the 0/1 correctness reward.
+    public var formatReward = 0.0
+
+    // The GRPO surrogate.
+    public var epsilonLow = 0.2
+    /// nil: 0.2, or 0.28 for `clip-higher`.
+    public var epsilonHigh: Double? = nil
+    /// 0 turns the dual clip off.
+    public var dualClip = 3.0
+    public var lossAggregation = LossAggregation.tokenMean
+    public var klEstimator = KLEstimator.k3
+    /// Coefficient of the KL to the reference policy on every token (VeRL's kl_loss_coef; 0: off).
+    public var klCoefficient = 0.0
+    public var normalizeAdvantagesByStd = true
+    /// nil: 0, or 0.001 for `entropy-reg`.
+    public var entropyCoefficient: Double? = nil
+    public var covarianceRatio = 2e-4
+    public var clipCovLower = 1.0
+    public var clipCovUpper = 5.0
+    public var klCovCoefficient = 1.0
+
+    // The optimiser.
+    public var learningRate = 1e-6
+    public var adamBeta1 = 0.9
+    public var adamBeta2 = 0.95
+    public var weightDecay = 0.01
+    public var gradientClip = 1.0
+    public var sftLearningRate = 1e-3
+    public var sftBatch = 64
+
+    // ReLaX and the dictionary (also used to log DSD for every method).
+    public var relaxVariant = ReLaXObjective.Variant.paper
+    public var relaxAlpha = 0.1
+    public var relaxBeta = 0.01
+    /// nil: 25 (paper) or 10 (reference).
+    public var relaxXi: Double? = nil
+    public var koopmanDimension = 50
+    /// Refit the dictionary on the current rollouts every k steps (0: never, as the paper).
+    public var refitEvery = 0
+    /// A dictionary file to use instead of fitting one on step-0 rollouts ("" : fit).
+    public var dictionary = ""
+    /// Dictionary fitting steps (0: one epoch over the step-0 rollouts).
+    public var fitSteps = 0
+    public var dsdVariance = VarianceKind.sample
+
+    // The policy.
+    public var modelDimension = 128
+    public var layers = 5
+    public var heads = 4
+    public var mlpDimension = 512
+    public var contextLength = 64
+
+    // Evaluation, dumps, checkpoints.
+    public var evalEvery = 10
+    public var evalPrompts = 64
+    public var evalSamples = 4
+    public var dumpEvery = 0
+    public var checkpointEvery = 50
+
+    public init() {}
+
+    /// ε_high after the method's default.
+    public var resolvedEpsilonHigh: Double { epsilonHigh ?? (method == .clipHigher ? 0.28 : 0.2) }
+    /// c_H after the method's default.
+    public var resolvedEntropyCoefficient: Double { entropyCoefficient ?? (method == .entropyRegularization ? 1e-3 : 0) }
+    /// ξ after the variant's default.
+    public var resolvedXi: Double { relaxXi ?? (relaxVariant == .paper ? 25 : 10) }
+
+    /// The policy's shape for a vocabulary.
+    public func policyConfiguration(vocabularySize: Int) -> PolicyConfiguration {
+        PolicyConfiguration(vocabularySize: vocabularySize, contextLength: contextLength, dimension: modelDimension,
+                            layers: layers, heads: heads, mlpDimension: mlpDimension)
+    }
+
+    /// Sets `key` from its text; `source` (`--flag` or `FILE:LINE`) goes into the error.
+    public mutating func set(_ key: String, to value: String, source: String) throws {
+        guard let entry = Self.keys.first(where: { $0.name == key }) else {
+            throw TrainingError.invalidSetting(source: source, key: key, detail: "no such setting (see `koopscope train --help`)")
+        }
+        do { try entry.apply(&self, value) } catch let problem as SettingProblem {
+            throw TrainingError.invalidSetting(source: source, key: key, detail: problem.detail)
+        }
+    }
+
+    /// The resolved configuration as TOML that ``set(_:to:source:)`` reads back.
+    public var toml: String {
+        var c = self
+        c.epsilonHigh = resolvedEpsilonHigh
+        c.entropyCoefficient = resolvedEntropyCoefficient
+        c.relaxXi = resolvedXi
+        return TOMLFile.render(Self.keys.map { key in let r = key.render(c); return (key.name, r.0, r.1) })
+    }
+
+    /// The settings a resumed run may change: they do not touch the training stream.
+    public static let resumableKeys: Set<String> = ["steps", "eval-every", "dump-every", "checkpoint-every", "device"]
+
+    /// Whether `other` trains exactly as this one does (differing at most in ``resumableKeys``).
+    public func trainsLike(_ other: TrainingConfiguration) -> Bool {
+        var a = self, b = other
+        for x in [\TrainingConfiguration.steps, \.evalEvery, \.dumpEvery, \.checkpointEvery] { a[keyPath: x] = 0; b[keyPath: x] = 0 }
+        a.device = ""; b.device = ""
+        return a.toml == b.toml
+    }
+
+    /// What makes the whole configuration unusable together (each setting alone is checked on set).
+    public func validate() throws {
+        func fail(_ key: String, _ detail: String) -> TrainingError { .invalidSetting(source: "configuration", key: key, detail: detail) }
+        if modelDimension % heads != 0 { throw fail("heads", "model-dim \(modelDimension) is not a multiple of heads \(heads)") }
+        if promptsPerStep % miniBatches != 0 {
+            throw fail("mini-batches", "prompts-per-step \(promptsPerStep) does not split into \(miniBatches) equal mini-batches")
+        }
+        if TaskCatalog.task(named: task, size: taskSize) == nil {
+            throw fail("task", "unknown task \"\(task)\" (one of \(TaskCatalog.all.map(\.name).joined(separator: ", ")))")
+        }
+        if !["cpu", "auto"].contains(device) {
+            throw fail("device", "\"\(device)\": this build trains on the CPU (`cpu`, or `auto`, which picks it)")
+        }
+    }
+}
+
+/// A value a setting refuses, before the key and source are attached.
+struct SettingProblem: Error { var detail: String }

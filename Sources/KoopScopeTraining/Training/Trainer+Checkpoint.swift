@@ -1,0 +1,124 @@
+import Foundation
+import KoopScope
+
+/// Checkpoints: `RUN_DIR/checkpoints/step-NNNNNN/` with `state.json` (step, generator state,
+/// optimiser step, the layout and SHA-256 of the tensors), `tensors.bin` (Float32, little-endian:
+/// the policy, AdamW's two moments, the reference policy when there is one) and the frozen
+/// dictionary. Written under a temporary name and renamed when complete; the three newest kept.
+extension Trainer {
+    static let checkpointFormat = "koopscope-checkpoint"
+
+    func writeCheckpoint() throws {
+        let folder = runDirectory + "/checkpoints"
+        let name = String(format: "step-%06d", step)
+        let final = folder + "/" + name
+        let temporary = folder + "/.\(name).partial-\(ProcessInfo.processInfo.processIdentifier)"
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            var tensors: [(String, [Float])] = policy.parameters.map { ($0.name, backend.download($0.value)) }
+            let adam = optimizer.state
+            tensors += zip(policy.parameters, adam.m).map { ("adam.m." + $0.name, $1) }
+            tensors += zip(policy.parameters, adam.v).map { ("adam.v." + $0.name, $1) }
+            if let reference { tensors += reference.parameters.map { ("reference." + $0.name, backend.download($0.value)) } }
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(tensors.reduce(0) { $0 + 4 * $1.1.count })
+            for (_, values) in tensors {
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary + "/tensors.bin"))
+            if let dictionary { try dictionary.write(to: temporary + "/dictionary.h5") }
+            let state: [String: Any] = [
+                "format": Self.checkpointFormat, "version": 1, "step": step, "warmed_up": warmedUp,
+                "rng": rng.state.map { String($0) }, "adam_step": adam.step,
+                "tensors": tensors.map { ["name": $0.0, "count": $0.1.count] },
+                "tensors_sha256": SHA256.hex(SHA256.digest(bytes)),
+                "has_reference": reference != nil, "has_dictionary": dictionary != nil,
+                "configuration": configuration.toml,
+            ]
+            let json = try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys])
+            try json.write(to: URL(fileURLWithPath: temporary + "/state.json"))
+            if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
+            try fm.moveItem(atPath: temporary, toPath: final)
+        } catch {
+            try? fm.removeItem(atPath: temporary)
+            throw TrainingError.checkpoint(path: final, detail: "cannot write: \(error.localizedDescription)")
+        }
+        // Keep the three newest.
+        for old in checkpointSteps().dropLast(3) { try? fm.removeItem(atPath: folder + String(format: "/step-%06d", old)) }
+    }
+
+    /// Steps of the complete checkpoints in the run directory, ascending.
+    func checkpointSteps() -> [Int] {
+        let folder = runDirectory + "/checkpoints"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("step-"), FileManager.default.fileExists(atPath: folder + "/" + name + "/state.json") else { return nil }
+            return Int(name.dropFirst(5))
+        }.sorted()
+    }
+
+    /// Loads the newest checkpoint; with none, the run starts over (and its metrics are cleared).
+    func restoreLatestCheckpoint() throws {
+        guard let latest = checkpointSteps().last else {
+            try metrics.truncate(after: -1)
+            try MetricsLog(path: runDirectory + "/sft.jsonl").truncate(after: -1)
+            return
+        }
+        let path = runDirectory + String(format: "/checkpoints/step-%06d", latest)
+        func fail(_ detail: String) -> TrainingError { .checkpoint(path: path, detail: detail) }
+        guard let data = FileManager.default.contents(atPath: path + "/state.json"),
+              let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw fail("state.json is missing or not JSON")
+        }
+        guard state["format"] as? String == Self.checkpointFormat, (state["version"] as? NSNumber)?.intValue == 1 else {
+            throw fail("state.json is not a version-1 koopscope checkpoint")
+        }
+        guard let saved = state["configuration"] as? String else { throw fail("state.json lacks the configuration") }
+        var savedConfiguration = TrainingConfiguration()
+        for entry in (try? TOMLFile.parse(saved, path: "state.json")) ?? [] {
+            try? savedConfiguration.set(entry.key, to: entry.value, source: "state.json")
+        }
+        guard savedConfiguration.trainsLike(configuration) else {
+            throw fail("it was written with a different configuration than \(runDirectory)/config.toml")
+        }
+        guard let stepNumber = (state["step"] as? NSNumber)?.intValue,
+              let rngText = state["rng"] as? [String], let restored = SeededGenerator(state: rngText.compactMap { UInt64($0) }),
+              let adamStep = (state["adam_step"] as? NSNumber)?.intValue,
+              let layout = state["tensors"] as? [[String: Any]], let digest = state["tensors_sha256"] as? String else {
+            throw fail("state.json lacks the step, generator, optimiser or tensor layout")
+        }
+        guard let blob = FileManager.default.contents(atPath: path + "/tensors.bin") else { throw fail("tensors.bin is missing") }
+        let bytes = [UInt8](blob)
+        guard SHA256.hex(SHA256.digest(bytes)) == digest else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
+        var offset = 0
+        var byName: [String: [Float]] = [:]
+        for entry in layout {
+            guard let name = entry["name"] as? String, let count = (entry["count"] as? NSNumber)?.intValue,
+                  count >= 0, offset + 4 * count <= bytes.count else { throw fail("the tensor layout does not fit tensors.bin") }
+            byName[name] = (0..<count).map { k in
+                let b = offset + 4 * k
+                return Float(bitPattern: UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24)
+            }
+            offset += 4 * count
+        }
+        func tensor(_ name: String, _ count: Int) throws -> [Float] {
+            guard let values = byName[name], values.count == count else { throw fail("tensor \(name) is missing or has the wrong size") }
+            return values
+        }
+        for p in policy.parameters { backend.write(try tensor(p.name, p.count), to: p.value) }
+        optimizer.restore(step: adamStep, m: try policy.parameters.map { try tensor("adam.m." + $0.name, $0.count) },
+                          v: try policy.parameters.map { try tensor("adam.v." + $0.name, $0.count) })
+        optimizer.settings.learningRate = configuration.learningRate
+        if state["has_reference"] as? Bool == true {
+            let copy = TransformerPolicy(copying: policy)
+            for p in copy.parameters { backend.write(try tensor("reference." + p.name, p.count), to: p.value) }
+            reference = copy
+        }
+        if state["has_dictionary"] as? Bool == true { dictionary = try KoopmanDictionary(contentsOf: path + "/dictionary.h5") }
+        step = stepNumber
+        rng = restored
+        warmedUp = state["warmed_up"] as? Bool ?? true
+        try metrics.truncate(after: step)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import KoopScope
+
+extension Trainer {
+    /// Fits the Koopman dictionary on these rollouts' states with ResKoopNet (the issue-4 fitter,
+    /// the loss of the configured ReLaX variant), or loads `--dictionary`; then freezes it.
+    /// The rollouts are written as a dump beside the fitted dictionary in `RUN_DIR/dictionary/`.
+    func fitDictionary(rollouts: [Rollout], hidden: [Matrix<Float>], values: inout [String: Double],
+                       notes: inout [String]) throws {
+        let c = configuration, d = policy.configuration.dimension
+        if !c.dictionary.isEmpty && dictionary == nil {
+            let loaded = try KoopmanDictionary(contentsOf: c.dictionary)
+            guard loaded.dimension == d else {
+                throw TrainingError.invalidSetting(source: "--dictionary", key: "dictionary",
+                                                   detail: "\(c.dictionary) has d = \(loaded.dimension), the policy's states have d = \(d)")
+            }
+            dictionary = loaded
+            return
+        }
+        if !c.dictionary.isEmpty { return }   // a given dictionary is never refitted
+        let folder = runDirectory + "/dictionary"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let dumpPath = folder + String(format: "/rollouts-step-%06d.h5", step + 1)
+        try writeDump(rollouts, hidden: hidden, to: dumpPath)
+        let dump = try Dump(path: dumpPath)
+        let variant: ResKoopNetLoss.Variant = c.relaxVariant == .paper ? .paper : .reference
+        let options = DictionaryFitter.Options(variant: variant, steps: c.fitSteps > 0 ? c.fitSteps : nil,
+                                               learningRate: variant == .paper ? 1e-4 : 1e-3, seed: c.seed)
+        let initial = dictionary ?? KoopmanDictionary.kaimingUniform(dimension: d, koopmanDimension: c.koopmanDimension)
+        let result = try DictionaryFitter(options: options).fit(dump, initial: initial)
+        dictionary = result.dictionary
+        try result.dictionary.write(to: folder + String(format: "/step-%06d.h5", step + 1), attributes: result.attributes)
+        values["dictionary/loss_first"] = result.losses.first ?? .nan
+        values["dictionary/loss_last"] = result.losses.last ?? .nan
+        values["dictionary/effective_rank_before"] = result.effectiveRankBefore
+        values["dictionary/effective_rank_after"] = result.effectiveRankAfter
+        values["dictionary/saturated_after"] = result.saturatedAfter
+        notes += result.warnings
+    }
+
+    /// Writes rollouts' response-aligned states as a dump `koopscope analyze` reads, with rewards,
+    /// groups, advantages, prompts and responses.
+    func writeDump(_ rollouts: [Rollout], hidden: [Matrix<Float>]? = nil, to explicitPath: String? = nil, step dumpStep: Int? = nil) throws {
+        let states = hidden ?? rollouts.map { $0.hidden ?? Matrix(rows: 0, columns: policy.configuration.dimension, repeating: 0) }
+        let path: String
+        if let explicitPath { path = explicitPath } else {
+            let folder = runDirectory + "/dumps"
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            path = folder + String(format: "/step-%06d.h5", dumpStep ?? step)
+        }
+        let writer = try DumpWriter(path: path, count: rollouts.count, maxLength: max(1, states.map(\.rows).max() ?? 1),
+                                    dimension: policy.configuration.dimension)
+        writer.rewards = rollouts.map(\.score)
+        writer.groupIDs = rollouts.map(\.group)
+        writer.advantages = rollouts.map(\.advantage)
+        writer.prompts = rollouts.map(\.instance.prompt)
+        writer.responses = rollouts.map(\.text)
+        writer.attributes = [("task", .string(configuration.task)), ("method", .string(configuration.method.rawValue)),
+                             ("step", .integer(Int64(dumpStep ?? step + 1))), ("written_by", .string("koopscope train"))]
+        for (i, x) in states.enumerated() { try writer.write(x, at: i) }
+        try writer.finish()
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import KoopScope
+
+extension Trainer {
+    /// Accuracy on the held-out prompts: greedy (`eval/mean@1`), and over `evalSamples` samples
+    /// per prompt at the training temperature (`eval/mean@k`, and `eval/pass@k`).
+    public func evaluate() -> [String: Double] {
+        let prompts = evaluationSet.map { try! encodePrompt($0) }   // checked at set-up
+        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
+        // Its own generator: evaluating must not change the training stream (or a run's results
+        // would depend on how often it is evaluated).
+        var evalRNG = SeededGenerator(seed: configuration.seed &+ 0xE7A1 &+ UInt64(step))
+        let greedy = SamplingSettings(temperature: 1, greedy: true, maxResponseLength: maxResponseLength)
+        let first = sample(sampler, prompts, greedy, &evalRNG)
+        let k = configuration.evalSamples
+        let sampledSettings = SamplingSettings(temperature: configuration.temperature, topP: configuration.topP,
+                                               maxResponseLength: maxResponseLength)
+        let repeated = prompts.flatMap { Array(repeating: $0, count: k) }
+        let sampled = sample(sampler, repeated, sampledSettings, &evalRNG)
+        func correct(_ response: [Int32], _ instance: TaskInstance) -> Double {
+            task.reward(responseText(response), for: instance).correct
+        }
+        let n = Double(max(evaluationSet.count, 1))
+        let mean1 = zip(first, evaluationSet).reduce(0.0) { $0 + correct($1.0, $1.1) } / n
+        var meanK = 0.0, passK = 0.0
+        for (i, instance) in evaluationSet.enumerated() {
+            let scores = (0..<k).map { correct(sampled[i * k + $0], instance) }
+            meanK += scores.reduce(0, +) / Double(k)
+            passK += scores.contains(1) ? 1 : 0
+        }
+        return ["eval/mean@1": mean1, "eval/mean@\(k)": meanK / n, "eval/pass@\(k)": passK / n]
+    }
+
+    /// Samples in chunks so that the caches stay small whatever the batch.
+    func sample(_ sampler: Sampler<Float>, _ prompts: [[Int32]], _ settings: SamplingSettings,
+                _ generator: inout SeededGenerator) -> [[Int32]] {
+        var out: [[Int32]] = []
+        var start = 0
+        while start < prompts.count {
+            let chunk = Array(prompts[start..<min(prompts.count, start + 256)])
+            out += sampler.sample(prompts: chunk, settings: settings, using: &generator).map(\.tokens)
+            start += chunk.count
+        }
+        return out
+    }
+
+    /// A response's text (decoding stops at end-of-sequence).
+    func responseText(_ response: [Int32]) -> String { tokenizer.decode(response.map(Int.init)) }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import KoopScope
+
+extension Trainer {
+    /// One RL step: prompts → R responses each → rewards and group advantages → (the dictionary,
+    /// on the first step and every `refitEvery`) → one update per mini-batch → metrics.
+    func trainStep() throws -> StepReport {
+        let started = Date()
+        let c = configuration
+        var values: [String: Double] = [:]
+        var notes: [String] = []
+
+        // Rollouts.
+        var rollouts: [Rollout] = []
+        var prompts: [[Int32]] = []
+        for g in 0..<c.promptsPerStep {
+            let instance = task.sampleTraining(using: &rng, excluding: heldOut)
+            let tokens = try encodePrompt(instance)
+            for _ in 0..<c.groupSize {
+                prompts.append(tokens)
+                rollouts.append(Rollout(instance: instance, group: g, prompt: tokens, response: [], text: "",
+                                        reward: Reward(correct: 0, format: 0), score: 0))
+            }
+        }
+        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
+        let settings = SamplingSettings(temperature: c.temperature, topP: c.topP, maxResponseLength: maxResponseLength)
+        let responses = sample(sampler, prompts, settings, &rng)
+        for i in rollouts.indices {
+            rollouts[i].response = responses[i]
+            rollouts[i].text = responseText(responses[i])
+            rollouts[i].reward = task.reward(rollouts[i].text, for: rollouts[i].instance)
+            rollouts[i].score = rollouts[i].reward.total(formatWeight: c.formatReward)
+        }
+        let scores = rollouts.map(\.score), groups = rollouts.map(\.group)
+        let advantages = GroupAdvantages.compute(rewards: scores, groups: groups, normalizeByStd: c.normalizeAdvantagesByStd)
+        for i in rollouts.indices { rollouts[i].advantage = advantages[i] }
+        values["timing_s/gen"] = Date().timeIntervalSince(started)
+
+        // The dictionary: fitted on the first step's rollouts, refitted every k steps if asked.
+        let needsFit = dictionary == nil || (c.refitEvery > 0 && step > 0 && step % c.refitEvery == 0)
+        var old: [[Double]]? = nil
+        if needsFit || c.miniBatches > 1 {
+            let before = Date()
+            let pass = inferencePass(rollouts)
+            old = pass.logp
+            if needsFit {
+                let fitStarted = Date()
+                try fitDictionary(rollouts: rollouts, hidden: pass.hidden, values: &values, notes: &notes)
+                values["timing_s/dictionary_fit"] = Date().timeIntervalSince(fitStarted)
+            }
+            values["timing_s/old_log_prob"] = Date().timeIntervalSince(before) - (values["timing_s/dictionary_fit"] ?? 0)
+        }
+        let dictionary = self.dictionary!
+
+        // Updates, one per mini-batch of whole groups.
+        let updateStarted = Date()
+        var dsdSeconds = 0.0, referenceSeconds = 0.0
+        var perUpdate: [[String: Double]] = []
+        let groupsPerBatch = c.promptsPerStep / c.miniBatches
+        for b in 0..<c.miniBatches {
+            let members = Array((b * groupsPerBatch * c.groupSize)..<((b + 1) * groupsPerBatch * c.groupSize))
+            var timing = UpdateTiming()
+            var m = try update(members, of: &rollouts, old: old, dictionary: dictionary, timing: &timing)
+            dsdSeconds += timing.dsd
+            referenceSeconds += timing.reference
+            if let norm = m["actor/grad_norm"], !norm.isFinite {
+                m["actor/skipped_updates"] = 1
+                notes.append("mini-batch \(b + 1): non-finite gradient norm, update skipped")
+            }
+            perUpdate.append(m)
+        }
+        let updateSeconds = Date().timeIntervalSince(updateStarted)
+
+        // Metrics: each update's values averaged, then the step's own.
+        for key in Set(perUpdate.flatMap(\.keys)) {
+            let present = perUpdate.compactMap { $0[key] }
+            values[key] = key.hasSuffix("_tokens") || key == "actor/skipped_updates" || key == "actor/dsd_skipped_terms"
+                ? present.reduce(0, +) : present.reduce(0, +) / Double(present.count)
+        }
+        let dsds = rollouts.compactMap(\.dsd)
+        if !dsds.isEmpty {
+            values["actor/dsd/mean"] = dsds.reduce(0, +) / Double(dsds.count)
+            values["actor/dsd/min"] = dsds.min()!
+            values["actor/dsd/max"] = dsds.max()!
+        }
+        values["actor/dsd/undefined"] = Double(rollouts.count - dsds.count)
+        values["actor/lr"] = c.learningRate
+        let lengths = rollouts.map { Double($0.response.count) }
+        values["response_length/mean"] = lengths.reduce(0, +) / Double(lengths.count)
+        values["response_length/max"] = lengths.max()!
+        values["response_length/min"] = lengths.min()!
+        values["response_length/clip_ratio"] = Double(rollouts.filter {
+            $0.response.count >= maxResponseLength && $0.response.last != Int32(tokenizer.eos)
+        }.count) / Double(rollouts.count)
+        values["critic/score/mean"] = scores.reduce(0, +) / Double(scores.count)
+        values["critic/score/max"] = scores.max()!
+        values["critic/score/min"] = scores.min()!
+        values["critic/correct/mean"] = rollouts.reduce(0) { $0 + $1.reward.correct } / Double(rollouts.count)
+        values["critic/advantages/mean"] = advantages.reduce(0, +) / Double(advantages.count)
+        values["critic/advantages/max"] = advantages.max()!
+        values["critic/advantages/min"] = advantages.min()!
+        values["frac_reward_zero_std"] = GroupAdvantages.zeroStdFraction(rewards: scores, groups: groups)
+        values["timing_s/update_actor"] = updateSeconds
+        values["timing_s/dsd"] = dsdSeconds
+        values["timing_s/ref"] = referenceSeconds
+        values["timing_s/dsd_share_of_update"] = updateSeconds > 0 ? dsdSeconds / updateSeconds : 0
+        if c.dumpEvery > 0 && (step + 1) % c.dumpEvery == 0 {
+            let dumpStarted = Date()
+            try writeDump(rollouts, step: step + 1)
+            values["timing_s/dump"] = Date().timeIntervalSince(dumpStarted)
+        }
+        let total = Date().timeIntervalSince(started)
+        values["timing_s/step"] = total
+        values["perf/total_num_tokens"] = lengths.reduce(0, +)
+        values["perf/throughput"] = lengths.reduce(0, +) / total
+        return StepReport(step: step + 1, totalSteps: c.steps, metrics: values, notes: notes)
+    }
+
+    /// The DSD variant of the configured ReLaX variant (also used for logging).
+    var dsdVariant: DSDGradient.Variant { configuration.relaxVariant == .paper ? .paper : .reference }
+
+    /// A forward pass without the tape over every rollout: the log-probabilities before any update
+    /// (π_old when a step has several updates) and the response-aligned states.
+    func inferencePass(_ rollouts: [Rollout]) -> (logp: [[Double]], hidden: [Matrix<Float>]) {
+        var logp: [[Double]] = [], hidden: [Matrix<Float>] = []
+        let d = policy.configuration.dimension
+        var start = 0
+        while start < rollouts.count {
+            let chunk = Array(rollouts[start..<min(rollouts.count, start + 256)])
+            let batch = SequenceBatch(prompts: chunk.map(\.prompt), responses: chunk.map(\.response), padding: Int32(tokenizer.pad))
+            let tape = Tape<Float>(backend: backend, recording: false)
+            let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
+            let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets, temperature: Float(configuration.temperature))
+            logp += batch.responseValues(backend.download(out.logp.buffer).map(Double.init))
+            let rows = backend.download(forward.hidden.buffer)
+            for i in chunk.indices {
+                let first = batch.row(sequence: i, responseToken: 0) * d, n = batch.responseLengths[i]
+                hidden.append(Matrix(rows: n, columns: d, elements: Array(rows[first..<(first + n * d)])))
+            }
+            start += chunk.count
+        }
+        return (logp, hidden)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import KoopScope
+
+/// Seconds spent inside one update on DSD (values, gradients, seeds) and on the reference policy.
+struct UpdateTiming {
+    var dsd = 0.0
+    var reference = 0.0
+}
+
+extension Trainer {
+    /// One optimiser update on the rollouts `members` (whole groups): a forward pass on the tape,
+    /// DSD of every trajectory (and ∂D/∂x for ReLaX), the method's loss and its seeds, backward,
+    /// clipping and AdamW. Stores each rollout's states and DSD; returns the update's metrics.
+    /// `old` holds π_old's log-probabilities per rollout (nil: this forward's, i.e. on-policy).
+    func update(_ members: [Int], of rollouts: inout [Rollout], old: [[Double]]?, dictionary: KoopmanDictionary,
+                timing: inout UpdateTiming) throws -> [String: Double] {
+        let c = configuration
+        let batch = SequenceBatch(prompts: members.map { rollouts[$0].prompt }, responses: members.map { rollouts[$0].response },
+                                  padding: Int32(tokenizer.pad))
+        let tape = Tape<Float>(backend: backend)
+        let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
+        let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets, temperature: Float(c.temperature))
+        let logp = batch.responseValues(backend.download(out.logp.buffer).map(Double.init))
+        let entropy = batch.responseValues(backend.download(out.entropy.buffer).map(Double.init))
+        var referenceLogp: [[Double]]? = nil
+        if loss.needsReference, let reference {
+            let t0 = Date()
+            let refTape = Tape<Float>(backend: backend, recording: false)
+            let r = reference.forward(refTape, tokens: batch.inputs, length: batch.length)
+            let rl = refTape.tokenLogProbabilities(r.logits, targets: batch.targets, temperature: Float(c.temperature))
+            referenceLogp = batch.responseValues(backend.download(rl.logp.buffer).map(Double.init))
+            timing.reference += Date().timeIntervalSince(t0)
+        }
+        // Response-aligned states, their DSD, and ∂D/∂x when the loss needs it.
+        let d = policy.configuration.dimension
+        let hiddenRows = backend.download(forward.hidden.buffer)
+        let states: [Matrix<Float>] = members.indices.map { i in
+            let rows = batch.responseLengths[i]
+            let start = batch.row(sequence: i, responseToken: 0) * d
+            return Matrix(rows: rows, columns: d, elements: Array(hiddenRows[start..<(start + rows * d)]))
+        }
+        let dsdStarted = Date()
+        let outcomes = TrajectoryDSD.compute(states, dictionary: dictionary, variant: dsdVariant, variance: c.dsdVariance,
+                                             withGradient: c.method == .relax)
+        timing.dsd += Date().timeIntervalSince(dsdStarted)
+        for (k, i) in members.enumerated() {
+            rollouts[i].hidden = states[k]
+            rollouts[i].dsd = outcomes[k].dsd
+        }
+        let sequences = members.indices.map { k in
+            ActorLoss.Sequence(advantage: rollouts[members[k]].advantage, group: rollouts[members[k]].group,
+                               logp: logp[k], oldLogp: old?[members[k]] ?? logp[k],
+                               referenceLogp: referenceLogp?[k], entropy: entropy[k], dsd: outcomes[k].dsd)
+        }
+        let result = loss.evaluate(sequences, using: &rng)
+        guard result.loss.isFinite else {
+            throw TrainingError.nonFinite(step: step + 1, detail: "the loss of a mini-batch is \(result.loss)")
+        }
+
+        // Seeds for the tape: log-probabilities, entropies, and (ReLaX) the hidden states.
+        var dLogp = [Float](repeating: 0, count: batch.count * batch.length), dEntropy = dLogp
+        for k in members.indices {
+            for t in 0..<batch.responseLengths[k] {
+                let row = batch.row(sequence: k, responseToken: t)
+                dLogp[row] = Float(result.dLogp[k][t])
+                dEntropy[row] = Float(result.dEntropy[k][t])
+            }
+        }
+        var seeds = [(out.logp, backend.upload(dLogp)), (out.entropy, backend.upload(dEntropy))]
+        if c.method == .relax {
+            let seedStarted = Date()
+            var dHidden = [Float](repeating: 0, count: batch.count * batch.length * d)
+            for k in members.indices where result.dDSD[k] != 0 {
+                guard let g = outcomes[k].gradient else { continue }
+                let start = batch.row(sequence: k, responseToken: 0) * d
+                for e in 0..<(g.rows * d) { dHidden[start + e] = Float(result.dDSD[k] * g.elements[e]) }
+            }
+            seeds.append((forward.hidden, backend.upload(dHidden)))
+            timing.dsd += Date().timeIntervalSince(seedStarted)
+        }
+        tape.backward(seeds: seeds)
+        let gradients = forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
+        let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
+        var m = result.metrics
+        m["actor/grad_norm"] = norm
+        m["actor/dsd_skipped_terms"] = Double(outcomes.reduce(0) { $0 + $1.skippedTerms })
+        return m
+    }
+}

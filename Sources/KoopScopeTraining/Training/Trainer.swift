@@ -1,0 +1,136 @@
+import Foundation
+import KoopScope
+
+/// A training run: a supervised warm-up, then RL steps (sample, reward, fit or reuse the
+/// dictionary, update with the method's loss), evaluation, dumps, checkpoints and one metrics line
+/// per step in the run directory.
+///
+/// ```swift
+/// let trainer = try Trainer(configuration: c, runDirectory: "runs/grpo")
+/// try trainer.run { report in print(report.summary) }
+/// ```
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let runDirectory: String
+    public let task: any VerifiableTask
+    public let tokenizer = CharacterTokenizer.standard
+    public let policy: TransformerPolicy<Float>
+    /// The frozen post-warm-up policy the KL terms compare with (nil when no KL term is on).
+    public internal(set) var reference: TransformerPolicy<Float>?
+    public internal(set) var dictionary: KoopmanDictionary?
+    /// RL steps finished.
+    public internal(set) var step = 0
+    let backend: any Backend
+    let optimizer: AdamWOptimizer<Float>
+    let loss: ActorLoss
+    let maxResponseLength: Int
+    let evaluationSet: [TaskInstance]
+    let heldOut: Set<String>
+    var rng: SeededGenerator
+    let metrics: MetricsLog
+    var warmedUp = false
+
+    /// What one finished step reports to the caller.
+    public struct StepReport: Sendable {
+        public var step: Int
+        public var totalSteps: Int
+        public var metrics: [String: Double]
+        public var notes: [String]
+
+        /// One line for a terminal.
+        public var summary: String {
+            func f(_ key: String, _ digits: Int = 3) -> String { metrics[key].map { String(format: "%.\(digits)f", $0) } ?? "–" }
+            var s = "step \(step)/\(totalSteps)  score \(f("critic/score/mean"))  dsd \(f("actor/dsd/mean", 5))"
+            s += "  entropy \(f("actor/entropy"))  length \(f("response_length/mean", 1))  \(f("timing_s/step", 2)) s"
+            if let e = metrics["eval/mean@1"] { s += "  eval@1 \(String(format: "%.3f", e))" }
+            return s
+        }
+    }
+
+    /// Sets up a new run in `runDirectory` (which must not already hold one), or, with `resume`,
+    /// continues the run there from its latest checkpoint.
+    public init(configuration: TrainingConfiguration, runDirectory: String, resume: Bool = false) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.runDirectory = runDirectory
+        task = TaskCatalog.task(named: configuration.task, size: configuration.taskSize)!
+        backend = CPUBackend()
+        maxResponseLength = configuration.maxResponseLength > 0 ? configuration.maxResponseLength : task.maxResponseLength + 1
+        let shape = configuration.policyConfiguration(vocabularySize: tokenizer.vocabularySize)
+        policy = TransformerPolicy(configuration: shape, backend: backend, seed: configuration.seed)
+        optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(
+            learningRate: configuration.sftLearningRate, beta1: configuration.adamBeta1, beta2: configuration.adamBeta2,
+            weightDecay: configuration.weightDecay), backend: backend)
+        loss = ActorLoss(configuration: configuration, maxResponseLength: maxResponseLength)
+        evaluationSet = task.evaluationSet(count: configuration.evalPrompts, seed: configuration.seed &+ 0x5EED)
+        heldOut = Set(evaluationSet.map(\.prompt))
+        rng = SeededGenerator(seed: configuration.seed &+ 1)
+        metrics = MetricsLog(path: runDirectory + "/metrics.jsonl")
+        for instance in evaluationSet { _ = try encodePrompt(instance) }
+        try prepareDirectory(resume: resume)
+        if resume { try restoreLatestCheckpoint() }
+    }
+
+    /// Runs the warm-up (unless resumed past it) and the remaining RL steps.
+    public func run(progress: (StepReport) -> Void = { _ in }) throws {
+        if !warmedUp {
+            try warmUp(progress: progress)
+            warmedUp = true
+            if loss.needsReference { reference = TransformerPolicy(copying: policy) }
+            optimizer.settings.learningRate = configuration.learningRate
+            optimizer.restore(step: 0, m: policy.parameters.map { [Float](repeating: 0, count: $0.count) },
+                              v: policy.parameters.map { [Float](repeating: 0, count: $0.count) })
+            if configuration.evalEvery > 0 && configuration.steps > 0 {
+                let values = evaluate()
+                try metrics.append(step: 0, values)
+                progress(StepReport(step: 0, totalSteps: configuration.steps, metrics: values, notes: []))
+            }
+        }
+        while step < configuration.steps {
+            var report = try trainStep()
+            step += 1
+            report.step = step
+            if configuration.evalEvery > 0 && (step % configuration.evalEvery == 0 || step == configuration.steps) {
+                let started = Date()
+                report.metrics.merge(evaluate()) { $1 }
+                report.metrics["timing_s/eval"] = Date().timeIntervalSince(started)
+            }
+            try metrics.append(step: step, report.metrics)
+            if step == configuration.steps || (configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0) {
+                try writeCheckpoint()
+            }
+            progress(report)
+        }
+    }
+
+    /// Beginning-of-sequence and the prompt's tokens, checked against the context.
+    func encodePrompt(_ instance: TaskInstance) throws -> [Int32] {
+        let tokens = try [Int32(tokenizer.bos)] + tokenizer.encode(instance.prompt).map(Int32.init)
+        if tokens.count + maxResponseLength > configuration.contextLength {
+            throw TrainingError.invalidSetting(source: "configuration", key: "context",
+                                               detail: "the prompt \"\(instance.prompt)\" (\(tokens.count) tokens) and a response of \(maxResponseLength) do not fit in \(configuration.contextLength) positions")
+        }
+        return tokens
+    }
+
+    private func prepareDirectory(resume: Bool) throws {
+        let fm = FileManager.default
+        let configPath = runDirectory + "/config.toml"
+        if resume {
+            guard fm.fileExists(atPath: configPath) else {
+                throw TrainingError.runDirectory(path: runDirectory, detail: "holds no run to resume (no config.toml)")
+            }
+            return
+        }
+        if fm.fileExists(atPath: runDirectory + "/metrics.jsonl") || fm.fileExists(atPath: configPath) {
+            throw TrainingError.runDirectory(path: runDirectory,
+                                             detail: "already holds a run; pass --resume to continue it, or choose another --run-dir")
+        }
+        do {
+            try fm.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(configuration.toml.utf8), to: configPath)
+        } catch let error as TrainingError { throw error } catch {
+            throw TrainingError.runDirectory(path: runDirectory, detail: "cannot create the run directory: \(error.localizedDescription)")
+        }
+    }
+}

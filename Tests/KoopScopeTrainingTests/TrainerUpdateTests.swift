@@ -1,0 +1,87 @@
+import Foundation
+import KoopScope
+import Testing
+@testable import KoopScopeTraining
+
+/// One optimiser update must move the policy the way the objective says: up the log-probability
+/// of positive-advantage responses, down that of negative ones, and — for ReLaX — up the DSD of
+/// positive-advantage trajectories.
+@Suite("Trainer updates")
+struct TrainerUpdateTests {
+    static func smallConfiguration(method: TrainingMethod) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.method = method
+        c.taskSize = 2
+        c.modelDimension = 16; c.layers = 1; c.heads = 2; c.mlpDimension = 32; c.contextLength = 16
+        c.promptsPerStep = 2; c.groupSize = 4; c.miniBatches = 1
+        c.learningRate = 1e-4; c.gradientClip = 0; c.weightDecay = 0
+        c.koopmanDimension = 6
+        return c
+    }
+
+    static func rollouts(_ trainer: Trainer, rewards: [Double]) throws -> [Rollout] {
+        let texts = ["57", "12", "9", "101", "33", "47", "5", "88"]
+        var out: [Rollout] = []
+        for (i, text) in texts.enumerated() {
+            let instance = TaskInstance(prompt: i < 4 ? "23+34=" : "40+7=", answer: i < 4 ? "57" : "47", numbers: [], target: nil)
+            let response = try trainer.tokenizer.encode(text).map(Int32.init) + [Int32(trainer.tokenizer.eos)]
+            out.append(Rollout(instance: instance, group: i / 4, prompt: try trainer.encodePrompt(instance), response: response,
+                               text: text, reward: Reward(correct: rewards[i], format: 1), score: rewards[i]))
+        }
+        let a = GroupAdvantages.compute(rewards: rewards, groups: out.map(\.group))
+        for i in out.indices { out[i].advantage = a[i] }
+        return out
+    }
+
+    func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "koopscope-update-\(UUID().uuidString)"
+    }
+
+    @Test func grpoUpdateFollowsTheAdvantage() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let trainer = try Trainer(configuration: Self.smallConfiguration(method: .grpo), runDirectory: directory)
+        let rewards: [Double] = [1, 0, 0, 0, 0, 1, 0, 1]
+        var rollouts = try Self.rollouts(trainer, rewards: rewards)
+        let dictionary = KoopmanDictionary.kaimingUniform(dimension: 16, koopmanDimension: 6)
+        let before = trainer.inferencePass(rollouts).logp.map { $0.reduce(0, +) }
+        var timing = UpdateTiming()
+        let metrics = try trainer.update(Array(0..<8), of: &rollouts, old: nil, dictionary: dictionary, timing: &timing)
+        let after = trainer.inferencePass(rollouts).logp.map { $0.reduce(0, +) }
+        // Adam's first step is lr·sign(g) per parameter, so single responses that share tokens may
+        // move either way; the advantage-weighted change (minus the surrogate's change) must rise.
+        let gain = (0..<8).reduce(0.0) { $0 + rollouts[$1].advantage * (after[$1] - before[$1]) }
+        #expect(gain > 0, "Σ A·Δlog π = \(gain)")
+        let positive = (0..<8).filter { rollouts[$0].advantage > 0 }, negative = (0..<8).filter { rollouts[$0].advantage < 0 }
+        #expect(positive.reduce(0.0) { $0 + after[$1] - before[$1] } > 0)
+        #expect(negative.reduce(0.0) { $0 + after[$1] - before[$1] } < 0)
+        // On-policy: ratio 1, nothing clipped, ppo_kl 0, pg_loss = −Σ_tokens A / N = −mean token advantage.
+        #expect(metrics["actor/pg_clipfrac"] == 0 && metrics["actor/ppo_kl"] == 0)
+        let tokens = rollouts.reduce(0) { $0 + $1.response.count }
+        let expected = -rollouts.reduce(0.0) { $0 + $1.advantage * Double($1.response.count) } / Double(tokens)
+        #expect(abs(metrics["actor/pg_loss"]! - expected) < 1e-6)
+        #expect(rollouts.allSatisfy { $0.hidden?.rows == $0.response.count && $0.dsd != nil })
+    }
+
+    @Test func relaxUpdateRaisesDSDOfPositiveAdvantageTrajectories() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var c = Self.smallConfiguration(method: .relax)
+        c.relaxAlpha = 1e4       // L_xp dominates the surrogate
+        c.learningRate = 1e-3
+        let trainer = try Trainer(configuration: c, runDirectory: directory)
+        var rollouts = try Self.rollouts(trainer, rewards: [1, 0, 0, 0, 0, 1, 0, 1])
+        let dictionary = KoopmanDictionary.kaimingUniform(dimension: 16, koopmanDimension: 6)
+        func dsd() -> [Double] {
+            TrajectoryDSD.compute(trainer.inferencePass(rollouts).hidden, dictionary: dictionary, variant: .paper,
+                                  variance: .sample, withGradient: false).map { $0.dsd! }
+        }
+        let before = dsd()
+        var timing = UpdateTiming()
+        let metrics = try trainer.update(Array(0..<8), of: &rollouts, old: nil, dictionary: dictionary, timing: &timing)
+        let after = dsd()
+        let positive = rollouts.indices.filter { rollouts[$0].advantage > 0 }
+        #expect(positive.allSatisfy { after[$0] > before[$0] }, "before \(before), after \(after)")
+        #expect(metrics["actor/relax/l_xp"] != nil && timing.dsd > 0)
+    }
+}
