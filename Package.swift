@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "koopscope-bench",
             dependencies: [
-                "KoopScope",
+                "KoopScope", "KoopScopeTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/KoopScopeBench"),

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koopscope-bench",
         abstract: "Benchmarks for koopscope (build with -c release).",
-        subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self, GradientCost.self, FitCost.self])
+        subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self, GradientCost.self, FitCost.self, TrainingCost.self])
 
     static func main() {
         MemoryAllocator.keepFreedMemory()

@@ -1,4 +1,5 @@
 import Foundation
+import KoopScope
 
 /// The backend on the host: OpenBLAS for products, the C kernels of `_KoopScopeTensorKernels`
 /// for the rest.
@@ -9,7 +10,10 @@ import Foundation
 public final class CPUBackend: Backend {
     public let name = "cpu"
 
-    public init() {}
+    /// Also asks the allocator to keep freed blocks (``MemoryAllocator/keepFreedMemory()``): every
+    /// op allocates its output, and returning each block to the kernel would fault fresh pages in
+    /// on every step.
+    public init() { MemoryAllocator.keepFreedMemory() }
 
     public func allocate<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E> {
         let bytes = max(count, 1) * MemoryLayout<E>.stride

@@ -3,7 +3,9 @@ import KoopScope
 
 extension Trainer {
     /// Accuracy on the held-out prompts: greedy (`eval/mean@1`), and over `evalSamples` samples
-    /// per prompt at the training temperature (`eval/mean@k`, and `eval/pass@k`).
+    /// per prompt at the training temperature (`eval/mean@k`, and `eval/pass@k`); once the
+    /// dictionary exists, the mean DSD of the greedy responses (`eval/dsd/mean`) — the same prompts
+    /// every time, so it tracks the policy without the sampling noise of the rollouts' DSD.
     public func evaluate() -> [String: Double] {
         let prompts = evaluationSet.map { try! encodePrompt($0) }   // checked at set-up
         let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
@@ -28,7 +30,17 @@ extension Trainer {
             meanK += scores.reduce(0, +) / Double(k)
             passK += scores.contains(1) ? 1 : 0
         }
-        return ["eval/mean@1": mean1, "eval/mean@\(k)": meanK / n, "eval/pass@\(k)": passK / n]
+        var values = ["eval/mean@1": mean1, "eval/mean@\(k)": meanK / n, "eval/pass@\(k)": passK / n]
+        if let dictionary {
+            let rollouts = zip(evaluationSet, zip(prompts, first)).map { instance, pair in
+                Rollout(instance: instance, group: 0, prompt: pair.0, response: pair.1, text: "",
+                        reward: Reward(correct: 0, format: 0), score: 0)
+            }
+            let dsd = TrajectoryDSD.compute(inferencePass(rollouts).hidden, dictionary: dictionary, variant: dsdVariant,
+                                            variance: configuration.dsdVariance, withGradient: false).compactMap(\.dsd)
+            if !dsd.isEmpty { values["eval/dsd/mean"] = dsd.reduce(0, +) / Double(dsd.count) }
+        }
+        return values
     }
 
     /// Samples in chunks so that the caches stay small whatever the batch.

@@ -4,17 +4,22 @@ import KoopScope
 /// DSD of many trajectories through one dictionary, and optionally ∂D/∂x, spread over the
 /// cores (each trajectory's m×m work is independent and small, so BLAS runs single-threaded
 /// inside each).
-enum TrajectoryDSD {
-    struct Outcome: Sendable {
+///
+/// ```swift
+/// let outcomes = TrajectoryDSD.compute(states, dictionary: d, variant: .paper, variance: .sample, withGradient: true)
+/// ```
+public enum TrajectoryDSD {
+    public struct Outcome: Sendable {
         /// nil where the trajectory has fewer than two states or the estimate failed.
-        var dsd: Double?
+        public var dsd: Double?
         /// ∂D/∂x (T×d), when asked for.
-        var gradient: Matrix<Double>?
+        public var gradient: Matrix<Double>?
         /// Eigen terms dropped as degenerate (MATH.md §7).
-        var skippedTerms = 0
+        public var skippedTerms = 0
     }
 
-    static func compute(_ states: [Matrix<Float>], dictionary: KoopmanDictionary, variant: DSDGradient.Variant,
+    /// One outcome per trajectory, in order.
+    public static func compute(_ states: [Matrix<Float>], dictionary: KoopmanDictionary, variant: DSDGradient.Variant,
                         variance: VarianceKind, withGradient: Bool) -> [Outcome] {
         let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: states.count)
         results.initialize(repeating: Outcome())

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+/// `koopscope train` end to end on a policy small enough for a debug build.
+@Suite("koopscope train")
+struct TrainCommandTests {
+    /// A tiny, fast run: 2-digit addition, a 1-block policy of width 16.
+    static let tiny = ["--task", "addition", "--task-size", "2", "--model-dim", "16", "--layers", "1", "--heads", "2",
+                       "--mlp-dim", "32", "--context", "16", "--prompts-per-step", "4", "--group-size", "4",
+                       "--mini-batches", "2", "--lr", "1e-3", "--koopman-dim", "8", "--eval-prompts", "8",
+                       "--eval-samples", "2", "--sft-steps", "3", "--sft-batch", "8"]
+
+    static let verlKeys = ["actor/entropy", "actor/pg_loss", "actor/pg_clipfrac", "actor/ppo_kl", "actor/grad_norm",
+                           "critic/score/mean", "response_length/mean", "frac_reward_zero_std", "timing_s/step",
+                           "timing_s/gen", "timing_s/update_actor", "actor/dsd/mean", "actor/dsd/min", "actor/dsd/max"]
+
+    func lines(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
+    /// The metrics with wall-clock timings removed, as text, for exact comparison.
+    func deterministic(_ path: String) throws -> [String] {
+        try lines(path).map { object in
+            let kept = object.filter { !$0.key.hasPrefix("timing_s/") && $0.key != "perf/throughput" }
+            return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    @Test func runWritesMetricsConfigurationDumpsAndCheckpoints() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("grpo").path
+        let r = try koopscope(["train", "--run-dir", run, "--steps", "4", "--eval-every", "2", "--dump-every", "2",
+                               "--checkpoint-every", "2", "--method", "relax", "--kl-coef", "0.01"] + Self.tiny)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("method = \"relax\"") && r.stdout.contains("group-size = 4"), "resolved configuration printed")
+        let metrics = try lines(run + "/metrics.jsonl")
+        #expect(metrics.map { ($0["step"] as! NSNumber).intValue } == [0, 1, 2, 3, 4])
+        for line in metrics.dropFirst() {
+            for key in Self.verlKeys { #expect(line[key] is NSNumber, "step \(line["step"]!): \(key)") }
+            #expect(line["actor/relax/l_xp"] is NSNumber && line["actor/kl_loss"] is NSNumber)
+        }
+        #expect(metrics[0]["eval/mean@1"] is NSNumber && metrics[2]["eval/mean@2"] is NSNumber && metrics[4]["eval/pass@2"] is NSNumber)
+        let fm = FileManager.default
+        #expect(fm.fileExists(atPath: run + "/config.toml") && fm.fileExists(atPath: run + "/sft.jsonl"))
+        #expect(fm.fileExists(atPath: run + "/checkpoints/step-000002/tensors.bin"))
+        #expect(fm.fileExists(atPath: run + "/checkpoints/step-000004/state.json"))
+        #expect(fm.fileExists(atPath: run + "/dictionary/step-000001.h5"))
+        // The dumps are dumps analyze reads: 16 rollouts each, with rewards and groups.
+        for step in ["000002", "000004"] {
+            let a = try koopscope("analyze", run + "/dumps/step-\(step).h5", "--format", "json",
+                                  "--dictionary", run + "/dictionary/step-000001.h5")
+            #expect(a.status == 0, "\(a.stderr)")
+            let report = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [String: Any]
+            #expect((report["trajectories"] as? [Any])?.count == 16)
+        }
+        // The saved configuration reproduces the run exactly.
+        let again = dir.appendingPathComponent("again").path
+        let r2 = try koopscope("train", "--run-dir", again, "--config", run + "/config.toml")
+        #expect(r2.status == 0, "\(r2.stderr)")
+        let first = try deterministic(run + "/metrics.jsonl"), second = try deterministic(again + "/metrics.jsonl")
+        #expect(first == second)
+    }
+
+    @Test func resumedRunEqualsUninterruptedRun() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let steps = "30"
+        let whole = dir.appendingPathComponent("whole").path, killed = dir.appendingPathComponent("killed").path
+        let common = ["--steps", steps, "--checkpoint-every", "5", "--eval-every", "10", "--method", "clip-cov",
+                      "--cov-ratio", "0.05"] + Self.tiny
+        let uninterrupted = try koopscope(["train", "--run-dir", whole] + common)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+
+        // Kill the second run (SIGKILL) once it has logged step 12, then resume it.
+        let process = Process()
+        process.executableURL = koopscopeBinary
+        process.arguments = ["train", "--run-dir", killed, "--quiet"] + common
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        var killedMidway = false
+        while Date() < deadline && process.isRunning {
+            if let text = try? String(contentsOfFile: killed + "/metrics.jsonl", encoding: .utf8),
+               text.split(separator: "\n").count >= 13 {
+                kill(process.processIdentifier, SIGKILL)
+                killedMidway = true
+                break
+            }
+            usleep(2000)
+        }
+        process.waitUntilExit()
+        #expect(killedMidway, "the run finished before it could be killed")
+        let resumed = try koopscope(["train", "--run-dir", killed, "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming after step"))
+        let a = try deterministic(whole + "/metrics.jsonl"), b = try deterministic(killed + "/metrics.jsonl")
+        #expect(a.count == 31 && a == b)
+        // Resuming a finished run with more steps continues it; changing the method is refused.
+        let more = try koopscope("train", "--run-dir", killed, "--resume", "--steps", "32")
+        let extended = try lines(killed + "/metrics.jsonl")
+        #expect(more.status == 0 && extended.count == 33, "\(more.stderr)")
+        let changed = try koopscope("train", "--run-dir", killed, "--resume", "--method", "grpo")
+        #expect(changed.status != 0 && changed.stderr.contains("--method"))
+    }
+
+    @Test func badSettingsAreNamedAndLeaveNothingBehind() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        let cases: [([String], String)] = [
+            (["--group-size", "0"], "--group-size"),
+            (["--method", "ppo"], "\"ppo\" is not one of grpo, relax"),
+            (["--task", "chess"], "unknown task \"chess\""),
+            (["--lr", "fast"], "--lr"),
+            (["--device", "cuda"], "device"),
+            (["--heads", "3"], "not a multiple of heads 3"),
+            (["--prompts-per-step", "5", "--mini-batches", "2"], "mini-batches"),
+            (["--config", dir.appendingPathComponent("missing.toml").path], "missing.toml: cannot read"),
+            (["--context", "4"], "do not fit in 4 positions"),
+        ]
+        for (arguments, message) in cases {
+            let r = try koopscope(["train", "--run-dir", run, "--steps", "1"] + Self.tiny + arguments)
+            #expect(r.status != 0 && r.stderr.contains(message), "\(arguments): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: run), "\(arguments) left \(run) behind")
+        }
+        let toml = dir.appendingPathComponent("bad.toml")
+        try "steps = 2\n# fine\ngroup-sise = 4\n".write(to: toml, atomically: true, encoding: .utf8)
+        let r = try koopscope("train", "--run-dir", run, "--config", toml.path)
+        #expect(r.status != 0 && r.stderr.contains("bad.toml:3") && r.stderr.contains("group-sise"), "\(r.stderr)")
+        try "[grpo]\nsteps = 2\n".write(to: toml, atomically: true, encoding: .utf8)
+        let table = try koopscope("train", "--run-dir", run, "--config", toml.path)
+        #expect(table.stderr.contains("bad.toml:1: tables"), "\(table.stderr)")
+        let resume = try koopscope("train", "--run-dir", run, "--resume")
+        #expect(resume.status != 0 && resume.stderr.contains("no run to resume"))
+        // A directory that holds a run is not overwritten.
+        let first = try koopscope(["train", "--run-dir", run, "--steps", "1", "--eval-every", "0"] + Self.tiny)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try koopscope(["train", "--run-dir", run, "--steps", "1"] + Self.tiny)
+        #expect(again.status != 0 && again.stderr.contains("already holds a run"))
+    }
+}
