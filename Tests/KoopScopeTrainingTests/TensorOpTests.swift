@@ -145,3 +145,23 @@ struct TensorOpTests {
         #expect(zip(yd, yf).allSatisfy { abs($0 - Double($1)) < 1e-5 })
     }
 }
+
+@Suite("Float kernels against the double ones")
+struct FloatKernelTests {
+    /// GELU's float path uses its own tanh; over a wide range it must stay within float rounding
+    /// of the double kernel (value and derivative).
+    @Test func geluFloatMatchesDouble() {
+        let x = (0..<4001).map { -20 + Double($0) * 0.01 }
+        let d = Tape<Double>(backend: CPUBackend()), f = Tape<Float>(backend: CPUBackend())
+        let xd = d.constant(x, rows: 1, columns: x.count), xf = f.constant(x.map(Float.init), rows: 1, columns: x.count)
+        let yd = d.gelu(xd), yf = f.gelu(xf)
+        d.backward(seeds: [(yd, d.backend.upload([Double](repeating: 1, count: x.count)))])
+        f.backward(seeds: [(yf, f.backend.upload([Float](repeating: 1, count: x.count)))])
+        let vd = d.backend.download(yd.buffer), vf = f.backend.download(yf.buffer)
+        let gd = d.backend.download(d.gradient(of: xd)!), gf = f.backend.download(f.gradient(of: xf)!)
+        for i in x.indices {
+            #expect(abs(Double(vf[i]) - vd[i]) <= 4e-7 * max(1, abs(vd[i])), "gelu(\(x[i]))")
+            #expect(abs(Double(gf[i]) - gd[i]) <= 1e-6 * max(1, abs(gd[i])), "gelu'(\(x[i]))")
+        }
+    }
+}

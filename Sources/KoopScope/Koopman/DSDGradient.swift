@@ -114,25 +114,29 @@ public struct DSDGradient: Sendable {
                 let vInverse = try v.inverse()
                 let rho = eig.values.map(\.length)
                 let mean = rho.reduce(0, +) / Double(n)
-                var gradient = Matrix<Double>(rows: n, columns: n, repeating: 0)
+                // Σ_j Re((V⁻¹)_{ja} d_j V_{bj}) with d_j = c_j λ̄_j/|λ_j| is Re(P Vᵀ) for
+                // P_{aj} = (V⁻¹)_{ja} d_j: two real products, Re P·Re Vᵀ − Im P·Im Vᵀ. A term whose
+                // factors are not all finite is dropped, as is one with |λ_j| < 1e-12.
+                var pReal = Matrix<Double>(rows: n, columns: n, repeating: 0), pImaginary = pReal
+                var vReal = pReal, vImaginary = pReal
                 var skipped = 0
                 for j in 0..<n {
                     guard rho[j] >= 1e-12 else { skipped += 1; continue }
-                    // c_j λ̄_j/|λ_j|, then Re(Σ_j (V⁻¹)_{ja} D_j V_{bj}).
                     let weight: Double = 2 * (rho[j] - mean) / divisor / rho[j]
                     let d: Complex<Double> = eig.values[j].conjugate.multiplied(by: weight)
-                    var term = Matrix<Double>(rows: n, columns: n, repeating: 0)
-                    var finite = true
+                    let finite = d.isFinite && (0..<n).allSatisfy { vInverse[j, $0].isFinite && v[$0, j].isFinite }
+                    guard finite else { skipped += 1; continue }
                     for a in 0..<n {
                         let left = vInverse[j, a] * d
-                        for b in 0..<n {
-                            let value = (left * v[b, j]).real
-                            if !value.isFinite { finite = false }
-                            term[a, b] = value
-                        }
+                        pReal[a, j] = left.real
+                        pImaginary[a, j] = left.imaginary
+                        vReal[a, j] = v[a, j].real
+                        vImaginary[a, j] = v[a, j].imaginary
                     }
-                    if finite { gradient = gradient + term } else { skipped += 1 }
                 }
+                var gradient = pReal.multiplied(by: vReal, transposingOther: true)
+                let imaginaryPart = pImaginary.multiplied(by: vImaginary, transposingOther: true)
+                for k in gradient.elements.indices { gradient.elements[k] -= imaginaryPart.elements[k] }
                 let condition = oneNorm(v) * oneNorm(vInverse)
                 return (variance.variance(rho), gradient, skipped, condition)
             case .reference:
