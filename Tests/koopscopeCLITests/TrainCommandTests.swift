@@ -121,6 +121,8 @@ struct TrainCommandTests {
             (["--prompts-per-step", "5", "--mini-batches", "2"], "mini-batches"),
             (["--config", dir.appendingPathComponent("missing.toml").path], "missing.toml: cannot read"),
             (["--context", "4"], "do not fit in 4 positions"),
+            (["--task-size", "1", "--eval-prompts", "150"], "only 100 distinct held-out problems"),
+            (["--dictionary", fixturePath("linear-padded.h5")], "linear-padded.h5"),
         ]
         for (arguments, message) in cases {
             let r = try koopscope(["train", "--run-dir", run, "--steps", "1"] + Self.tiny + arguments)

@@ -3,20 +3,11 @@ import KoopScope
 
 extension Trainer {
     /// Fits the Koopman dictionary on these rollouts' states with ResKoopNet (the issue-4 fitter,
-    /// the loss of the configured ReLaX variant), or loads `--dictionary`; then freezes it.
+    /// the loss of the configured ReLaX variant) and freezes it; a `--dictionary` given is kept.
     /// The rollouts are written as a dump beside the fitted dictionary in `RUN_DIR/dictionary/`.
     func fitDictionary(rollouts: [Rollout], hidden: [Matrix<Float>], values: inout [String: Double],
                        notes: inout [String]) throws {
         let c = configuration, d = policy.configuration.dimension
-        if !c.dictionary.isEmpty && dictionary == nil {
-            let loaded = try KoopmanDictionary(contentsOf: c.dictionary)
-            guard loaded.dimension == d else {
-                throw TrainingError.invalidSetting(source: "--dictionary", key: "dictionary",
-                                                   detail: "\(c.dictionary) has d = \(loaded.dimension), the policy's states have d = \(d)")
-            }
-            dictionary = loaded
-            return
-        }
         if !c.dictionary.isEmpty { return }   // a given dictionary is never refitted
         let folder = runDirectory + "/dictionary"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -66,7 +66,19 @@ public final class Trainer {
         heldOut = Set(evaluationSet.map(\.prompt))
         rng = SeededGenerator(seed: configuration.seed &+ 1)
         metrics = MetricsLog(path: runDirectory + "/metrics.jsonl")
+        if evaluationSet.count < configuration.evalPrompts {
+            throw TrainingError.invalidSetting(source: "configuration", key: "eval-prompts",
+                                               detail: "the task gives only \(evaluationSet.count) distinct held-out problems; lower --eval-prompts or raise --task-size")
+        }
         for instance in evaluationSet { _ = try encodePrompt(instance) }
+        if !configuration.dictionary.isEmpty {
+            let loaded = try KoopmanDictionary(contentsOf: configuration.dictionary)
+            guard loaded.dimension == configuration.modelDimension else {
+                throw TrainingError.invalidSetting(source: "--dictionary", key: "dictionary",
+                                                   detail: "\(configuration.dictionary) has d = \(loaded.dimension), the policy's states have d = \(configuration.modelDimension)")
+            }
+            dictionary = loaded
+        }
         try prepareDirectory(resume: resume)
         if resume { try restoreLatestCheckpoint() }
     }
