@@ -83,5 +83,23 @@ struct TrainerUpdateTests {
         let positive = rollouts.indices.filter { rollouts[$0].advantage > 0 }
         #expect(positive.allSatisfy { after[$0] > before[$0] }, "before \(before), after \(after)")
         #expect(metrics["actor/relax/l_xp"] != nil && timing.dsd > 0)
+        #expect(metrics["actor/relax/kl"] == nil && timing.reference == 0, "𝓘 is empty at ξ = 25: no reference forward")
+    }
+
+    @Test func relaxPenalisesTheSetWithKLToTheReference() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var c = Self.smallConfiguration(method: .relax)
+        c.relaxXi = 0            // every trajectory with a DSD is in 𝓘 (paper variant: D_i > ξ)
+        let trainer = try Trainer(configuration: c, runDirectory: directory)
+        trainer.reference = TransformerPolicy(copying: trainer.policy)
+        var rollouts = try Self.rollouts(trainer, rewards: [1, 0, 0, 0, 0, 1, 0, 1])
+        let dictionary = KoopmanDictionary.kaimingUniform(dimension: 16, koopmanDimension: 6)
+        var timing = UpdateTiming()
+        var metrics = try trainer.update(Array(0..<8), of: &rollouts, old: nil, dictionary: dictionary, timing: &timing)
+        // The reference equals the policy before the first update: KL 0 on all of 𝓘.
+        #expect(metrics["actor/relax/penalised_frac"] == 1 && metrics["actor/relax/kl"] == 0 && timing.reference > 0)
+        metrics = try trainer.update(Array(0..<8), of: &rollouts, old: nil, dictionary: dictionary, timing: &timing)
+        #expect((metrics["actor/relax/kl"] ?? 0) > 0, "after an update the policy has moved away from the reference")
     }
 }

@@ -20,8 +20,9 @@ public struct DSDGradient: Sendable {
 
     /// The DSD itself.
     public var dsd: Double
-    /// ∂DSD/∂K (m×m).
-    public var k: Matrix<Double>
+    /// ∂DSD/∂K (m×m); nil when the trajectory had fewer snapshot pairs than features and the
+    /// paper variant went through the small (T−1)×(T−1) problem, which never forms K.
+    public var k: Matrix<Double>?
     /// ∂DSD/∂x (T×d).
     public var states: Matrix<Double>
     /// ∂DSD/∂W (m×d).
@@ -72,7 +73,7 @@ public struct DSDGradient: Sendable {
     /// What both precisions share: from the lifted states g (T×m) to ∂DSD/∂z (T×m).
     private struct Core {
         var dsd: Double
-        var kBar: Matrix<Double>
+        var kBar: Matrix<Double>?
         var skipped: Int
         var condition: Double?
         var zBar: Matrix<Double>
@@ -83,10 +84,13 @@ public struct DSDGradient: Sendable {
     {
         let t = g.rows, m = g.columns
         let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
-        var h = psiX.multiplied(by: psiX, transposingSelf: true)
-        for i in 0..<m { h[i, i] += delta }
-        let a = psiX.multiplied(by: psiY, transposingSelf: true)
         do {
+            if variant == .paper && t - 1 < m && lowRankPathEnabled {
+                return try lowRankCore(lifted: g, psiX: psiX, psiY: psiY, delta: delta, variance: variance)
+            }
+            var h = psiX.multiplied(by: psiX, transposingSelf: true)
+            for i in 0..<m { h[i, i] += delta }
+            let a = psiX.multiplied(by: psiY, transposingSelf: true)
             let kMatrix = try h.solving(a)
             let back = try withRespectToK(kMatrix, variant: variant, variance: variance)
             let bar = try SnapshotBackward.throughRidge(h: h, k: kMatrix, kBar: back.gradient, psiX: psiX, psiY: psiY)
@@ -97,13 +101,40 @@ public struct DSDGradient: Sendable {
         }
     }
 
-    /// DSD of K and ∂DSD/∂K (MATH.md §7).
-    public static func withRespectToK(_ k: Matrix<Double>, variant: Variant, variance: VarianceKind = .sample) throws
+    /// Whether trajectories shorter than the dictionary take the small path (tests turn it off to
+    /// compare the two).
+    nonisolated(unsafe) static var lowRankPathEnabled = true
+
+    /// The paper variant for n = T − 1 < m pairs. The ridge K = (Ψ_XᵀΨ_X + δI)⁻¹Ψ_XᵀΨ_Y equals
+    /// Ψ_Xᵀ(Ψ_XΨ_Xᵀ + δI)⁻¹Ψ_Y, so its nonzero eigenvalues are those of the n×n matrix
+    /// C = Ĥ⁻¹B with Ĥ = Ψ_XΨ_Xᵀ + δI and B = Ψ_YΨ_Xᵀ, and the other m − n are zero. DSD's
+    /// variance runs over all m; the zeros contribute no gradient (as |λ| < 10⁻¹² does in the
+    /// full path). Back through C: B̄ = Ĥ⁻¹C̄, Ĥ̄ = −B̄Cᵀ, Ψ̄_Y = B̄Ψ_X, Ψ̄_X = B̄ᵀΨ_Y + (Ĥ̄ + Ĥ̄ᵀ)Ψ_X.
+    private static func lowRankCore(lifted g: Matrix<Double>, psiX: Matrix<Double>, psiY: Matrix<Double>, delta: Double,
+                                    variance: VarianceKind) throws -> Core {
+        let n = psiX.rows, m = psiX.columns
+        var hSmall = psiX.multiplied(by: psiX, transposingOther: true)
+        for i in 0..<n { hSmall[i, i] += delta }
+        let b = psiY.multiplied(by: psiX, transposingOther: true)
+        let c = try hSmall.solving(b)
+        let back = try withRespectToK(c, variant: .paper, variance: variance, zeroEigenvalues: m - n)
+        let bBar = try hSmall.solving(back.gradient)
+        let hBar = -1 * bBar.multiplied(by: c, transposingOther: true)
+        let psiYBar = bBar.multiplied(by: psiX)
+        let psiXBar = bBar.multiplied(by: psiY, transposingSelf: true) + (hBar + hBar.transposed()).multiplied(by: psiX)
+        let zBar = SnapshotBackward.foldOntoRows(psiXBar: psiXBar, psiYBar: psiYBar, lifted: g)
+        return Core(dsd: back.dsd, kBar: nil, skipped: back.skipped, condition: back.condition, zBar: zBar)
+    }
+
+    /// DSD of K and ∂DSD/∂K (MATH.md §7). `zeroEigenvalues` more eigenvalues, exactly zero,
+    /// join the variance (the paper variant of a K known to have that many beyond its own).
+    public static func withRespectToK(_ k: Matrix<Double>, variant: Variant, variance: VarianceKind = .sample,
+                                      zeroEigenvalues: Int = 0) throws
         -> (dsd: Double, gradient: Matrix<Double>, skipped: Int, condition: Double?)
     {
-        let n = k.rows
-        let divisor = Double(variance == .sample ? n - 1 : n)
-        guard n >= (variance == .sample ? 2 : 1) else {
+        let n = k.rows, total = n + zeroEigenvalues
+        let divisor = Double(variance == .sample ? total - 1 : total)
+        guard total >= (variance == .sample ? 2 : 1) else {
             return (.nan, Matrix(rows: n, columns: n, repeating: 0), 0, nil)
         }
         do {
@@ -113,13 +144,13 @@ public struct DSDGradient: Sendable {
                 let v = eig.rightVectors!
                 let vInverse = try v.inverse()
                 let rho = eig.values.map(\.length)
-                let mean = rho.reduce(0, +) / Double(n)
+                let mean = rho.reduce(0, +) / Double(total)
                 // Σ_j Re((V⁻¹)_{ja} d_j V_{bj}) with d_j = c_j λ̄_j/|λ_j| is Re(P Vᵀ) for
                 // P_{aj} = (V⁻¹)_{ja} d_j: two real products, Re P·Re Vᵀ − Im P·Im Vᵀ. A term whose
                 // factors are not all finite is dropped, as is one with |λ_j| < 1e-12.
                 var pReal = Matrix<Double>(rows: n, columns: n, repeating: 0), pImaginary = pReal
                 var vReal = pReal, vImaginary = pReal
-                var skipped = 0
+                var skipped = zeroEigenvalues
                 for j in 0..<n {
                     guard rho[j] >= 1e-12 else { skipped += 1; continue }
                     let weight: Double = 2 * (rho[j] - mean) / divisor / rho[j]
@@ -138,8 +169,9 @@ public struct DSDGradient: Sendable {
                 let imaginaryPart = pImaginary.multiplied(by: vImaginary, transposingOther: true)
                 for k in gradient.elements.indices { gradient.elements[k] -= imaginaryPart.elements[k] }
                 let condition = oneNorm(v) * oneNorm(vInverse)
-                return (variance.variance(rho), gradient, skipped, condition)
+                return (variance.variance(rho + Array(repeating: 0, count: zeroEigenvalues)), gradient, skipped, condition)
             case .reference:
+                precondition(zeroEigenvalues == 0, "the reference variant counts singular values, not eigenvalues")
                 let svd = try k.singularValueDecomposition()
                 let r = svd.singularValues.map { ($0 * $0 + DSD.referenceEpsilon).squareRoot() }
                 let mean = r.reduce(0, +) / Double(n)

@@ -172,14 +172,27 @@ public struct ActorLoss: Sendable {
         return Result(loss: loss, dLogp: dLogp, dEntropy: dEntropy, dDSD: dDSD, metrics: metrics)
     }
 
+    /// Which sequences are in ReLaX's set 𝓘 (those with a DSD only).
+    public func penalised(_ sequences: [Sequence]) -> [Bool] {
+        var out = [Bool](repeating: false, count: sequences.count)
+        guard let (defined, r) = relaxEvaluation(sequences) else { return out }
+        for (k, i) in defined.enumerated() { out[i] = r.penalised[k] }
+        return out
+    }
+
+    /// ReLaXObjective over the sequences with a finite DSD, and their indices.
+    private func relaxEvaluation(_ sequences: [Sequence]) -> ([Int], (loss: Double, gradient: [Double], penalised: [Bool]))? {
+        let defined = sequences.indices.filter { sequences[$0].dsd?.isFinite == true }
+        guard !defined.isEmpty else { return nil }
+        return (defined, relax.evaluate(dsd: defined.map { sequences[$0].dsd! }, advantages: defined.map { sequences[$0].advantage },
+                                        lengths: defined.map { sequences[$0].logp.count }, maxLength: maxResponseLength,
+                                        groups: defined.map { sequences[$0].group }))
+    }
+
     /// α·L_xp over the trajectories with a DSD, and β·KL on the tokens of 𝓘; returns their sum.
     private func relaxTerms(_ sequences: [Sequence], lengths: [Int], dLogp: inout [[Double]], dDSD: inout [Double],
                             metrics: inout [String: Double]) -> Double {
-        let defined = sequences.indices.filter { sequences[$0].dsd?.isFinite == true }
-        guard !defined.isEmpty else { return 0 }
-        let r = relax.evaluate(dsd: defined.map { sequences[$0].dsd! }, advantages: defined.map { sequences[$0].advantage },
-                               lengths: defined.map { lengths[$0] }, maxLength: maxResponseLength,
-                               groups: defined.map { sequences[$0].group })
+        guard let (defined, r) = relaxEvaluation(sequences) else { return 0 }
         for (k, i) in defined.enumerated() { dDSD[i] = relax.alpha * r.gradient[k] }
         var total = relax.alpha * r.loss
         metrics["actor/relax/l_xp"] = r.loss

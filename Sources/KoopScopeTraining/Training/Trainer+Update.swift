@@ -22,15 +22,6 @@ extension Trainer {
         let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets, temperature: Float(c.temperature))
         let logp = batch.responseValues(backend.download(out.logp.buffer).map(Double.init))
         let entropy = batch.responseValues(backend.download(out.entropy.buffer).map(Double.init))
-        var referenceLogp: [[Double]]? = nil
-        if loss.needsReference, let reference {
-            let t0 = Date()
-            let refTape = Tape<Float>(backend: backend, recording: false)
-            let r = reference.forward(refTape, tokens: batch.inputs, length: batch.length)
-            let rl = refTape.tokenLogProbabilities(r.logits, targets: batch.targets, temperature: Float(c.temperature))
-            referenceLogp = batch.responseValues(backend.download(rl.logp.buffer).map(Double.init))
-            timing.reference += Date().timeIntervalSince(t0)
-        }
         // Response-aligned states, their DSD, and ∂D/∂x when the loss needs it.
         let d = policy.configuration.dimension
         let hiddenRows = backend.download(forward.hidden.buffer)
@@ -47,10 +38,25 @@ extension Trainer {
             rollouts[i].hidden = states[k]
             rollouts[i].dsd = outcomes[k].dsd
         }
-        let sequences = members.indices.map { k in
+        var sequences = members.indices.map { k in
             ActorLoss.Sequence(advantage: rollouts[members[k]].advantage, group: rollouts[members[k]].group,
                                logp: logp[k], oldLogp: old?[members[k]] ?? logp[k],
-                               referenceLogp: referenceLogp?[k], entropy: entropy[k], dsd: outcomes[k].dsd)
+                               entropy: entropy[k], dsd: outcomes[k].dsd)
+        }
+        // The reference policy, only for the sequences a KL term reaches: all of them with
+        // kl-coef > 0; for ReLaX's β term only those in 𝓘 (often none, so no forward at all).
+        let inSet = c.method == .relax && loss.relax.beta > 0 ? loss.penalised(sequences) : []
+        let needed = loss.klCoefficient > 0 ? Array(members.indices) : inSet.indices.filter { inSet[$0] }
+        if !needed.isEmpty, let reference {
+            let t0 = Date()
+            let sub = SequenceBatch(prompts: needed.map { rollouts[members[$0]].prompt },
+                                    responses: needed.map { rollouts[members[$0]].response }, padding: Int32(tokenizer.pad))
+            let refTape = Tape<Float>(backend: backend, recording: false)
+            let r = reference.forward(refTape, tokens: sub.inputs, length: sub.length)
+            let rl = refTape.tokenLogProbabilities(r.logits, targets: sub.targets, temperature: Float(c.temperature))
+            let values = sub.responseValues(backend.download(rl.logp.buffer).map(Double.init))
+            for (j, k) in needed.enumerated() { sequences[k].referenceLogp = values[j] }
+            timing.reference += Date().timeIntervalSince(t0)
         }
         let result = loss.evaluate(sequences, using: &rng)
         guard result.loss.isFinite else {
