@@ -40,8 +40,10 @@ let package = Package(
                 "_CHDF5", "_CBLAS", "_CLAPACKE", "_KoopScopeKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
             ]),
+        // NVIDIA support loaded at run time (dlopen): nothing of CUDA is needed to build or test.
+        .target(name: "KoopScopeCUDA", dependencies: ["KoopScope"]),
         // Training: tensors on a backend with a tape, the transformer policy, tasks, GRPO and ReLaX.
-        .target(name: "KoopScopeTraining", dependencies: ["KoopScope", "_CBLAS", "_KoopScopeTensorKernels"]),
+        .target(name: "KoopScopeTraining", dependencies: ["KoopScope", "KoopScopeCUDA", "_CBLAS", "_KoopScopeTensorKernels"]),
 
         .executableTarget(
             name: "koopscope",
