@@ -63,12 +63,14 @@ public enum LibraryLoader {
             for directory in explicit { if let l = attempt("\(directory)/\(name)") { return l } }
         }
         for name in names { if let l = attempt(name) { return l } }
+        let directories = Array(searchDirectories(environment: environment).dropFirst(explicit.count))
         for name in names {
-            for directory in searchDirectories(environment: environment).dropFirst(explicit.count) {
+            for directory in directories {
                 guard FileManager.default.fileExists(atPath: "\(directory)/\(name)") else { continue }
                 if let l = attempt("\(directory)/\(name)") { return l }
             }
         }
+        tried.append("the directories " + directories.joined(separator: ", "))
         throw CUDAError.libraryNotFound(library: names.joined(separator: " or "), tried: tried)
     }
 

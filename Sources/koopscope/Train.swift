@@ -168,10 +168,10 @@ struct Train: ParsableCommand {
             }
             for (key, value) in flags { try settings.set(key, to: value, source: "--\(key)") }
         }
-        if settings.device == "auto" {
-            FileHandle.standardError.write(Data("notice: --device auto: no GPU backend in this build, training on the CPU\n".utf8))
-        }
-        let trainer = try Trainer(configuration: settings, runDirectory: runDir, resume: resume)
+        try settings.validate()
+        let (backend, notice) = try DeviceSelection.backend(for: settings.device)
+        if let notice { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+        let trainer = try Trainer(configuration: settings, runDirectory: runDir, resume: resume, backend: backend)
         if resume { try AtomicFile.write(Data(settings.toml.utf8), to: runDir + "/config.toml") }
         print("# koopscope train — resolved configuration (saved as \(runDir)/config.toml)")
         print(settings.toml, terminator: "")

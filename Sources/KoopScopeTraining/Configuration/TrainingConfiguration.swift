@@ -141,9 +141,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         if TaskCatalog.task(named: task, size: taskSize) == nil {
             throw fail("task", "unknown task \"\(task)\" (one of \(TaskCatalog.all.map(\.name).joined(separator: ", ")))")
         }
-        if !["cpu", "auto"].contains(device) {
-            throw fail("device", "\"\(device)\": this build trains on the CPU (`cpu`, or `auto`, which picks it)")
-        }
+        if !["cpu", "cuda", "auto"].contains(device) { throw fail("device", "\"\(device)\" is not one of cpu, cuda, auto") }
     }
 }
 

@@ -82,6 +82,14 @@ public protocol Backend: AnyObject, Sendable {
     /// Each sequence's query (columns 0..<D of `qkv`) attends over the first `length` cached rows.
     func attendCached<S: TensorScalar>(_ qkv: Buffer<S>, keys: Buffer<S>, values: Buffer<S>, batch: Int, length: Int,
                                        capacity: Int, heads: Int, dimension: Int, out: Buffer<S>)
+
+    /// Waits for queued work and throws the first failure since the last call. Ops cannot throw
+    /// (a device backend queues them); callers check here once per step.
+    func synchronize() throws
+}
+
+extension Backend {
+    public func synchronize() throws {}
 }
 
 /// The operands' layout for ``Backend/gemm(_:alpha:_:_:beta:_:)``.

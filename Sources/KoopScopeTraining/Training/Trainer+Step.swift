@@ -25,6 +25,7 @@ extension Trainer {
         let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
         let settings = SamplingSettings(temperature: c.temperature, topP: c.topP, maxResponseLength: maxResponseLength)
         let responses = sample(sampler, prompts, settings, &rng)
+        try backend.synchronize()
         for i in rollouts.indices {
             rollouts[i].response = responses[i]
             rollouts[i].text = responseText(responses[i])

@@ -87,6 +87,7 @@ extension Trainer {
         tape.backward(seeds: seeds)
         let gradients = forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
         let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
+        try backend.synchronize()
         var m = result.metrics
         m["actor/grad_norm"] = norm
         m["actor/dsd_skipped_terms"] = Double(outcomes.reduce(0) { $0 + $1.skippedTerms })

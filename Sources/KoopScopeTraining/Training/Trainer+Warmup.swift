@@ -30,6 +30,7 @@ extension Trainer {
             tape.backward(seeds: [(out.logp, backend.upload(seed))])
             let gradients = forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
             let norm = optimizer.step(gradients: gradients, clip: configuration.gradientClip)
+            try backend.synchronize()
             guard nll.isFinite else { throw TrainingError.nonFinite(step: 0, detail: "warm-up step \(s): the loss is \(nll)") }
             let values = ["sft/loss": nll, "sft/grad_norm": norm, "timing_s/step": Date().timeIntervalSince(started)]
             try log.append(step: s, values)

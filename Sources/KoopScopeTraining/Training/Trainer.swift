@@ -49,12 +49,14 @@ public final class Trainer {
 
     /// Sets up a new run in `runDirectory` (which must not already hold one), or, with `resume`,
     /// continues the run there from its latest checkpoint.
-    public init(configuration: TrainingConfiguration, runDirectory: String, resume: Bool = false) throws {
+    /// `backend` nil: the one `configuration.device` names (``DeviceSelection``).
+    public init(configuration: TrainingConfiguration, runDirectory: String, resume: Bool = false,
+                backend chosen: (any Backend)? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
         self.runDirectory = runDirectory
         task = TaskCatalog.task(named: configuration.task, size: configuration.taskSize)!
-        backend = CPUBackend()
+        backend = try chosen ?? DeviceSelection.backend(for: configuration.device).backend
         maxResponseLength = configuration.maxResponseLength > 0 ? configuration.maxResponseLength : task.maxResponseLength + 1
         let shape = configuration.policyConfiguration(vocabularySize: tokenizer.vocabularySize)
         policy = TransformerPolicy(configuration: shape, backend: backend, seed: configuration.seed)
