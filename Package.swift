@@ -74,7 +74,7 @@ let package = Package(
             dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(
             name: "KoopScopeTrainingTests",
-            dependencies: ["KoopScopeTraining"]),
+            dependencies: ["KoopScopeTraining", "KoopScopeCUDA"]),
         .testTarget(
             name: "koopscopeCLITests",
             dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),

@@ -2,92 +2,93 @@ import Foundation
 import KoopScope
 
 /// The backend on the host: OpenBLAS for products, the C kernels of `_KoopScopeTensorKernels`
-/// for the rest.
+/// for the rest. Open, so that an instrumented or deliberately broken backend (the parity
+/// suite's own tests) can override one op.
 ///
 /// ```swift
 /// let tape = Tape<Float>(backend: CPUBackend())
 /// ```
-public final class CPUBackend: Backend {
-    public let name = "cpu"
+open class CPUBackend: Backend, @unchecked Sendable {
+    open var name: String { "cpu" }
 
     /// Also asks the allocator to keep freed blocks (``MemoryAllocator/keepFreedMemory()``): every
     /// op allocates its output, and returning each block to the kernel would fault fresh pages in
     /// on every step.
     public init() { MemoryAllocator.keepFreedMemory() }
 
-    public func allocate<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E> {
+    open func allocate<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E> {
         let bytes = max(count, 1) * MemoryLayout<E>.stride
         let address = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         address.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         return Buffer(count: count, address: address) { $0.deallocate() }
     }
 
-    public func upload<E: BitwiseCopyable>(_ values: [E]) -> Buffer<E> {
+    open func upload<E: BitwiseCopyable>(_ values: [E]) -> Buffer<E> {
         let buffer = allocate(values.count, of: E.self)
         write(values, to: buffer)
         return buffer
     }
 
-    public func download<E: BitwiseCopyable>(_ buffer: Buffer<E>) -> [E] {
+    open func download<E: BitwiseCopyable>(_ buffer: Buffer<E>) -> [E] {
         Array(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count))
     }
 
-    public func write<E: BitwiseCopyable>(_ values: [E], to buffer: Buffer<E>) {
+    open func write<E: BitwiseCopyable>(_ values: [E], to buffer: Buffer<E>) {
         precondition(values.count == buffer.count, "writing \(values.count) elements into a buffer of \(buffer.count)")
         values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    public func zero<E: BitwiseCopyable>(_ buffer: Buffer<E>) {
+    open func zero<E: BitwiseCopyable>(_ buffer: Buffer<E>) {
         buffer.address.initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count * MemoryLayout<E>.stride)
     }
 
-    public func axpy<S: TensorScalar>(_ alpha: S, _ x: Buffer<S>, _ y: Buffer<S>) {
+    open func axpy<S: TensorScalar>(_ alpha: S, _ x: Buffer<S>, _ y: Buffer<S>) {
         precondition(x.count == y.count)
         S._axpy(x.count, alpha, x.pointer, y.pointer)
     }
 
-    public func scale<S: TensorScalar>(_ x: Buffer<S>, by alpha: S) {
+    open func scale<S: TensorScalar>(_ x: Buffer<S>, by alpha: S) {
         let p = x.pointer
         for i in 0..<x.count { p[i] *= alpha }
     }
 
-    public func sumOfSquares<S: TensorScalar>(_ x: Buffer<S>) -> Double {
+    open func sumOfSquares<S: TensorScalar>(_ x: Buffer<S>) -> Double {
         Double(S._dot(x.count, x.pointer, x.pointer))
     }
 
-    public func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
+    open func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
         S._gemm(transA: s.transposeA, transB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: alpha,
                 a: a.pointer + s.offsetA, lda: s.lda, b: b.pointer + s.offsetB, ldb: s.ldb,
                 beta: beta, c: c.pointer + s.offsetC, ldc: s.ldc)
     }
 
-    public func addBias<S: TensorScalar>(_ x: Buffer<S>, _ bias: Buffer<S>, rows: Int, columns: Int) {
+    open func addBias<S: TensorScalar>(_ x: Buffer<S>, _ bias: Buffer<S>, rows: Int, columns: Int) {
         S._addBias(x.pointer, bias.pointer, rows, columns)
     }
 
-    public func columnSums<S: TensorScalar>(_ g: Buffer<S>, rows: Int, columns: Int, into out: Buffer<S>) {
+    open func columnSums<S: TensorScalar>(_ g: Buffer<S>, rows: Int, columns: Int, into out: Buffer<S>) {
         S._columnSums(g.pointer, rows, columns, out.pointer)
     }
 
-    public func layerNorm<S: TensorScalar>(_ x: Buffer<S>, gamma: Buffer<S>, beta: Buffer<S>, rows: Int, columns: Int,
+    open func layerNorm<S: TensorScalar>(_ x: Buffer<S>, gamma: Buffer<S>, beta: Buffer<S>, rows: Int, columns: Int,
                                            epsilon: S, y: Buffer<S>, mean: Buffer<S>, rstd: Buffer<S>) {
         S._layerNorm(x.pointer, gamma.pointer, beta.pointer, rows, columns, epsilon, y.pointer, mean.pointer, rstd.pointer)
     }
 
-    public func layerNormBackward<S: TensorScalar>(_ dy: Buffer<S>, x: Buffer<S>, gamma: Buffer<S>, mean: Buffer<S>,
+    open func layerNormBackward<S: TensorScalar>(_ dy: Buffer<S>, x: Buffer<S>, gamma: Buffer<S>, mean: Buffer<S>,
                                                    rstd: Buffer<S>, rows: Int, columns: Int,
                                                    dx: Buffer<S>, dgamma: Buffer<S>, dbeta: Buffer<S>) {
         S._layerNormBackward(dy.pointer, x.pointer, gamma.pointer, mean.pointer, rstd.pointer, rows, columns,
                              dx.pointer, dgamma.pointer, dbeta.pointer)
     }
 
-    public func gelu<S: TensorScalar>(_ x: Buffer<S>, y: Buffer<S>) { S._gelu(x.pointer, x.count, y.pointer) }
+    open func gelu<S: TensorScalar>(_ x: Buffer<S>, y: Buffer<S>) { S._gelu(x.pointer, x.count, y.pointer) }
 
-    public func geluBackward<S: TensorScalar>(_ x: Buffer<S>, dy: Buffer<S>, dx: Buffer<S>) {
+    open func geluBackward<S: TensorScalar>(_ x: Buffer<S>, dy: Buffer<S>, dx: Buffer<S>) {
         S._geluBackward(x.pointer, dy.pointer, x.count, dx.pointer)
     }
 
-    public func attention<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, length t: Int, heads: Int, dimension d: Int,
+    open func attention<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, length t: Int, heads: Int, dimension d: Int,
                                            out: Buffer<S>, probabilities: Buffer<S>) {
         let e = d / heads, scale = 1 / S(e).squareRoot()
         for b in 0..<batch {
@@ -107,7 +108,7 @@ public final class CPUBackend: Backend {
         }
     }
 
-    public func attentionBackward<S: TensorScalar>(_ dout: Buffer<S>, qkv: Buffer<S>, probabilities: Buffer<S>,
+    open func attentionBackward<S: TensorScalar>(_ dout: Buffer<S>, qkv: Buffer<S>, probabilities: Buffer<S>,
                                                    batch: Int, length t: Int, heads: Int, dimension d: Int, dqkv: Buffer<S>) {
         let e = d / heads, scale = 1 / S(e).squareRoot()
         let dp = allocate(t * t, of: S.self)
@@ -134,14 +135,14 @@ public final class CPUBackend: Backend {
         }
     }
 
-    public func tokenLogProbabilities<S: TensorScalar>(_ logits: Buffer<S>, targets: Buffer<Int32>, rows: Int,
+    open func tokenLogProbabilities<S: TensorScalar>(_ logits: Buffer<S>, targets: Buffer<Int32>, rows: Int,
                                                        vocabulary: Int, inverseTemperature: S, logp: Buffer<S>,
                                                        entropy: Buffer<S>, probabilities: Buffer<S>) {
         S._tokenLogProbabilities(logits.pointer, targets.pointer, rows, vocabulary, inverseTemperature,
                                  logp.pointer, entropy.pointer, probabilities.pointer)
     }
 
-    public func tokenLogProbabilitiesBackward<S: TensorScalar>(probabilities: Buffer<S>, targets: Buffer<Int32>,
+    open func tokenLogProbabilitiesBackward<S: TensorScalar>(probabilities: Buffer<S>, targets: Buffer<Int32>,
                                                                dlogp: Buffer<S>?, dentropy: Buffer<S>?, rows: Int,
                                                                vocabulary: Int, inverseTemperature: S, dlogits: Buffer<S>) {
         S._tokenLogProbabilitiesBackward(probabilities.pointer, targets.pointer, dlogp.map { UnsafePointer($0.pointer) },
@@ -149,25 +150,25 @@ public final class CPUBackend: Backend {
                                          inverseTemperature, dlogits.pointer)
     }
 
-    public func embed<S: TensorScalar>(tokenTable: Buffer<S>, positionTable: Buffer<S>, tokens: Buffer<Int32>,
+    open func embed<S: TensorScalar>(tokenTable: Buffer<S>, positionTable: Buffer<S>, tokens: Buffer<Int32>,
                                        positions: Buffer<Int32>, rows: Int, dimension: Int, out: Buffer<S>) {
         S._embed(tokenTable.pointer, positionTable.pointer, tokens.pointer, positions.pointer, rows, dimension, out.pointer)
     }
 
-    public func embedBackward<S: TensorScalar>(_ dout: Buffer<S>, tokens: Buffer<Int32>, positions: Buffer<Int32>,
+    open func embedBackward<S: TensorScalar>(_ dout: Buffer<S>, tokens: Buffer<Int32>, positions: Buffer<Int32>,
                                                rows: Int, dimension: Int, dTokenTable: Buffer<S>, dPositionTable: Buffer<S>) {
         S._embedBackward(dout.pointer, tokens.pointer, positions.pointer, rows, dimension,
                          dTokenTable.pointer, dPositionTable.pointer)
     }
 
-    public func adamW<S: TensorScalar>(_ parameters: Buffer<S>, gradient: Buffer<S>, m: Buffer<S>, v: Buffer<S>,
+    open func adamW<S: TensorScalar>(_ parameters: Buffer<S>, gradient: Buffer<S>, m: Buffer<S>, v: Buffer<S>,
                                        settings a: AdamWSettings, step: Int) {
         let c1 = 1 - pow(a.beta1, Double(step)), c2 = 1 - pow(a.beta2, Double(step))
         S._adamW(parameters.pointer, gradient.pointer, m.pointer, v.pointer, parameters.count, S(a.learningRate),
                  S(a.beta1), S(a.beta2), S(a.epsilon), S(a.weightDecay), S(c1), S(c2))
     }
 
-    public func appendToCache<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, dimension d: Int, position: Int,
+    open func appendToCache<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, dimension d: Int, position: Int,
                                                capacity: Int, keys: Buffer<S>, values: Buffer<S>) {
         for b in 0..<batch {
             let source = qkv.pointer + b * 3 * d, row = (b * capacity + position) * d
@@ -176,7 +177,7 @@ public final class CPUBackend: Backend {
         }
     }
 
-    public func attendCached<S: TensorScalar>(_ qkv: Buffer<S>, keys: Buffer<S>, values: Buffer<S>, batch: Int,
+    open func attendCached<S: TensorScalar>(_ qkv: Buffer<S>, keys: Buffer<S>, values: Buffer<S>, batch: Int,
                                               length: Int, capacity: Int, heads: Int, dimension d: Int, out: Buffer<S>) {
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: max(length, 1))
         defer { scratch.deallocate() }

@@ -1,0 +1,63 @@
+import Foundation
+import KoopScope
+import KoopScopeCUDA
+import Testing
+@testable import KoopScopeTraining
+
+/// A CPU backend whose GELU forgets to write its output.
+final class ForgetfulGELU: CPUBackend, @unchecked Sendable {
+    override func gelu<S: TensorScalar>(_ x: Buffer<S>, y: Buffer<S>) {}
+}
+
+/// A CPU backend whose GEMM is off by one part in a thousand.
+final class SloppyGEMM: CPUBackend, @unchecked Sendable {
+    override func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
+        super.gemm(s, alpha: alpha * S(1.001), a, b, beta: beta, c)
+    }
+}
+
+/// Whether a CUDA driver, NVRTC, cuBLAS and a device answer here (and why not).
+let cudaStatus: (available: Bool, reason: String) = {
+    do { let device = try CUDADevice.open(); return (true, device.name) } catch { return (false, "\(error)") }
+}()
+
+@Suite("Backend parity")
+struct BackendParityTests {
+    static let allOps = ["axpy", "scale", "sumOfSquares", "gemm NN", "gemm TN", "gemm NT", "gemm TT", "addBias", "columnSums",
+                         "layerNorm", "layerNormBackward", "gelu", "geluBackward", "attention", "attentionBackward",
+                         "tokenLogProbabilities", "tokenLogProbabilitiesBackward", "embed", "embedBackward", "adamW",
+                         "appendToCache", "attendCached", "step: logits", "step: all gradients", "step: parameters after AdamW"]
+
+    @Test func coversEveryOpAndAgreesWithItself() {
+        var parity = BackendParity(reference: CPUBackend(), candidate: CPUBackend(), seed: 1)
+        let rows = parity.run()
+        let names = Set(rows.map { $0.op.components(separatedBy: " [").first! })
+        for op in Self.allOps { #expect(names.contains(op), "no row for \(op)") }
+        #expect(rows.allSatisfy { $0.passed }, "\(BackendParity.table(rows, title: "cpu vs cpu"))")
+        #expect(rows.allSatisfy { $0.maxAbsoluteError == 0 }, "the same backend twice gives identical bits")
+    }
+
+    @Test func anOutputLeftUnwrittenFails() {
+        var parity = BackendParity(reference: CPUBackend(), candidate: ForgetfulGELU(), seed: 2)
+        let failed = Set(parity.run().filter { !$0.passed }.map(\.op))
+        #expect(failed.contains("gelu"), "the poisoned output must be caught")
+        #expect(failed.contains("step: logits"), "the training step uses GELU")
+        #expect(!failed.contains("geluBackward") && !failed.contains("attention [0]") && !failed.contains("layerNorm [0]"))
+    }
+
+    @Test func aSmallNumericalErrorFails() {
+        var parity = BackendParity(reference: CPUBackend(), candidate: SloppyGEMM(), seed: 3)
+        let failed = Set(parity.run().filter { !$0.passed }.map(\.op))
+        for op in ["gemm NN", "gemm TN", "gemm NT", "gemm TT", "attention [0]", "step: logits"] {
+            #expect(failed.contains(op), "\(op) should fail with a GEMM off by 1e-3")
+        }
+        #expect(!failed.contains("gelu") && !failed.contains("embed"))
+    }
+
+    @Test(.enabled(if: cudaStatus.available, "no CUDA here: \(cudaStatus.reason)"))
+    func cudaMatchesTheCPU() throws {
+        var parity = BackendParity(reference: CPUBackend(), candidate: try CUDABackend(), seed: 4)
+        let rows = parity.run()
+        #expect(rows.allSatisfy { $0.passed }, "\(BackendParity.table(rows, title: "cpu vs cuda"))")
+    }
+}
