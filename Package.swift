@@ -76,6 +76,9 @@ let package = Package(
             name: "KoopScopeTrainingTests",
             dependencies: ["KoopScopeTraining", "KoopScopeCUDA"]),
         .testTarget(
+            name: "KoopScopeCUDATests",
+            dependencies: ["KoopScopeCUDA"]),
+        .testTarget(
             name: "koopscopeCLITests",
             dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),
     ],
