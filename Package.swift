@@ -48,13 +48,13 @@ let package = Package(
         .executableTarget(
             name: "koopscope",
             dependencies: [
-                "KoopScope", "KoopScopeTraining",
+                "KoopScope", "KoopScopeTraining", "KoopScopeCUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "koopscope-bench",
             dependencies: [
-                "KoopScope", "KoopScopeTraining",
+                "KoopScope", "KoopScopeTraining", "KoopScopeCUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/KoopScopeBench"),

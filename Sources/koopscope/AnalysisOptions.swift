@@ -1,5 +1,7 @@
+import Foundation
 import ArgumentParser
 import KoopScope
+import KoopScopeCUDA
 
 /// The choices of an analysis, shared by `analyze` and `report` (which analyses dumps on the fly).
 struct AnalysisOptions: ParsableArguments {
@@ -37,6 +39,9 @@ struct AnalysisOptions: ParsableArguments {
     @Option(help: "Trajectories read and analysed together, at most.")
     var batchSize = 64
 
+    @Option(help: "Where the lift GEMM runs: cpu, cuda, or auto (CUDA when a driver and a device answer).")
+    var device = "cpu"
+
     func validate() throws {
         if identity {
             if dictionary != nil { throw ValidationError("--identity and --dictionary exclude each other") }
@@ -62,6 +67,8 @@ struct AnalysisOptions: ParsableArguments {
         if let rcond, !(rcond > 0 && rcond < 1) { throw ValidationError("--rcond must lie in (0, 1)") }
         if !(residualThreshold >= 0) { throw ValidationError("--residual-threshold must be ≥ 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if !["cpu", "cuda", "auto"].contains(device) { throw ValidationError("--device '\(device)' is none of: cpu, cuda, auto") }
+        if identity && device == "cuda" { throw ValidationError("--device cuda lifts through a dictionary; --identity has none") }
     }
 
     /// The analyzer these options describe, for `dump` (whose d sizes the default dictionary).
@@ -79,6 +86,12 @@ struct AnalysisOptions: ParsableArguments {
             estimator: pinv ? .pseudoInverse(rcond: rcond ?? 1e-12) : .ridge(delta: ridge ?? 1e-3),
             residualThreshold: residualThreshold, variance: populationVariance ? .population : .sample)
         settings.maxTrajectoriesPerBatch = batchSize
+        if !identity && device != "cpu" {
+            do { settings.lifter = try CUDALifter() } catch {
+                if device == "cuda" { throw error }
+                FileHandle.standardError.write(Data("notice: --device auto: lifting on the CPU (\(error))\n".utf8))
+            }
+        }
         let analyzer = Analyzer(dictionary: lifting, settings: settings)
         try analyzer.check(dump)
         return analyzer

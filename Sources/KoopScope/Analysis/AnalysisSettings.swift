@@ -8,6 +8,8 @@ public enum AnalysisDictionary: Sendable {
 
 /// The choices of an analysis; the defaults are the paper's.
 public struct AnalysisSettings: Sendable {
+    /// Lifts each batch elsewhere (a GPU) instead of per trajectory on the CPU; nil: the CPU.
+    public var lifter: (any BatchLifter)? = nil
     /// How K is estimated (sigmoid dictionaries only; exact DMD uses its own pseudo-inverse).
     public var estimator: KoopmanEstimator = .paperDefault
     /// Eigenvalues with a residual at most this count toward the filtered DSD.

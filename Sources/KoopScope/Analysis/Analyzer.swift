@@ -39,7 +39,11 @@ public struct Analyzer: Sendable {
         try dump.forEachBatch(maxTrajectories: settings.maxTrajectoriesPerBatch,
                               maxElements: settings.maxElementsPerBatch,
                               minTrajectories: min(cores, settings.maxTrajectoriesPerBatch)) { batch in
-            for result in analyze(batch, rewards: dump.rewards, groups: dump.groupIDs) {
+            var lifted: [Double]? = nil
+            if let lifter = settings.lifter, case .sigmoid(let g) = dictionary, batch.states.rows > 0 {
+                lifted = try batch.states.withUnsafeBufferPointer { try lifter.lift($0, rows: batch.states.rows, dictionary: g) }
+            }
+            for result in analyze(batch, rewards: dump.rewards, groups: dump.groupIDs, lifted: lifted) {
                 records.append(SummaryRecord(result))
                 try each(result)
             }
@@ -59,7 +63,8 @@ public struct Analyzer: Sendable {
     /// Analyses the trajectories of one batch, spread over the cores: each worker lifts its
     /// trajectory with one single-threaded GEMM and does its m×m work. (OpenBLAS's own threads
     /// stay asleep: on few cores their spinning after a parallel GEMM starves the workers.)
-    public func analyze(_ batch: TrajectoryBatch, rewards: [Double]? = nil, groups: [Int]? = nil)
+    /// `lifted` (every row of the batch's states already lifted, rows×m) skips the per-trajectory lift.
+    public func analyze(_ batch: TrajectoryBatch, rewards: [Double]? = nil, groups: [Int]? = nil, lifted: [Double]? = nil)
         -> [TrajectoryAnalysis]
     {
         let count = batch.count
@@ -70,15 +75,15 @@ public struct Analyzer: Sendable {
             let slots = UnsafeSendable(out.baseAddress!)
             BLASThreads.singleThreaded {
                 DispatchQueue.concurrentPerform(iterations: count) { k in
-                    slots.pointer[k] = me.analyze(trajectory: k, of: batch, rewards: rewards, groups: groups)
+                    slots.pointer[k] = me.analyze(trajectory: k, of: batch, rewards: rewards, groups: groups, lifted: lifted)
                 }
             }
         }
         return results.map { $0! }
     }
 
-    private func analyze(trajectory k: Int, of batch: TrajectoryBatch, rewards: [Double]?, groups: [Int]?)
-        -> TrajectoryAnalysis
+    private func analyze(trajectory k: Int, of batch: TrajectoryBatch, rewards: [Double]?, groups: [Int]?,
+                         lifted: [Double]?) -> TrajectoryAnalysis
     {
         let index = batch.indices.lowerBound + k
         let t = batch.lengths[k], offset = batch.offsets[k]
@@ -99,9 +104,8 @@ public struct Analyzer: Sendable {
             case .sigmoid(let g):
                 let m = g.koopmanDimension
                 if t - 1 < m { result.flags.append("rank-deficient: T−1 = \(t - 1) < m = \(m)") }
-                let psi = batch.states.withUnsafeBufferPointer { p in
-                    g.liftToDouble(p.baseAddress! + offset * g.dimension, rows: t)
-                }
+                let psi = lifted.map { Matrix(rows: t, columns: m, elements: Array($0[(offset * m)..<((offset + t) * m)])) }
+                    ?? batch.states.withUnsafeBufferPointer { p in g.liftToDouble(p.baseAddress! + offset * g.dimension, rows: t) }
                 estimate = try KoopmanEstimate(lifted: psi, estimator: settings.estimator)
                 snapshots = (psi.rows(0..<(t - 1)), psi.rows(1..<t))
             case .identity(let rule):
