@@ -7,7 +7,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koopscope-bench",
         abstract: "Benchmarks for koopscope (build with -c release).",
-        subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self, GradientCost.self, FitCost.self, TrainingCost.self])
+        subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self, GradientCost.self, FitCost.self, TrainingCost.self,
+                      DeviceParity.self, LiftCost.self])
 
     static func main() {
         MemoryAllocator.keepFreedMemory()

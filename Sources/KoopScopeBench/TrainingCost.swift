@@ -17,15 +17,18 @@ struct TrainingCost: ParsableCommand {
     @Option(help: "Positions per training sequence.") var length = 32
     @Option(help: "Dictionary features m.") var koopmanDim = 50
     @Option(help: "Repetitions (the best is reported).") var repeats = 5
+    @Option(help: "cpu or cuda.") var device = "cpu"
 
     func run() throws {
-        let backend = CPUBackend()
+        let backend = try DeviceSelection.backend(for: device).backend
+        print("backend: \(backend.name)")
         let shape = PolicyConfiguration(vocabularySize: CharacterTokenizer.standard.vocabularySize, contextLength: 64,
                                         dimension: dimension, layers: layers, heads: 4)
         let policy = TransformerPolicy<Float>(configuration: shape, backend: backend, seed: 1)
         var rng = SeededGenerator(seed: 2)
         let vocabulary = UInt64(shape.vocabularySize)
         func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(3 + rng.next() % (vocabulary - 3)) } }
+        try backend.synchronize()
         print("policy: \(policy.parameterCount) parameters (d \(dimension), \(layers) blocks, 4 heads, MLP \(shape.mlpDimension))")
 
         // Sampling with the KV cache; responses never stop early (end-of-sequence is not in reach).
@@ -35,6 +38,7 @@ struct TrainingCost: ParsableCommand {
         let sampling = best(of: repeats) {
             generated = sampler.sample(prompts: prompts, settings: SamplingSettings(maxResponseLength: responseLength),
                                        using: &rng).reduce(0) { $0 + $1.tokens.count }
+            try? backend.synchronize()
         }
         print(String(format: "sampling: %d sequences × %d new tokens in %.3f s = %.0f tokens/s",
                      samplingBatch, responseLength, sampling, Double(generated) / sampling))
@@ -54,6 +58,7 @@ struct TrainingCost: ParsableCommand {
             if withHiddenSeed { seeds.append((forward.hidden, hiddenSeed)) }
             tape.backward(seeds: seeds)
             optimizer.step(gradients: forward.parameters.map { tape.gradient(of: $0)! }, clip: 1)
+            try? backend.synchronize()
         }
         let updateTime = best(of: repeats) { update(withHiddenSeed: false) }
         let updateWithHidden = best(of: repeats) { update(withHiddenSeed: true) }   // the seed itself costs nothing
@@ -72,6 +77,7 @@ struct TrainingCost: ParsableCommand {
                 backend.gemm(GEMMShape(m: n, n: k, k: m, transposeB: true), alpha: 1, y, w, beta: 0, x)
                 backend.gemm(GEMMShape(m: k, n: m, k: n, transposeA: true), alpha: 1, x, y, beta: 0, w)
             }
+            try? backend.synchronize()
         }
         let flops = 6 * Double(n) * Double(shapes.reduce(0) { $0 + $1.0 * $1.1 })
         print(String(format: "bare GEMMs of the update: %.3f s (%.1f GFLOP/s); update / GEMMs = %.2f×",
