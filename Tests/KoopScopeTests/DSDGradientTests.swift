@@ -24,6 +24,14 @@ struct DSDGradientTests {
         }
     }
 
+    /// States x (T×d), a dictionary W (m×d) and a bias b, drawn from `seed`.
+    func randomCase(seed: UInt64, t: Int, d: Int, m: Int) -> (Matrix<Double>, Matrix<Double>, [Double]) {
+        var rng = SeededGenerator(seed: seed)
+        let x = Matrix<Double>(rows: t, columns: d) { _, _ in rng.nextGaussian() }
+        let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.8 * rng.nextGaussian() }
+        return (x, w, (0..<m).map { _ in 0.3 * rng.nextGaussian() })
+    }
+
     func relativeError(_ analytic: [Double], _ numeric: [Double]) -> Double {
         let diff = zip(analytic, numeric).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
         let norm = numeric.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -36,11 +44,8 @@ struct DSDGradientTests {
     @Test(arguments: [VarianceKind.sample, .population])
     func shortTrajectoriesMatchCentralDifferences(variance: VarianceKind) throws {
         for seed: UInt64 in [21, 22, 23] {
-            var rng = SeededGenerator(seed: seed)
             let (t, d, m) = (4, 5, 8)
-            let x = Matrix<Double>(rows: t, columns: d) { _, _ in rng.nextGaussian() }
-            let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.8 * rng.nextGaussian() }
-            let b = (0..<m).map { _ in 0.3 * rng.nextGaussian() }
+            let (x, w, b) = randomCase(seed: seed, t: t, d: d, m: m)
             let g = try DSDGradient(states: x, weight: w, bias: b, variant: .paper, variance: variance)
             let value = try forward(x, w, b, .paper, variance)
             #expect(abs(g.dsd - value) <= 1e-10 * abs(value), "\(g.dsd) vs \(value)")
@@ -68,11 +73,8 @@ struct DSDGradientTests {
     @Test(arguments: DSDGradient.Variant.allCases, [VarianceKind.sample, .population])
     func matchesCentralDifferences(variant: DSDGradient.Variant, variance: VarianceKind) throws {
         for seed: UInt64 in [11, 12, 13] {
-            var rng = SeededGenerator(seed: seed)
             let (t, d, m) = (14, 4, 5)
-            let x = Matrix<Double>(rows: t, columns: d) { _, _ in rng.nextGaussian() }
-            let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.8 * rng.nextGaussian() }
-            let b = (0..<m).map { _ in 0.3 * rng.nextGaussian() }
+            let (x, w, b) = randomCase(seed: seed, t: t, d: d, m: m)
             let g = try DSDGradient(states: x, weight: w, bias: b, variant: variant, variance: variance)
             let value = try forward(x, w, b, variant, variance)
             #expect(abs(g.dsd - value) <= 1e-10 * abs(value), "\(g.dsd) vs \(value)")
