@@ -53,7 +53,7 @@ public final class CUDADevice: @unchecked Sendable {
         try driver.check(driver.cuDeviceGet(&device, ordinal), "cuDeviceGet")
         var text = [CChar](repeating: 0, count: 256)
         try driver.check(driver.cuDeviceGetName(&text, 256, device), "cuDeviceGetName")
-        name = String(cString: text)
+        name = Self.string(text)
         var major: Int32 = 0, minor: Int32 = 0
         try driver.check(driver.cuDeviceGetAttribute(&major, 75, device), "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MAJOR)")
         try driver.check(driver.cuDeviceGetAttribute(&minor, 76, device), "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MINOR)")
@@ -91,13 +91,18 @@ public final class CUDADevice: @unchecked Sendable {
             _ = nvrtc.nvrtcGetProgramLogSize(program, &size)
             var log = [CChar](repeating: 0, count: max(size, 1))
             _ = nvrtc.nvrtcGetProgramLog(program, &log)
-            throw CUDAError.compilationFailed(architecture: architecture, log: String(cString: log))
+            throw CUDAError.compilationFailed(architecture: architecture, log: string(log))
         }
         var size = 0
         try nvrtc.check(nvrtc.nvrtcGetCUBINSize(program, &size), "nvrtcGetCUBINSize")
         var cubin = [CChar](repeating: 0, count: size)
         try nvrtc.check(nvrtc.nvrtcGetCUBIN(program, &cubin), "nvrtcGetCUBIN")
         return cubin.map { UInt8(bitPattern: $0) }
+    }
+
+    /// A NUL-terminated C buffer as a String.
+    static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     // MARK: Memory
