@@ -116,7 +116,7 @@ struct TrainCommandTests {
             (["--method", "ppo"], "\"ppo\" is not one of grpo, relax"),
             (["--task", "chess"], "unknown task \"chess\""),
             (["--lr", "fast"], "--lr"),
-            (["--device", "cuda"], "device"),
+            (["--device", "tpu"], "\"tpu\" is not one of cpu, cuda, auto"),
             (["--heads", "3"], "not a multiple of heads 3"),
             (["--prompts-per-step", "5", "--mini-batches", "2"], "mini-batches"),
             (["--config", dir.appendingPathComponent("missing.toml").path], "missing.toml: cannot read"),
