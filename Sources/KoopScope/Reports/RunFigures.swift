@@ -3,7 +3,7 @@ enum RunFigures {
     /// The metrics a researcher looks at first, with their axis labels (VeRL's key names).
     static let metrics: [(keys: [String], title: String, axis: String)] = [
         (["critic/score/mean"], "Reward", "mean verifier reward"),
-        (["actor/dsd/mean"], "DSD", "mean dsd over rollouts (Var |λ|)"),
+        (["actor/dsd/mean", "eval/dsd/mean"], "DSD", "mean dsd: rollouts, and held-out greedy responses (Var |λ|)"),
         (["actor/entropy"], "Token entropy", "entropy (nats per token)"),
         (["response_length/mean"], "Response length", "tokens"),
         (["actor/grad_norm"], "Gradient norm", "L2 norm before clipping"),
@@ -14,7 +14,8 @@ enum RunFigures {
     static func figures(_ runs: [TrainingRun], startingID: Int) -> [Figure] {
         var figures: [Figure] = []
         var id = startingID
-        let evalKeys = Array(Set(runs.flatMap { $0.keys.filter { $0.hasPrefix("eval/") } })).sorted()
+        // Accuracies only: the held-out DSD is drawn with the rollouts' DSD.
+        let evalKeys = Array(Set(runs.flatMap { $0.keys.filter { $0.hasPrefix("eval/") && !$0.hasPrefix("eval/dsd") } })).sorted()
         let all = metrics + (evalKeys.isEmpty ? [] : [(evalKeys, "Held-out accuracy", "accuracy (fraction correct)")])
         for metric in all {
             var series: [(label: String, points: [(Double, Double)], full: [(Double, Double)])] = []
