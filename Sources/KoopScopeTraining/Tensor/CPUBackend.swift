@@ -91,10 +91,8 @@ open class CPUBackend: Backend, @unchecked Sendable {
     open func attention<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, length t: Int, heads: Int, dimension d: Int,
                                            out: Buffer<S>, probabilities: Buffer<S>) {
         let e = d / heads, scale = 1 / S(e).squareRoot()
-        // Each (sequence, head) writes its own block of weights and its own columns of `out`.
-        parallel(batch * heads) { w in
-            let b = w / heads, h = w % heads
-            do {
+        for b in 0..<batch {
+            for h in 0..<heads {
                 let rows = b * t * 3 * d, p = (b * heads + h) * t * t
                 // S = Q Kᵀ, then the causal softmax in place, then O = P V.
                 var scores = GEMMShape(m: t, n: t, k: e, transposeB: true)
@@ -113,11 +111,9 @@ open class CPUBackend: Backend, @unchecked Sendable {
     open func attentionBackward<S: TensorScalar>(_ dout: Buffer<S>, qkv: Buffer<S>, probabilities: Buffer<S>,
                                                    batch: Int, length t: Int, heads: Int, dimension d: Int, dqkv: Buffer<S>) {
         let e = d / heads, scale = 1 / S(e).squareRoot()
-        // Each (sequence, head) adds into its own columns of `dqkv`, with its own dP scratch.
-        parallel(batch * heads) { w in
-            let b = w / heads, h = w % heads
-            let dp = self.allocate(t * t, of: S.self)
-            do {
+        let dp = allocate(t * t, of: S.self)
+        for b in 0..<batch {
+            for h in 0..<heads {
                 let rows = b * t * 3 * d, p = (b * heads + h) * t * t, o = b * t * d + h * e
                 // dP = dO Vᵀ
                 var s1 = GEMMShape(m: t, n: t, k: e, transposeB: true)
@@ -136,15 +132,6 @@ open class CPUBackend: Backend, @unchecked Sendable {
                 s4.ldb = 3 * d; s4.ldc = 3 * d; s4.offsetB = rows + h * e; s4.offsetC = rows + d + h * e
                 gemm(s4, alpha: 1, dp, qkv, beta: 1, dqkv)
             }
-        }
-    }
-
-    /// Runs `body(0..<count)` across the cores with OpenBLAS single-threaded inside, when there
-    /// is enough independent work to share; in order on this thread otherwise.
-    func parallel(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        guard count >= 8 else { for i in 0..<count { body(i) }; return }
-        BLASThreads.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: count) { body($0) }
         }
     }
 
