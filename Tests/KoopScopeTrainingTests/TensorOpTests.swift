@@ -53,7 +53,7 @@ struct TensorOpTests {
         #expect(y[0] == 0 && abs(y[1] - 0.8411919906082768) < 1e-12 && abs(y[2] + 0.15880800939172324) < 1e-12)
     }
 
-    /// Small batches run in order, eight or more (sequence, head) pairs across the cores.
+    /// Two heads of width 3 over two sequences, and three heads of width 2 over four.
     @Test(arguments: [(2, 4, 2, 6), (4, 3, 3, 6)])
     func causalAttention(shape: (Int, Int, Int, Int)) {
         let (batch, length, heads, d) = shape
