@@ -77,7 +77,7 @@ let package = Package(
             dependencies: ["KoopScopeTraining", "KoopScopeCUDA"]),
         .testTarget(
             name: "KoopScopeCUDATests",
-            dependencies: ["KoopScopeCUDA"]),
+            dependencies: ["KoopScopeCUDA", "KoopScope"]),
         .testTarget(
             name: "koopscopeCLITests",
             dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),
