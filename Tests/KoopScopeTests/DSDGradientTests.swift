@@ -39,8 +39,7 @@ struct DSDGradientTests {
     }
 
     /// Fewer snapshot pairs than features (T − 1 = 3 < m = 8): the paper variant goes through the
-    /// 3×3 problem. Its value and gradient against the plain m×m forward by central differences,
-    /// and against the full path.
+    /// 3×3 problem. Its value and gradient against the plain m×m forward by central differences.
     @Test(arguments: [VarianceKind.sample, .population])
     func shortTrajectoriesMatchCentralDifferences(variance: VarianceKind) throws {
         for seed: UInt64 in [21, 22, 23] {

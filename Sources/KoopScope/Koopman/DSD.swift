@@ -61,17 +61,12 @@ public enum DSD {
         let t = g.rows, m = g.columns
         let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
         do {
-            if variant == .paper && t - 1 < m && DSDGradient.lowRankPathEnabled {
-                // Fewer pairs than features: the nonzero spectrum of an n×n matrix (see DSDGradient).
-                var hSmall = psiX.multiplied(by: psiX, transposingOther: true)
-                for i in 0..<(t - 1) { hSmall[i, i] += delta }
-                let c = try hSmall.solving(psiY.multiplied(by: psiX, transposingOther: true))
+            if RidgeOperator.usesLowRank(pairs: t - 1, features: m, variant: variant) {
+                let c = try RidgeOperator.lowRank(psiX: psiX, psiY: psiY, delta: delta).c
                 let zeros = Array(repeating: Complex<Double>(0, 0), count: m - (t - 1))
                 return paper(try c.eigenvalues() + zeros, variance: variance)
             }
-            var h = psiX.multiplied(by: psiX, transposingSelf: true)
-            for i in 0..<m { h[i, i] += delta }
-            let k = try h.solving(psiX.multiplied(by: psiY, transposingSelf: true))
+            let k = try RidgeOperator.full(psiX: psiX, psiY: psiY, delta: delta).k
             switch variant {
             case .paper: return paper(try k.eigenvalues(), variance: variance)
             case .reference: return reference(try k.singularValues(), variance: variance)

@@ -85,13 +85,10 @@ public struct DSDGradient: Sendable {
         let t = g.rows, m = g.columns
         let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
         do {
-            if variant == .paper && t - 1 < m && lowRankPathEnabled {
+            if RidgeOperator.usesLowRank(pairs: t - 1, features: m, variant: variant) {
                 return try lowRankCore(lifted: g, psiX: psiX, psiY: psiY, delta: delta, variance: variance)
             }
-            var h = psiX.multiplied(by: psiX, transposingSelf: true)
-            for i in 0..<m { h[i, i] += delta }
-            let a = psiX.multiplied(by: psiY, transposingSelf: true)
-            let kMatrix = try h.solving(a)
+            let (h, kMatrix) = try RidgeOperator.full(psiX: psiX, psiY: psiY, delta: delta)
             let back = try withRespectToK(kMatrix, variant: variant, variance: variance)
             let bar = try SnapshotBackward.throughRidge(h: h, k: kMatrix, kBar: back.gradient, psiX: psiX, psiY: psiY)
             let zBar = SnapshotBackward.foldOntoRows(psiXBar: bar.psiX, psiYBar: bar.psiY, lifted: g)
@@ -101,10 +98,6 @@ public struct DSDGradient: Sendable {
         }
     }
 
-    /// Whether trajectories shorter than the dictionary take the small path (tests turn it off to
-    /// compare the two).
-    nonisolated(unsafe) static var lowRankPathEnabled = true
-
     /// The paper variant for n = T − 1 < m pairs. The ridge K = (Ψ_XᵀΨ_X + δI)⁻¹Ψ_XᵀΨ_Y equals
     /// Ψ_Xᵀ(Ψ_XΨ_Xᵀ + δI)⁻¹Ψ_Y, so its nonzero eigenvalues are those of the n×n matrix
     /// C = Ĥ⁻¹B with Ĥ = Ψ_XΨ_Xᵀ + δI and B = Ψ_YΨ_Xᵀ, and the other m − n are zero. DSD's
@@ -113,10 +106,7 @@ public struct DSDGradient: Sendable {
     private static func lowRankCore(lifted g: Matrix<Double>, psiX: Matrix<Double>, psiY: Matrix<Double>, delta: Double,
                                     variance: VarianceKind) throws -> Core {
         let n = psiX.rows, m = psiX.columns
-        var hSmall = psiX.multiplied(by: psiX, transposingOther: true)
-        for i in 0..<n { hSmall[i, i] += delta }
-        let b = psiY.multiplied(by: psiX, transposingOther: true)
-        let c = try hSmall.solving(b)
+        let (hSmall, c) = try RidgeOperator.lowRank(psiX: psiX, psiY: psiY, delta: delta)
         let back = try withRespectToK(c, variant: .paper, variance: variance, zeroEigenvalues: m - n)
         let bBar = try hSmall.solving(back.gradient)
         let hBar = -1 * bBar.multiplied(by: c, transposingOther: true)

@@ -40,6 +40,12 @@ public final class AdamWOptimizer<S: TensorScalar> {
         return norm
     }
 
+    /// Forgets the moments and the step count (a new phase of training starts).
+    public func reset() {
+        stepCount = 0
+        for buffer in m + v { backend.zero(buffer) }
+    }
+
     /// The moments and step count, for a checkpoint.
     public var state: (step: Int, m: [[S]], v: [[S]]) { (stepCount, m.map { backend.download($0) }, v.map { backend.download($0) }) }
 

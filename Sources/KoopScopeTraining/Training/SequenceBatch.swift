@@ -1,3 +1,5 @@
+import KoopScope
+
 /// Prompt-plus-response sequences laid out for one forward pass: right-padded to the longest,
 /// the input of each position and the token it should predict, and where each response's tokens
 /// sit (MATH.md §11: response token t of a sequence with prompt length P is predicted at
@@ -32,6 +34,15 @@ public struct SequenceBatch: Sendable {
 
     /// The row (in the count·length layout) that predicts response token `t` of sequence `i`.
     public func row(sequence i: Int, responseToken t: Int) -> Int { i * length + promptLengths[i] - 1 + t }
+
+    /// Per sequence, its response-aligned rows of `hidden` (count·length rows of `dimension`
+    /// values): the states whose logits predict the response's tokens.
+    public func responseStates(_ hidden: [Float], dimension d: Int) -> [Matrix<Float>] {
+        (0..<count).map { i in
+            let start = row(sequence: i, responseToken: 0) * d, n = responseLengths[i]
+            return Matrix(rows: n, columns: d, elements: Array(hidden[start..<(start + n * d)]))
+        }
+    }
 
     /// Per sequence, the values of `perRow` at its response tokens.
     public func responseValues<T>(_ perRow: [T]) -> [[T]] {

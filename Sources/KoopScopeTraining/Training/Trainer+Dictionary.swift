@@ -12,7 +12,7 @@ extension Trainer {
         let folder = runDirectory + "/dictionary"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let dumpPath = folder + String(format: "/rollouts-step-%06d.h5", step + 1)
-        try writeDump(rollouts, hidden: hidden, to: dumpPath)
+        try writeDump(rollouts, hidden: hidden, to: dumpPath, step: step + 1)
         let dump = try Dump(path: dumpPath)
         let variant: ResKoopNetLoss.Variant = c.relaxVariant == .paper ? .paper : .reference
         let options = DictionaryFitter.Options(variant: variant, steps: c.fitSteps > 0 ? c.fitSteps : nil,
@@ -29,16 +29,11 @@ extension Trainer {
         notes += result.warnings
     }
 
-    /// Writes rollouts' response-aligned states as a dump `koopscope analyze` reads, with rewards,
-    /// groups, advantages, prompts and responses.
-    func writeDump(_ rollouts: [Rollout], hidden: [Matrix<Float>]? = nil, to explicitPath: String? = nil, step dumpStep: Int? = nil) throws {
+    /// Writes rollouts' response-aligned states (`hidden`, or each rollout's own) as a dump at
+    /// `path` that `koopscope analyze` reads, with rewards, groups, advantages, prompts, responses
+    /// and the RL step they come from.
+    func writeDump(_ rollouts: [Rollout], hidden: [Matrix<Float>]? = nil, to path: String, step dumpStep: Int) throws {
         let states = hidden ?? rollouts.map { $0.hidden ?? Matrix(rows: 0, columns: policy.configuration.dimension, repeating: 0) }
-        let path: String
-        if let explicitPath { path = explicitPath } else {
-            let folder = runDirectory + "/dumps"
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            path = folder + String(format: "/step-%06d.h5", dumpStep ?? step)
-        }
         let writer = try DumpWriter(path: path, count: rollouts.count, maxLength: max(1, states.map(\.rows).max() ?? 1),
                                     dimension: policy.configuration.dimension)
         writer.rewards = rollouts.map(\.score)
@@ -47,7 +42,7 @@ extension Trainer {
         writer.prompts = rollouts.map(\.instance.prompt)
         writer.responses = rollouts.map(\.text)
         writer.attributes = [("task", .string(configuration.task)), ("method", .string(configuration.method.rawValue)),
-                             ("step", .integer(Int64(dumpStep ?? step + 1))), ("written_by", .string("koopscope train"))]
+                             ("step", .integer(Int64(dumpStep))), ("written_by", .string("koopscope train"))]
         for (i, x) in states.enumerated() { try writer.write(x, at: i) }
         try writer.finish()
     }

@@ -7,7 +7,7 @@ extension Trainer {
     /// dictionary exists, the mean DSD of the greedy responses (`eval/dsd/mean`) — the same prompts
     /// every time, so it tracks the policy without the sampling noise of the rollouts' DSD.
     public func evaluate() -> [String: Double] {
-        let prompts = evaluationSet.map { try! encodePrompt($0) }   // checked at set-up
+        let prompts = evaluationPrompts
         let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
         // Its own generator: evaluating must not change the training stream (or a run's results
         // would depend on how often it is evaluated).
@@ -32,11 +32,7 @@ extension Trainer {
         }
         var values = ["eval/mean@1": mean1, "eval/mean@\(k)": meanK / n, "eval/pass@\(k)": passK / n]
         if let dictionary {
-            let rollouts = zip(evaluationSet, zip(prompts, first)).map { instance, pair in
-                Rollout(instance: instance, group: 0, prompt: pair.0, response: pair.1, text: "",
-                        reward: Reward(correct: 0, format: 0), score: 0)
-            }
-            let dsd = TrajectoryDSD.compute(inferencePass(rollouts).hidden, dictionary: dictionary, variant: dsdVariant,
+            let dsd = TrajectoryDSD.compute(inferencePass(prompts: prompts, responses: first).hidden, dictionary: dictionary, variant: dsdVariant,
                                             variance: configuration.dsdVariance, withGradient: false).compactMap(\.dsd)
             if !dsd.isEmpty { values["eval/dsd/mean"] = dsd.reduce(0, +) / Double(dsd.count) }
         }

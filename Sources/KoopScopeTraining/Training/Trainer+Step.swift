@@ -107,7 +107,9 @@ extension Trainer {
         values["timing_s/dsd_share_of_update"] = updateSeconds > 0 ? dsdSeconds / updateSeconds : 0
         if c.dumpEvery > 0 && (step + 1) % c.dumpEvery == 0 {
             let dumpStarted = Date()
-            try writeDump(rollouts, step: step + 1)
+            let folder = runDirectory + "/dumps"
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try writeDump(rollouts, to: folder + String(format: "/step-%06d.h5", step + 1), step: step + 1)
             values["timing_s/dump"] = Date().timeIntervalSince(dumpStarted)
         }
         let total = Date().timeIntervalSince(started)
@@ -120,25 +122,38 @@ extension Trainer {
     /// The DSD variant of the configured ReLaX variant (also used for logging).
     var dsdVariant: DSDGradient.Variant { configuration.relaxVariant == .paper ? .paper : .reference }
 
+    /// `policy`'s forward pass over `batch` on `tape`, with the log-probability and entropy of
+    /// every position's target at the sampling temperature (or `temperature`).
+    func score(_ policy: TransformerPolicy<Float>, _ batch: SequenceBatch, on tape: Tape<Float>, temperature: Double? = nil)
+        -> (forward: TransformerPolicy<Float>.Forward, logp: Tensor<Float>, entropy: Tensor<Float>)
+    {
+        let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
+        let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets,
+                                             temperature: Float(temperature ?? configuration.temperature))
+        return (forward, out.logp, out.entropy)
+    }
+
+    /// The sequences of `prompts` and `responses` laid out for a forward pass.
+    func sequenceBatch(prompts: [[Int32]], responses: [[Int32]]) -> SequenceBatch {
+        SequenceBatch(prompts: prompts, responses: responses, padding: Int32(tokenizer.pad))
+    }
+
     /// A forward pass without the tape over every rollout: the log-probabilities before any update
     /// (π_old when a step has several updates) and the response-aligned states.
     func inferencePass(_ rollouts: [Rollout]) -> (logp: [[Double]], hidden: [Matrix<Float>]) {
+        inferencePass(prompts: rollouts.map(\.prompt), responses: rollouts.map(\.response))
+    }
+
+    func inferencePass(prompts: [[Int32]], responses: [[Int32]]) -> (logp: [[Double]], hidden: [Matrix<Float>]) {
         var logp: [[Double]] = [], hidden: [Matrix<Float>] = []
-        let d = policy.configuration.dimension
         var start = 0
-        while start < rollouts.count {
-            let chunk = Array(rollouts[start..<min(rollouts.count, start + 256)])
-            let batch = SequenceBatch(prompts: chunk.map(\.prompt), responses: chunk.map(\.response), padding: Int32(tokenizer.pad))
-            let tape = Tape<Float>(backend: backend, recording: false)
-            let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
-            let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets, temperature: Float(configuration.temperature))
-            logp += batch.responseValues(backend.download(out.logp.buffer).map(Double.init))
-            let rows = backend.download(forward.hidden.buffer)
-            for i in chunk.indices {
-                let first = batch.row(sequence: i, responseToken: 0) * d, n = batch.responseLengths[i]
-                hidden.append(Matrix(rows: n, columns: d, elements: Array(rows[first..<(first + n * d)])))
-            }
-            start += chunk.count
+        while start < prompts.count {
+            let end = min(prompts.count, start + 256)
+            let batch = sequenceBatch(prompts: Array(prompts[start..<end]), responses: Array(responses[start..<end]))
+            let scored = score(policy, batch, on: Tape<Float>(backend: backend, recording: false))
+            logp += batch.responseValues(backend.download(scored.logp.buffer).map(Double.init))
+            hidden += batch.responseStates(backend.download(scored.forward.hidden.buffer), dimension: policy.configuration.dimension)
+            start = end
         }
         return (logp, hidden)
     }

@@ -15,21 +15,14 @@ extension Trainer {
     func update(_ members: [Int], of rollouts: inout [Rollout], old: [[Double]]?, dictionary: KoopmanDictionary,
                 timing: inout UpdateTiming) throws -> [String: Double] {
         let c = configuration
-        let batch = SequenceBatch(prompts: members.map { rollouts[$0].prompt }, responses: members.map { rollouts[$0].response },
-                                  padding: Int32(tokenizer.pad))
+        let batch = sequenceBatch(prompts: members.map { rollouts[$0].prompt }, responses: members.map { rollouts[$0].response })
         let tape = Tape<Float>(backend: backend)
-        let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
-        let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets, temperature: Float(c.temperature))
-        let logp = batch.responseValues(backend.download(out.logp.buffer).map(Double.init))
-        let entropy = batch.responseValues(backend.download(out.entropy.buffer).map(Double.init))
+        let (forward, logpTensor, entropyTensor) = score(policy, batch, on: tape)
+        let logp = batch.responseValues(backend.download(logpTensor.buffer).map(Double.init))
+        let entropy = batch.responseValues(backend.download(entropyTensor.buffer).map(Double.init))
         // Response-aligned states, their DSD, and ∂D/∂x when the loss needs it.
         let d = policy.configuration.dimension
-        let hiddenRows = backend.download(forward.hidden.buffer)
-        let states: [Matrix<Float>] = members.indices.map { i in
-            let rows = batch.responseLengths[i]
-            let start = batch.row(sequence: i, responseToken: 0) * d
-            return Matrix(rows: rows, columns: d, elements: Array(hiddenRows[start..<(start + rows * d)]))
-        }
+        let states = batch.responseStates(backend.download(forward.hidden.buffer), dimension: d)
         let dsdStarted = Date()
         let outcomes = TrajectoryDSD.compute(states, dictionary: dictionary, variant: dsdVariant, variance: c.dsdVariance,
                                              withGradient: c.method == .relax)
@@ -49,12 +42,10 @@ extension Trainer {
         let needed = loss.klCoefficient > 0 ? Array(members.indices) : inSet.indices.filter { inSet[$0] }
         if !needed.isEmpty, let reference {
             let t0 = Date()
-            let sub = SequenceBatch(prompts: needed.map { rollouts[members[$0]].prompt },
-                                    responses: needed.map { rollouts[members[$0]].response }, padding: Int32(tokenizer.pad))
-            let refTape = Tape<Float>(backend: backend, recording: false)
-            let r = reference.forward(refTape, tokens: sub.inputs, length: sub.length)
-            let rl = refTape.tokenLogProbabilities(r.logits, targets: sub.targets, temperature: Float(c.temperature))
-            let values = sub.responseValues(backend.download(rl.logp.buffer).map(Double.init))
+            let sub = sequenceBatch(prompts: needed.map { rollouts[members[$0]].prompt },
+                                    responses: needed.map { rollouts[members[$0]].response })
+            let scored = score(reference, sub, on: Tape<Float>(backend: backend, recording: false))
+            let values = sub.responseValues(backend.download(scored.logp.buffer).map(Double.init))
             for (j, k) in needed.enumerated() { sequences[k].referenceLogp = values[j] }
             timing.reference += Date().timeIntervalSince(t0)
         }
@@ -72,7 +63,7 @@ extension Trainer {
                 dEntropy[row] = Float(result.dEntropy[k][t])
             }
         }
-        var seeds = [(out.logp, backend.upload(dLogp)), (out.entropy, backend.upload(dEntropy))]
+        var seeds = [(logpTensor, backend.upload(dLogp)), (entropyTensor, backend.upload(dEntropy))]
         if c.method == .relax {
             let seedStarted = Date()
             var dHidden = [Float](repeating: 0, count: batch.count * batch.length * d)
@@ -85,12 +76,17 @@ extension Trainer {
             timing.dsd += Date().timeIntervalSince(seedStarted)
         }
         tape.backward(seeds: seeds)
-        let gradients = forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
+        let gradients = parameterGradients(forward, on: tape)
         let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
         try backend.synchronize()
         var m = result.metrics
         m["actor/grad_norm"] = norm
         m["actor/dsd_skipped_terms"] = Double(outcomes.reduce(0) { $0 + $1.skippedTerms })
         return m
+    }
+
+    /// Every parameter's gradient after `tape.backward` (zeros for one no seed reached).
+    func parameterGradients(_ forward: TransformerPolicy<Float>.Forward, on tape: Tape<Float>) -> [Buffer<Float>] {
+        forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
     }
 }

@@ -16,19 +16,18 @@ extension Trainer {
                 prompts.append(try encodePrompt(instance))
                 answers.append(try tokenizer.encode(instance.answer).map(Int32.init) + [Int32(tokenizer.eos)])
             }
-            let batch = SequenceBatch(prompts: prompts, responses: answers)
+            let batch = sequenceBatch(prompts: prompts, responses: answers)
             let tape = Tape<Float>(backend: backend)
-            let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
-            let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets)
+            let scored = score(policy, batch, on: tape, temperature: 1)
             let tokens = Double(answers.reduce(0) { $0 + $1.count })
             var seed = [Float](repeating: 0, count: batch.count * batch.length)
             for i in 0..<batch.count {
                 for t in 0..<answers[i].count { seed[batch.row(sequence: i, responseToken: t)] = Float(-1 / tokens) }
             }
-            let logp = backend.download(out.logp.buffer)
-            let nll = -seed.indices.reduce(0.0) { $0 + (seed[$1] != 0 ? Double(logp[$1]) : 0) } / tokens
-            tape.backward(seeds: [(out.logp, backend.upload(seed))])
-            let gradients = forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
+            let logp = batch.responseValues(backend.download(scored.logp.buffer))
+            let nll = -logp.joined().reduce(0.0) { $0 + Double($1) } / tokens
+            tape.backward(seeds: [(scored.logp, backend.upload(seed))])
+            let gradients = parameterGradients(scored.forward, on: tape)
             let norm = optimizer.step(gradients: gradients, clip: configuration.gradientClip)
             try backend.synchronize()
             guard nll.isFinite else { throw TrainingError.nonFinite(step: 0, detail: "warm-up step \(s): the loss is \(nll)") }

@@ -25,6 +25,8 @@ public final class Trainer {
     let loss: ActorLoss
     let maxResponseLength: Int
     let evaluationSet: [TaskInstance]
+    /// The held-out prompts, encoded once.
+    let evaluationPrompts: [[Int32]]
     let heldOut: Set<String>
     var rng: SeededGenerator
     let metrics: MetricsLog
@@ -72,7 +74,10 @@ public final class Trainer {
             throw TrainingError.invalidSetting(source: "configuration", key: "eval-prompts",
                                                detail: "the task gives only \(evaluationSet.count) distinct held-out problems; lower --eval-prompts or raise --task-size")
         }
-        for instance in evaluationSet { _ = try encodePrompt(instance) }
+        evaluationPrompts = try evaluationSet.map { [tokenizer, maxResponseLength] in
+            try Self.encodePrompt($0, tokenizer: tokenizer, maxResponseLength: maxResponseLength,
+                                  contextLength: configuration.contextLength)
+        }
         if !configuration.dictionary.isEmpty {
             let loaded = try KoopmanDictionary(contentsOf: configuration.dictionary)
             guard loaded.dimension == configuration.modelDimension else {
@@ -92,8 +97,7 @@ public final class Trainer {
             warmedUp = true
             if loss.needsReference { reference = TransformerPolicy(copying: policy) }
             optimizer.settings.learningRate = configuration.learningRate
-            optimizer.restore(step: 0, m: policy.parameters.map { [Float](repeating: 0, count: $0.count) },
-                              v: policy.parameters.map { [Float](repeating: 0, count: $0.count) })
+            optimizer.reset()
             if configuration.evalEvery > 0 && configuration.steps > 0 {
                 let values = evaluate()
                 try metrics.append(step: 0, values)
@@ -119,10 +123,16 @@ public final class Trainer {
 
     /// Beginning-of-sequence and the prompt's tokens, checked against the context.
     func encodePrompt(_ instance: TaskInstance) throws -> [Int32] {
+        try Self.encodePrompt(instance, tokenizer: tokenizer, maxResponseLength: maxResponseLength,
+                              contextLength: configuration.contextLength)
+    }
+
+    static func encodePrompt(_ instance: TaskInstance, tokenizer: CharacterTokenizer, maxResponseLength: Int,
+                             contextLength: Int) throws -> [Int32] {
         let tokens = try [Int32(tokenizer.bos)] + tokenizer.encode(instance.prompt).map(Int32.init)
-        if tokens.count + maxResponseLength > configuration.contextLength {
+        if tokens.count + maxResponseLength > contextLength {
             throw TrainingError.invalidSetting(source: "configuration", key: "context",
-                                               detail: "the prompt \"\(instance.prompt)\" (\(tokens.count) tokens) and a response of \(maxResponseLength) do not fit in \(configuration.contextLength) positions")
+                                               detail: "the prompt \"\(instance.prompt)\" (\(tokens.count) tokens) and a response of \(maxResponseLength) do not fit in \(contextLength) positions")
         }
         return tokens
     }
