@@ -33,8 +33,9 @@ struct BackendParityTests {
         let rows = parity.run()
         let names = Set(rows.map { $0.op.components(separatedBy: " [").first! })
         for op in Self.allOps { #expect(names.contains(op), "no row for \(op)") }
+        // Not bit-identical: other tests change OpenBLAS's thread count while this runs, which
+        // changes GEMM rounding between the two passes (seen once in CI).
         #expect(rows.allSatisfy { $0.passed }, "\(BackendParity.table(rows, title: "cpu vs cpu"))")
-        #expect(rows.allSatisfy { $0.maxAbsoluteError == 0 }, "the same backend twice gives identical bits")
     }
 
     @Test func anOutputLeftUnwrittenFails() {
