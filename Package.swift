@@ -22,6 +22,9 @@ let package = Package(
             name: "_CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(
+            name: "_CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
+        .systemLibrary(
             name: "_CLAPACKE", pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]),
 
@@ -37,7 +40,7 @@ let package = Package(
         .target(
             name: "KoopScope",
             dependencies: [
-                "_CHDF5", "_CBLAS", "_CLAPACKE", "_KoopScopeKernels",
+                "_CHDF5", "_CBLAS", "_CLAPACKE", "_CDeflate", "_KoopScopeKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
             ]),
         // NVIDIA support loaded at run time (dlopen): nothing of CUDA is needed to build or test.

@@ -4,7 +4,8 @@ dump format): small valid dumps in every layout and element type, and one malfor
 file per rejection rule of DUMP-FORMAT.md.
 
     python3 -m pip install h5py numpy   # once
-    python3 scripts/make-fixtures.py
+    python3 scripts/make-fixtures.py            # every fixture
+    python3 scripts/make-fixtures.py chunks     # only the chunk-layout ones (the others keep their bytes)
 
 The linear-system dumps follow x_{t+1} = A x_t with A = Q diag(blocks) Qᵀ, so their
 Koopman eigenvalues are known exactly; they are stored in the root attributes
@@ -13,6 +14,8 @@ Koopman eigenvalues are known exactly; they are stored in the root attributes
 import json
 import os
 import shutil
+import sys
+import zlib
 
 import h5py
 import numpy as np
@@ -68,7 +71,7 @@ def common(f, n, rng, model):
     f.attrs["step"] = 0
 
 
-def write_padded(path, trajs, dtype, rng, a, eig, chunks=None, compression=None, bfloat16=False):
+def write_padded(path, trajs, dtype, rng, a, eig, chunks=None, compression=None, bfloat16=False, shuffle=False):
     n, tmax = len(trajs), max(len(x) for x in trajs)
     h = np.full((n, tmax, D), np.nan)   # padding rows hold NaN: a reader that sums them fails
     for i, x in enumerate(trajs):
@@ -83,7 +86,7 @@ def write_padded(path, trajs, dtype, rng, a, eig, chunks=None, compression=None,
             ds.attrs["dtype"] = "bfloat16"
         else:
             f.create_dataset("hidden_states", data=h.astype(dtype), chunks=chunks, compression=compression,
-                             track_times=False)
+                             shuffle=shuffle or None, track_times=False)
         f.create_dataset("lengths", data=np.array([len(x) for x in trajs], dtype=np.int32), track_times=False)
         common(f, n, rng, "linear-toy")
         f.attrs["true_eigenvalues_real"] = eig.real
@@ -258,7 +261,38 @@ def main():
         f.create_dataset("weight", data=w, track_times=False)
     with bad("uint16-without-dtype.h5") as f:
         f.create_dataset("hidden_states", data=np.zeros((2, 3, 4), np.uint16), track_times=False)
+    chunk_fixtures()
+
+
+def chunk_fixtures():
+    """The same linear trajectories in the chunk layouts h5py users write, and chunks that
+    cannot be decoded (written raw with write_direct_chunk)."""
+    rng = np.random.default_rng(20251208)
+    a, eig = linear_system(rng)
+    lengths = [48, 40, 33, 48, 25, 44, 48, 30]
+    trajs = trajectories(rng, a, lengths)
+    # One chunk per trajectory, shuffle + gzip (what incremental writers produce).
+    write_padded(os.path.join(ROOT, "linear-padded-chunk-per-trajectory.h5"), trajs, np.float32, rng, a, eig,
+                 chunks=(1, 48, D), compression="gzip", shuffle=True)
+    # Chunks that cut trajectories along every axis, including partial edge chunks.
+    write_padded(os.path.join(ROOT, "linear-padded-cut-chunks.h5"), trajs, np.float16, rng, a, eig,
+                 chunks=(3, 7, 5), compression="gzip")
+    write_padded(os.path.join(BAD, "lzf-states.h5"), trajs, np.float16, rng, a, eig, chunks=(1, 48, D),
+                 compression="lzf")
+
+    def direct(name, trajectory, stored):
+        path = os.path.join(BAD, name)
+        write_padded(path, trajs, np.float16, rng, a, eig, chunks=(1, 48, D), compression="gzip")
+        with h5py.File(path, "r+") as f:
+            f["hidden_states"].id.write_direct_chunk((trajectory, 0, 0), stored)
+    plain = np.zeros((1, 48, D), np.float16).tobytes()
+    direct("chunk-corrupt-deflate.h5", 3, b"\x78\x9c" + bytes(range(7, 200)))
+    direct("chunk-truncated-stream.h5", 2, zlib.compress(plain)[: len(zlib.compress(plain)) // 2])
+    direct("chunk-wrong-size.h5", 5, zlib.compress(plain[: len(plain) // 2]))
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["chunks"]:
+        chunk_fixtures()
+    else:
+        main()

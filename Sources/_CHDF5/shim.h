@@ -109,4 +109,22 @@ static inline long long ks_contiguous_offset(hid_t dataset) {
     return address == HADDR_UNDEF ? -1 : (long long)address;
 }
 
+/// Where the stored bytes of the chunk whose first element is at `offset` lie in the file:
+/// 0 on success, with `address` -1 for a chunk never written; -1 when HDF5 fails.
+static inline int ks_chunk_location(hid_t dataset, const hsize_t *offset, unsigned *filter_mask,
+                                    long long *address, unsigned long long *size) {
+    haddr_t where = HADDR_UNDEF;
+    hsize_t stored = 0;
+    if (H5Dget_chunk_info_by_coord(dataset, offset, filter_mask, &where, &stored) < 0) return -1;
+    *address = where == HADDR_UNDEF ? -1 : (long long)where;
+    *size = (unsigned long long)stored;
+    return 0;
+}
+
+/// Whether a datatype stores its bytes most significant first.
+static inline int ks_type_is_big_endian(hid_t type) { return H5Tget_order(type) == H5T_ORDER_BE; }
+
+/// Whether this HDF5 library can apply the filter `filter` (built in or a loaded plugin).
+static inline int ks_filter_available(int filter) { return H5Zfilter_avail((H5Z_filter_t)filter) > 0; }
+
 #endif

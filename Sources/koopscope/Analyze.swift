@@ -25,6 +25,13 @@ struct Analyze: ParsableCommand {
                                                       valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Analyse only part K of N of the trajectories (K in 1…N); koopscope merge joins the parts.",
+                               valueName: "K/N"))
+    var shard: String?
+
+    @Flag(help: "No progress on standard error.")
+    var quiet = false
+
     @Flag(help: "Also compute the ResDMD pseudospectrum res(z) on a grid (JSON output only).")
     var pseudospectrum = false
 
@@ -42,6 +49,9 @@ struct Analyze: ParsableCommand {
     var pseudospectrumTrajectories: String?
 
     func validate() throws {
+        if let shard, AnalysisShard(argument: shard) == nil {
+            throw ValidationError("--shard '\(shard)' is not K/N with 1 ≤ K ≤ N (for example 2/8)")
+        }
         let gridGiven = gridRe != nil || gridIm != nil || gridPoints != nil || pseudospectrumTrajectories != nil
         if gridGiven && !pseudospectrum {
             throw ValidationError("--grid-re, --grid-im, --grid-points and --pseudospectrum-trajectories need --pseudospectrum")
@@ -83,9 +93,10 @@ struct Analyze: ParsableCommand {
         let opened = try Dump(path: dump)
         var analyzer = try analysis.analyzer(for: opened)
         if pseudospectrum { analyzer.settings.pseudospectrum = (try grid(), try chosenTrajectories()) }
+        analyzer.settings.shard = shard.flatMap(AnalysisShard.init(argument:))
         let out = try OutputStream(path: output)
         let writer = AnalysisWriter(format: format) { try out.write($0) }
-        let progress = ProgressLine(label: "analysing")
+        let progress = ProgressLine(label: "analysing", unit: "trajectories", quiet: quiet)
         try writer.begin(AnalysisHeader(dump: opened, dictionary: analyzer.dictionary, settings: analyzer.settings))
         let (_, summary) = try analyzer.analyze(
             opened, progress: { done, total in progress.update(done, of: total) }, each: writer.add)

@@ -12,7 +12,7 @@ struct KoopScopeCommand: ParsableCommand {
             (see docs/dump-format.md).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Analyze.self, FitDictionary.self, Report.self, Train.self])
+        subcommands: [Inspect.self, Analyze.self, Merge.self, FitDictionary.self, Report.self, Train.self])
 
     static func main() {
         MemoryAllocator.keepFreedMemory()

@@ -70,4 +70,69 @@ struct ExactDMDTests {
             try ExactDMD(states: Matrix(rows: 4, columns: 3, repeating: 0), rank: .optimal)
         }
     }
+
+    /// Ã = U_rᵀ Y V_r Σ_r⁻¹ from the SVD of the snapshot matrix itself (`dgesdd`), the textbook
+    /// route the Gram-matrix implementation must agree with.
+    func svdReference(_ states: Matrix<Double>, rank r: Int) throws -> (sigma: [Double], eigenvalues: [Complex<Double>]) {
+        let t = states.rows
+        let past = states.rows(0..<(t - 1)), future = states.rows(1..<t)
+        let svd = try past.singularValueDecomposition()   // Xᵀ = U' Σ V'ᵀ: U = V', V = U'
+        let u = svd.vt.rows(0..<r).transposed()          // d×r
+        let v = Matrix(rows: t - 1, columns: r) { i, j in svd.u[i, j] }
+        var yv = future.multiplied(by: v, transposingSelf: true)    // d×r
+        for i in 0..<yv.rows { for j in 0..<r { yv[i, j] /= svd.singularValues[j] } }
+        let atilde = u.multiplied(by: yv, transposingSelf: true)
+        return (svd.singularValues, try atilde.eigenvalues())
+    }
+
+    /// A noisy stable linear system in d dimensions, T steps.
+    func noisyTrajectory(length: Int, dimension d: Int, seed: UInt64) -> Matrix<Double> {
+        var rng = SeededGenerator(seed: seed)
+        let q = randomOrthogonal(d, rng: &rng)
+        let a = Matrix(rows: d, columns: d) { i, j in 0.9 * q[i, j] }
+        var x = Matrix<Double>(rows: length, columns: d, repeating: 0)
+        for j in 0..<d { x[0, j] = rng.nextGaussian() }
+        for s in 1..<length {
+            let next = a.multiplied(by: x.row(s - 1))
+            for j in 0..<d { x[s, j] = next[j] + 0.05 * rng.nextGaussian() }
+        }
+        return x
+    }
+
+    @Test(arguments: [(200, 12, 12), (200, 30, 8), (25, 60, 24), (25, 60, 5)])
+    func gramRouteEqualsTheSVDOfTheSnapshots(length: Int, dimension: Int, rank: Int) throws {
+        // d < T − 1 takes the d×d Gram matrix, d > T − 1 the (T − 1)×(T − 1) one.
+        let states = noisyTrajectory(length: length, dimension: dimension, seed: UInt64(length * dimension + rank))
+        let dmd = try ExactDMD(states: states, rank: .fixed(rank))
+        let reference = try svdReference(states, rank: rank)
+        #expect(dmd.rank == rank)
+        for (mine, theirs) in zip(dmd.snapshotSingularValues, reference.sigma) {
+            #expect(abs(mine - theirs) < 1e-9 * reference.sigma[0])
+        }
+        #expect(spectrumDistance(dmd.estimate.eigenvalues, reference.eigenvalues) < 1e-9)
+        // The POD modes are orthonormal and Ψ_XᵀΨ_X = Σ².
+        let gram = dmd.podModes.multiplied(by: dmd.podModes, transposingSelf: true)
+        #expect(maxAbsDifference(gram, .identity(rank)) < 1e-10)
+        let psi = dmd.psiX.multiplied(by: dmd.psiX, transposingSelf: true)
+        for j in 0..<rank { #expect(abs(psi[j, j] - reference.sigma[j] * reference.sigma[j]) < 1e-8 * psi[0, 0]) }
+    }
+
+    @Test func symmetricEigenOfAHandWorkedMatrix() throws {
+        // [[2, 1, 0], [1, 2, 0], [0, 0, 5]]: eigenvalues 5, 3, 1 with vectors e₃, (1, 1, 0)/√2, (1, −1, 0)/√2.
+        let g = Matrix<Double>(rows: 3, columns: 3, elements: [2, 1, 0, 1, 2, 0, 0, 0, 5])
+        var seen: [Double] = []
+        let top = try SymmetricEigen(g) { values in
+            seen = values
+            return 2
+        }
+        #expect(zip(top.values, [5.0, 3, 1]).allSatisfy { abs($0 - $1) < 1e-14 })
+        #expect(seen == top.values)
+        #expect(top.vectors.rows == 3 && top.vectors.columns == 2)
+        #expect(abs(abs(top.vectors[2, 0]) - 1) < 1e-14)
+        #expect(abs(abs(top.vectors[0, 1]) - 0.5.squareRoot()) < 1e-14)
+        #expect(abs(top.vectors[0, 1] - top.vectors[1, 1]) < 1e-14 && abs(top.vectors[2, 1]) < 1e-14)
+        #expect(throws: LinearAlgebraError.self) {
+            try SymmetricEigen(Matrix(rows: 2, columns: 2, elements: [1, .nan, .nan, 1])) { _ in 1 }
+        }
+    }
 }

@@ -45,14 +45,26 @@ public struct AnalysisHeader: Sendable {
         public var variance: VarianceKind
     }
 
+    /// Which part of the dump a sharded analysis covers.
+    public struct ShardInfo: Sendable, Equatable {
+        public var shard: AnalysisShard
+        /// The trajectories of this part.
+        public var trajectories: Range<Int>
+        /// ``Dump/fingerprint`` of the dump, so that parts of different dumps are not merged.
+        public var dumpFingerprint: String
+    }
+
     public var dump: DumpInfo
     public var dictionary: DictionaryInfo
     public var settings: SettingsInfo
+    /// Set when only a part of the dump was analysed.
+    public var shard: ShardInfo?
 
-    init(dump: DumpInfo, dictionary: DictionaryInfo, settings: SettingsInfo) {
+    init(dump: DumpInfo, dictionary: DictionaryInfo, settings: SettingsInfo, shard: ShardInfo? = nil) {
         self.dump = dump
         self.dictionary = dictionary
         self.settings = settings
+        self.shard = shard
     }
 
     public init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
@@ -78,6 +90,9 @@ public struct AnalysisHeader: Sendable {
         }
         self.settings = SettingsInfo(estimator: estimator, ridge: ridge, rcond: rcond, rank: rank,
                                      residualThreshold: settings.residualThreshold, variance: settings.variance)
+        self.shard = settings.shard.map {
+            ShardInfo(shard: $0, trajectories: $0.trajectories(of: dump.count), dumpFingerprint: dump.fingerprint)
+        }
     }
 }
 
@@ -91,6 +106,17 @@ public struct SummaryRecord: Sendable {
     public var dsd: Double
     public var dsdReference: Double
     public var dsdFiltered: Double
+
+    init(group: Int?, reward: Double?, analyzed: Bool, flagged: Bool, dsd: Double, dsdReference: Double,
+         dsdFiltered: Double) {
+        self.group = group
+        self.reward = reward
+        self.analyzed = analyzed
+        self.flagged = flagged
+        self.dsd = dsd
+        self.dsdReference = dsdReference
+        self.dsdFiltered = dsdFiltered
+    }
 
     public init(_ t: TrajectoryAnalysis) {
         group = t.group

@@ -20,6 +20,8 @@ public struct AnalysisSettings: Sendable {
     public var maxTrajectoriesPerBatch = 64
     /// State entries per batch, beyond the batch's first trajectory.
     public var maxElementsPerBatch = 1 << 21
+    /// Analyse only this part of the dump's trajectories (nil: all of them).
+    public var shard: AnalysisShard? = nil
     /// Compute the pseudospectrum on this grid for these trajectory indices (nil: none).
     public var pseudospectrum: (grid: Pseudospectrum.Grid, trajectories: Set<Int>?)?
 

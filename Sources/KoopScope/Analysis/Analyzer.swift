@@ -18,11 +18,10 @@ public struct Analyzer: Sendable {
         self.settings = settings
     }
 
-    /// Analyses every trajectory of `dump` and keeps every result; `progress(done, total)` is
-    /// called after each batch.
+    /// Analyses every trajectory of `dump` (of the settings' shard, if any) and keeps every
+    /// result; `progress(done, total)` is called after each batch.
     public func analyze(_ dump: Dump, progress: ((Int, Int) -> Void)? = nil) throws -> AnalysisReport {
         var results: [TrajectoryAnalysis] = []
-        results.reserveCapacity(dump.count)
         let (header, summary) = try analyze(dump, progress: progress) { results.append($0) }
         return AnalysisReport(header: header, trajectories: results, summary: summary)
     }
@@ -33,10 +32,11 @@ public struct Analyzer: Sendable {
     public func analyze(_ dump: Dump, progress: ((Int, Int) -> Void)? = nil,
                         each: (TrajectoryAnalysis) throws -> Void) throws -> (AnalysisHeader, AnalysisSummary) {
         try check(dump)
+        let range = settings.shard?.trajectories(of: dump.count) ?? 0..<dump.count
         var records: [SummaryRecord] = []
-        records.reserveCapacity(dump.count)
+        records.reserveCapacity(range.count)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        try dump.forEachBatch(maxTrajectories: settings.maxTrajectoriesPerBatch,
+        try dump.forEachBatch(in: range, maxTrajectories: settings.maxTrajectoriesPerBatch,
                               maxElements: settings.maxElementsPerBatch,
                               minTrajectories: min(cores, settings.maxTrajectoriesPerBatch)) { batch in
             var lifted: [Double]? = nil
@@ -47,7 +47,7 @@ public struct Analyzer: Sendable {
                 records.append(SummaryRecord(result))
                 try each(result)
             }
-            progress?(records.count, dump.count)
+            progress?(records.count, range.count)
         }
         return (AnalysisHeader(dump: dump, dictionary: dictionary, settings: settings), AnalysisSummary(records))
     }

@@ -3,26 +3,33 @@ import Foundation
 import _CHDF5
 
 extension Dump {
-    /// Splits the dump into consecutive ranges of at most `maxTrajectories` trajectories and,
+    /// Splits the dump (or its trajectories `range`) into consecutive ranges of at most `maxTrajectories` trajectories and,
     /// beyond the first `minTrajectories` of a range, at most `maxElements` state entries, so
     /// that a batch's memory is bounded whatever the file's size. (A caller that spreads a
     /// batch's trajectories over the cores asks for at least one per core.)
-    public func batchRanges(maxTrajectories: Int = 64, maxElements: Int = 1 << 21, minTrajectories: Int = 1)
-        -> [Range<Int>]
+    ///
+    /// When chunks of a chunked dump hold several trajectories, no range crosses a boundary
+    /// between chunks, so that each chunk is inflated once.
+    public func batchRanges(in range: Range<Int>? = nil, maxTrajectories: Int = 64, maxElements: Int = 1 << 21,
+                            minTrajectories: Int = 1) -> [Range<Int>]
     {
-        precondition(maxTrajectories > 0 && maxElements > 0 && minTrajectories > 0)
+        let range = (range ?? 0..<count).clamped(to: 0..<count)
+        let maxTrajectories = max(1, maxTrajectories), maxElements = max(1, maxElements)
+        let minTrajectories = max(1, minTrajectories)
+        let alignment = slabAlignment
         var ranges: [Range<Int>] = []
-        var start = 0, elements = 0
-        for i in 0..<count {
+        var start = range.lowerBound, elements = 0
+        for i in range {
             let size = lengths[i] * dimension
-            if i - start >= minTrajectories && (i - start >= maxTrajectories || elements + size > maxElements) {
+            let boundary = alignment > 1 && i > start && i % alignment == 0
+            if boundary || i - start >= minTrajectories && (i - start >= maxTrajectories || elements + size > maxElements) {
                 ranges.append(start..<i)
                 start = i
                 elements = 0
             }
             elements += size
         }
-        if start < count { ranges.append(start..<count) }
+        if start < range.upperBound { ranges.append(start..<range.upperBound) }
         return ranges
     }
 
@@ -32,8 +39,8 @@ extension Dump {
         return try read(index..<(index + 1), maxRows: maxRows, scratch: &scratch).trajectory(0)
     }
 
-    /// Reads the dump batch by batch (see ``batchRanges(maxTrajectories:maxElements:)``) and
-    /// calls `body` with each. Memory is reused from one batch to the next, so neither the
+    /// Reads the dump (or the trajectories `range`) batch by batch (see
+    /// ``batchRanges(in:maxTrajectories:maxElements:minTrajectories:)``) and calls `body` with each. Memory is reused from one batch to the next, so neither the
     /// allocation nor the page faults of a fresh batch are paid again — unless `body` keeps
     /// the batch, which then keeps its own copy.
     ///
@@ -42,10 +49,10 @@ extension Dump {
     ///     for trajectory in batch.trajectories { … }
     /// }
     /// ```
-    public func forEachBatch(maxTrajectories: Int = 64, maxElements: Int = 1 << 21, minTrajectories: Int = 1,
-                             _ body: (TrajectoryBatch) throws -> Void) throws {
+    public func forEachBatch(in range: Range<Int>? = nil, maxTrajectories: Int = 64, maxElements: Int = 1 << 21,
+                             minTrajectories: Int = 1, _ body: (TrajectoryBatch) throws -> Void) throws {
         var scratch = ReadScratch()
-        let ranges = batchRanges(maxTrajectories: maxTrajectories, maxElements: maxElements,
+        let ranges = batchRanges(in: range, maxTrajectories: maxTrajectories, maxElements: maxElements,
                                  minTrajectories: minTrajectories)
         for (k, range) in ranges.enumerated() {
             if k == 0 { prefetch(range) }
@@ -85,9 +92,15 @@ extension Dump {
                 case .padded:
                     let (dataset, decoding) = paddedStates!
                     let blocks = zip(range, lengths).map { i, t in (start: [i, 0, 0], count: [1, t, d]) }
+                    let slab = scratch.slab
                     try Self.readDecoded(decoding, rows: rows, d: d, offsets: offsets, lengths: lengths,
                                          into: out.baseAddress, nonFinite: &nonFinite, raw: &scratch.raw) {
                         memType, buffer in
+                        if let chunked = chunkedStates,
+                           try readChunks(chunked, range, lengths: lengths, slab: maxRows == nil ? slab : nil,
+                                          into: buffer) {
+                            return
+                        }
                         try dataset.readBlocks(blocks, memType: memType, into: buffer)
                     }
                 case .ragged:
@@ -99,10 +112,14 @@ extension Dump {
                             dataset, dtypeAttribute: try dataset.location.attribute("dtype") ?? groupDtype)
                         else { continue }   // validated when the dump was opened
                         var count = [0]
+                        let name = "/trajectories/\(i)"
+                        let chunked = try ChunkedStates(file: path, datasetName: name, dataset: dataset,
+                                                        descriptor: fileAdvisor?.descriptor)
                         try Self.readDecoded(decoding, rows: lengths[k], d: d, offsets: [0], lengths: [lengths[k]],
                                              into: out.baseAddress! + offsets[k] * d, nonFinite: &count,
                                              raw: &scratch.raw) {
                             memType, buffer in
+                            if let chunked, try chunked.read(first: 0, lengths: [lengths[k]], into: buffer) { return }
                             try dataset.readBlocks([(start: [0, 0], count: [lengths[k], d])], memType: memType, into: buffer)
                         }
                         nonFinite[k] = count[0]
@@ -116,6 +133,42 @@ extension Dump {
         return TrajectoryBatch(indices: range, lengths: lengths, offsets: offsets,
                                states: Matrix(rows: rows, columns: d, elements: scratch.states),
                                nonFiniteCounts: nonFinite)
+    }
+
+    /// Trajectories per chunk row when several share chunks and such a row fits the slab
+    /// budget (batches are then cut at row boundaries); 1 otherwise.
+    var slabAlignment: Int {
+        guard let chunked = chunkedStates, chunked.trajectoriesPerChunk > 1 else { return 1 }
+        let bytes = chunked.trajectoriesPerChunk * maxLength * dimension * chunked.elementSize
+        return bytes <= ChunkSlab.budget ? chunked.trajectoriesPerChunk : 1
+    }
+
+    /// Puts the stored elements of `range` (the first `lengths[k]` rows of each) into `buffer`
+    /// through the chunk reader. When several trajectories share chunks, their whole chunk row
+    /// is inflated once into `slab` and later batches of that row are copied from there.
+    /// False when a chunk was never written (HDF5 then reads, with the fill value).
+    private func readChunks(_ chunked: ChunkedStates, _ range: Range<Int>, lengths: [Int], slab: ChunkSlab?,
+                            into buffer: UnsafeMutableRawPointer) throws -> Bool {
+        let c0 = chunked.trajectoriesPerChunk
+        let rowBytes = dimension * chunked.elementSize
+        if let slab, c0 > 1 {
+            let low = (range.lowerBound / c0) * c0, high = min(count, ((range.upperBound + c0 - 1) / c0) * c0)
+            let slabLengths = Array(self.lengths[low..<high])
+            let bytes = slabLengths.reduce(0, +) * rowBytes
+            if bytes <= ChunkSlab.budget {
+                if slab.range != low..<high {
+                    slab.range = nil
+                    guard try chunked.read(first: low, lengths: slabLengths, into: slab.reserve(bytes)) else {
+                        return false
+                    }
+                    slab.range = low..<high
+                }
+                let skip = self.lengths[low..<range.lowerBound].reduce(0, +) * rowBytes
+                buffer.copyMemory(from: slab.bytes! + skip, byteCount: lengths.reduce(0, +) * rowBytes)
+                return true
+            }
+        }
+        return try chunked.read(first: range.lowerBound, lengths: lengths, into: buffer)
     }
 
     /// Reads `rows × d` elements with `read(memType, buffer)` and decodes them into `out`,
@@ -189,6 +242,8 @@ struct ReadScratch {
     var states: [Float] = []
     /// Raw file elements (16- or 64-bit), in 8-byte words so either fits aligned.
     var raw: [UInt64] = []
+    /// The chunk row last inflated, when chunks hold several trajectories.
+    let slab = ChunkSlab()
 
     /// Sets `array.count` to `count`, keeping its capacity (and its pages) when shrinking.
     static func resize<T: Numeric>(_ array: inout [T], to count: Int) {
@@ -205,4 +260,28 @@ struct UnsafeSendable<Pointee>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Pointee>
     init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
     init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
+}
+
+/// The stored elements of one row of chunks (all the trajectories that share them), kept
+/// while the batches of that row are read.
+final class ChunkSlab {
+    /// The most a slab may hold; a row of chunks larger than this is inflated per batch.
+    static let budget = 48 << 20
+
+    /// The trajectories held (nil: nothing valid).
+    var range: Range<Int>?
+    private(set) var bytes: UnsafeMutableRawPointer?
+    private var capacity = 0
+
+    /// Memory for `count` bytes, keeping the current allocation when it is large enough.
+    func reserve(_ count: Int) -> UnsafeMutableRawPointer {
+        if capacity < count || bytes == nil {
+            bytes?.deallocate()
+            bytes = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+            capacity = count
+        }
+        return bytes!
+    }
+
+    deinit { bytes?.deallocate() }
 }

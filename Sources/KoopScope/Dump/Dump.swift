@@ -55,6 +55,9 @@ public final class Dump {
     let fileObject: HDF5Object
     let fileAdvisor: FileAdvisor?
     let paddedStates: (dataset: HDF5Dataset, decoding: StateDecoding)?
+    /// `/hidden_states` read chunk by chunk on every core (nil when contiguous, or when a
+    /// filter only HDF5 undoes).
+    let chunkedStates: ChunkedStates?
 
     /// Opens and validates the dump at `path`.
     public init(path: String) throws {
@@ -69,7 +72,8 @@ public final class Dump {
             case .unreadable(let detail): throw DumpError.unreadable(file: path, detail: detail)
             }
         }
-        fileAdvisor = FileAdvisor(path: path)
+        let advisor = FileAdvisor(path: path)
+        fileAdvisor = advisor
         let root = HDF5Location(object: fileObject)
 
         func wrap<T>(_ dataset: String?, _ body: () throws -> T) throws -> T {
@@ -101,7 +105,12 @@ public final class Dump {
             elementType = decoding.elementType
             elementTypes = [decoding.elementType]
             storage = try wrap("/hidden_states") { try states.storage() }
+            try wrap("/hidden_states") { try Self.requireDecodableFilters(states, "/hidden_states", path: path) }
             paddedStates = (states, decoding)
+            chunkedStates = try wrap("/hidden_states") {
+                try ChunkedStates(file: path, datasetName: "/hidden_states", dataset: states,
+                                  descriptor: advisor?.descriptor)
+            }
             switch try wrap("/lengths", { try root.kind(of: "lengths") }) {
             case nil:
                 hasLengths = false
@@ -128,6 +137,7 @@ public final class Dump {
             }
             layout = .ragged
             paddedStates = nil
+            chunkedStates = nil
             hasLengths = false
             let group = try wrap("/trajectories") { try root.openGroup("trajectories") }
             let groupDtype = try wrap("/trajectories") { try group.attribute("dtype") }
@@ -153,6 +163,7 @@ public final class Dump {
                 types.append(try Self.decoding(of: dataset, dataset: name, groupAttribute: groupDtype,
                                                path: path).elementType)
                 if i == 0 { firstStorage = try wrap(name) { try dataset.storage() } }
+                try wrap(name) { try Self.requireDecodableFilters(dataset, name, path: path) }
                 lengths.append(dataset.shape[0])
             }
             self.lengths = lengths
@@ -201,6 +212,15 @@ public final class Dump {
             }
         } catch let failure as HDF5Failure {
             throw DumpError.hdf5(file: path, dataset: name, detail: failure.description)
+        }
+    }
+
+    /// Throws unless every filter of `dataset` is one koopscope or this HDF5 library undoes.
+    private static func requireDecodableFilters(_ dataset: HDF5Dataset, _ name: String, path: String) throws {
+        for filter in try dataset.filterPipeline() where ks_filter_available(Int32(filter.id)) == 0 {
+            guard filter.id == HDF5Filter.deflate || filter.id == HDF5Filter.shuffle else {
+                throw DumpError.unsupportedFilter(file: path, dataset: name, filter: filter.description)
+            }
         }
     }
 

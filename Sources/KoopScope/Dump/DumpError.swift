@@ -27,6 +27,11 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case raggedNames(file: String, detail: String)
     /// An HDF5 call failed; `detail` carries HDF5's error stack.
     case hdf5(file: String, dataset: String?, detail: String)
+    /// A chunked dataset uses a filter this HDF5 library cannot undo (h5py's lzf, say).
+    case unsupportedFilter(file: String, dataset: String, filter: String)
+    /// A stored chunk is truncated, its compressed stream is corrupt, or it does not decode
+    /// to the size its chunk shape gives.
+    case corruptChunk(file: String, dataset: String, detail: String)
     /// A request outside the dump (a trajectory index past N, say).
     case outOfRange(file: String, detail: String)
     /// Writing failed; nothing was left at the destination.
@@ -41,6 +46,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .wrongObjectKind(let f, _, _), .unsupportedElementType(let f, _, _), .wrongType(let f, _, _): f
         case .wrongRank(let f, _, _, _), .wrongCount(let f, _, _, _), .differingDimension(let f, _, _, _): f
         case .lengthOutOfRange(let f, _, _, _, _), .hdf5(let f, _, _): f
+        case .unsupportedFilter(let f, _, _), .corruptChunk(let f, _, _): f
         }
     }
 
@@ -78,6 +84,11 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "\(f): /trajectories: \(detail); names must be exactly 0 … N−1 in decimal"
         case .hdf5(let f, let d, let detail):
             return "\(f): \(d.map { "\($0): " } ?? "")HDF5 error: \(detail)"
+        case .unsupportedFilter(let f, let d, let filter):
+            return "\(f): \(d): is compressed with \(filter), which this HDF5 library cannot decode"
+                + "; write the dump with gzip (compression=\"gzip\") or uncompressed"
+        case .corruptChunk(let f, let d, let detail):
+            return "\(f): \(d): a stored chunk cannot be decoded: \(detail)"
         case .outOfRange(let f, let detail):
             return "\(f): \(detail)"
         case .writeFailed(let f, let detail):

@@ -14,6 +14,29 @@ public struct DatasetStorage: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// One stage of a chunked dataset's filter pipeline.
+struct HDF5Filter: Sendable, CustomStringConvertible {
+    static let deflate = Int(H5Z_FILTER_DEFLATE), shuffle = Int(H5Z_FILTER_SHUFFLE)
+    static let fletcher32 = Int(H5Z_FILTER_FLETCHER32)
+
+    /// The registered filter identifier (1 deflate, 2 shuffle, 32000 lzf, …).
+    let id: Int
+    /// The name the file records for it (may be empty).
+    let name: String
+    /// The filter's client values (the deflate level, the shuffle element size).
+    let values: [UInt32]
+
+    var description: String {
+        switch id {
+        case Self.deflate: values.isEmpty ? "gzip" : "gzip \(values[0])"
+        case Self.shuffle: "shuffle"
+        case Self.fletcher32: "fletcher32"
+        case 32000: "lzf"
+        default: name.isEmpty ? "filter \(id)" : name
+        }
+    }
+}
+
 /// An open dataset with its shape and file datatype.
 struct HDF5Dataset {
     let object: HDF5Object
@@ -45,25 +68,25 @@ struct HDF5Dataset {
             try checkStatus(rank, "H5Pget_chunk")
             chunk = dims.prefix(Int(rank)).map { Int($0) }
         }
+        return DatasetStorage(chunkShape: chunk, filters: try filterPipeline().map(\.description))
+    }
+
+    /// The filters chunks pass through on writing, in pipeline order.
+    func filterPipeline() throws -> [HDF5Filter] {
+        let plist = HDF5Object(try checkID(H5Dget_create_plist(id), "H5Dget_create_plist"), .propertyList)
         let count = H5Pget_nfilters(plist.id)
         try checkStatus(count, "H5Pget_nfilters")
-        var filters: [String] = []
+        var filters: [HDF5Filter] = []
         for i in 0..<UInt32(count) {
             var flags: UInt32 = 0, nValues = 8, config: UInt32 = 0
             var values = [UInt32](repeating: 0, count: 8)
             var name = [CChar](repeating: 0, count: 64)
             let filter = H5Pget_filter2(plist.id, i, &flags, &nValues, &values, 64, &name, &config)
             try checkStatus(filter, "H5Pget_filter2")
-            switch filter {
-            case H5Z_FILTER_DEFLATE: filters.append(nValues > 0 ? "gzip \(values[0])" : "gzip")
-            case H5Z_FILTER_SHUFFLE: filters.append("shuffle")
-            case H5Z_FILTER_FLETCHER32: filters.append("fletcher32")
-            default:
-                let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                filters.append(text.isEmpty ? "filter \(filter)" : text)
-            }
+            let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            filters.append(HDF5Filter(id: Int(filter), name: text, values: Array(values.prefix(min(nValues, 8)))))
         }
-        return DatasetStorage(chunkShape: chunk, filters: filters)
+        return filters
     }
 
     /// The whole dataset converted to `memType`, into `buffer` (which must be large enough).

@@ -31,30 +31,55 @@ public struct ExactDMD: Sendable {
     public var reducedOperator: Matrix<Double> { estimate.k.transposed() }
 
     /// Runs exact DMD on `states` (T×d, time down the rows).
+    ///
+    /// The SVD of X is taken through the Gram matrix of its smaller side — XXᵀ (d×d) when
+    /// d ≤ T − 1, else XᵀX — whose eigenvalues are the σ², and whose leading r eigenvectors
+    /// are U_r (or V_r, with U_r = X V_r Σ⁻¹): every eigenvalue, but only r eigenvectors, are
+    /// computed (``SymmetricEigen``). Nothing is truncated or sampled, so U_r, Σ_r and Ã are
+    /// those of the SVD up to rounding; the Gram matrix squares X's condition number, which
+    /// costs relative accuracy only in singular values far below the largest — the ones rank
+    /// selection discards.
     public init(states: Matrix<Double>, rank selection: RankSelection) throws {
-        let t = states.rows
+        let t = states.rows, d = states.columns
         guard t >= 2 else { throw KoopmanError.tooShort(length: t) }
         for x in states.elements where !x.isFinite { throw KoopmanError.nonFinite }
-        let past = states.rows(0..<(t - 1)), future = states.rows(1..<t)   // Xᵀ and Yᵀ, M×d
-        let svd: SingularValueDecomposition<Double>
-        do { svd = try past.singularValueDecomposition() } catch let error as LinearAlgebraError {
+        let pairs = t - 1
+        let past = states.rows(0..<pairs), future = states.rows(1..<t)   // Xᵀ and Yᵀ, M×d
+        let podSide = d <= pairs
+        let eigen: SymmetricEigen
+        var sigma: [Double] = []
+        do {
+            eigen = try SymmetricEigen(past.gram(transposingSelf: podSide)) { values in
+                sigma = values.map { $0 > 0 ? $0.squareRoot() : 0 }
+                return selection.rank(singularValues: sigma, rows: d, columns: pairs)
+            }
+        } catch let error as LinearAlgebraError {
             throw KoopmanError.linearAlgebra(error.description)
         }
-        let r = selection.rank(singularValues: svd.singularValues, rows: states.columns, columns: t - 1)
-        guard r > 0 else { throw KoopmanError.linearAlgebra("the snapshot matrix is zero: no DMD mode") }
-        let sigma = Array(svd.singularValues.prefix(r))
-        // Xᵀ = U' Σ V'ᵀ, so X = V' Σ U'ᵀ: the POD modes U are V' and the right vectors V are U'.
-        let pod = svd.vt.rows(0..<r).transposed()                           // d×r
-        let leftColumns = Matrix(rows: t - 1, columns: r) { i, j in svd.u[i, j] }   // U'_r, M×r
-        let psiX = Matrix(rows: t - 1, columns: r) { i, j in leftColumns[i, j] * sigma[j] }
-        let psiY = future.multiplied(by: pod)                                // M×r
-        // K = Σ⁻¹ U'_rᵀ Ψ_Y, the pseudo-inverse of Ψ_X = U'_r Σ_r applied to Ψ_Y.
-        var k = leftColumns.multiplied(by: psiY, transposingSelf: true)
-        for i in 0..<r { for j in 0..<r { k[i, j] /= sigma[i] } }
-        var basis = future.multiplied(by: leftColumns, transposingSelf: true)   // d×r = Y V
-        for i in 0..<basis.rows { for j in 0..<r { basis[i, j] /= sigma[j] } }
+        let r = eigen.vectors.columns
+        guard r > 0, sigma[r - 1] > 0 else {
+            throw KoopmanError.linearAlgebra("the snapshot matrix is zero: no DMD mode")
+        }
+        let kept = Array(sigma.prefix(r))
+        let pod: Matrix<Double>, psiX: Matrix<Double>
+        if podSide {
+            pod = eigen.vectors                                              // U_r, d×r
+            psiX = past.multiplied(by: pod)                                  // XᵀU_r = V_r Σ_r
+        } else {
+            psiX = Matrix(rows: pairs, columns: r) { i, j in eigen.vectors[i, j] * kept[j] }   // V_r Σ_r
+            var u = past.multiplied(by: eigen.vectors, transposingSelf: true)                 // X V_r, d×r
+            for i in 0..<d { for j in 0..<r { u[i, j] /= kept[j] } }
+            pod = u
+        }
+        let psiY = future.multiplied(by: pod)                                // YᵀU_r, M×r
+        // K = Ψ_X⁺Ψ_Y = Σ⁻² Ψ_XᵀΨ_Y, since Ψ_XᵀΨ_X = Σ².
+        var k = psiX.multiplied(by: psiY, transposingSelf: true)
+        for i in 0..<r { for j in 0..<r { k[i, j] /= kept[i] * kept[i] } }
+        // Y V Σ⁻¹ = Yᵀᵀ Ψ_X Σ⁻².
+        var basis = future.multiplied(by: psiX, transposingSelf: true)       // d×r
+        for i in 0..<basis.rows { for j in 0..<r { basis[i, j] /= kept[j] * kept[j] } }
         self.rank = r
-        self.snapshotSingularValues = svd.singularValues
+        self.snapshotSingularValues = sigma
         self.podModes = pod
         self.exactModeBasis = basis
         self.psiX = psiX

@@ -1,3 +1,5 @@
+import _CBLAS
+
 /// Products through BLAS (`?gemm`, `?gemv`).
 extension Matrix where Element: LinearAlgebraScalar {
     /// Accumulates `alpha · op(a) · op(b) + beta · self` into `self` (one `?gemm`).
@@ -86,5 +88,27 @@ extension Matrix where Element: LinearAlgebraScalar {
         var sum: Element = 0
         for x in elements { let y = x / scale; sum += y * y }
         return scale * sum.squareRoot()
+    }
+}
+
+extension Matrix where Element == Double {
+    /// The Gram matrix `selfᵀ self` (`transposingSelf`) or `self selfᵀ`, by one `dsyrk` (half a
+    /// GEMM's work) with the other triangle mirrored.
+    ///
+    /// ```swift
+    /// let g = psiX.gram(transposingSelf: true)   // G = Ψ_Xᵀ Ψ_X
+    /// ```
+    public func gram(transposingSelf: Bool) -> Matrix {
+        let n = transposingSelf ? columns : rows, k = transposingSelf ? rows : columns
+        var c = Matrix(rows: n, columns: n, repeating: 0)
+        guard n > 0, k > 0 else { return c }
+        elements.withUnsafeBufferPointer { a in
+            c.elements.withUnsafeMutableBufferPointer { out in
+                cblas_dsyrk(CblasRowMajor, CblasUpper, transposingSelf ? CblasTrans : CblasNoTrans, Int32(n), Int32(k),
+                            1, a.baseAddress, Int32(columns), 0, out.baseAddress, Int32(n))
+                for i in 0..<n { for j in 0..<i { out[i * n + j] = out[j * n + i] } }
+            }
+        }
+        return c
     }
 }

@@ -62,6 +62,19 @@ extension AnalysisHeader.SettingsInfo: Encodable {
     }
 }
 
+extension AnalysisHeader.ShardInfo: Encodable {
+    enum Keys: String, CodingKey { case index, count, first, end, dumpFingerprint = "dump_fingerprint" }
+
+    public func encode(to encoder: Encoder) throws {
+        var s = encoder.container(keyedBy: Keys.self)
+        try s.encode(shard.index, forKey: .index)
+        try s.encode(shard.count, forKey: .count)
+        try s.encode(trajectories.lowerBound, forKey: .first)
+        try s.encode(trajectories.upperBound, forKey: .end)
+        try s.encode(dumpFingerprint, forKey: .dumpFingerprint)
+    }
+}
+
 /// Attributes as a JSON object, in the file's order of names.
 struct AttributeMap: Encodable {
     let pairs: [(name: String, value: AttributeValue)]

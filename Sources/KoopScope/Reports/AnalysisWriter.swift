@@ -4,7 +4,8 @@ import Foundation
 public enum AnalysisFormat: String, Sendable, CaseIterable {
     /// Aligned columns for a terminal, then the summary.
     case table
-    /// One object: `format`, `format_version`, `dump`, `dictionary`, `settings`, `trajectories`
+    /// One object: `format`, `format_version`, `dump`, `dictionary`, `settings`, `shard` (only
+    /// for a part of a sharded analysis), `trajectories`
     /// (one object per line), `summary`.
     case json
     /// One row per trajectory with the scalar columns.
@@ -36,7 +37,9 @@ public final class AnalysisWriter {
             try emit("{\n\"format\": \"\(AnalysisReport.formatName)\",\n\"format_version\": \(AnalysisReport.formatVersion),\n")
             try emit("\"dump\": \(try compactJSON(DumpInfoJSON(header.dump))),\n")
             try emit("\"dictionary\": \(try compactJSON(header.dictionary)),\n")
-            try emit("\"settings\": \(try compactJSON(header.settings)),\n\"trajectories\": [")
+            try emit("\"settings\": \(try compactJSON(header.settings)),\n")
+            if let shard = header.shard { try emit("\"shard\": \(try compactJSON(shard)),\n") }
+            try emit("\"trajectories\": [")
         case .csv:
             try emit("index,length,group,reward,dsd,dsd_reference,dsd_filtered,kept,spectral_radius,rank,skipped,flags\n")
         case .table:
@@ -107,7 +110,11 @@ public final class AnalysisWriter {
             out += "estimator: " + (h.settings.ridge.map { "ridge, δ = \(shortNumber($0))" }
                                     ?? "pseudo-inverse, rcond = \(shortNumber(h.settings.rcond ?? 0))") + "\n"
         }
-        out += "residual threshold \(shortNumber(h.settings.residualThreshold)); \(h.settings.variance.rawValue) variance\n\n"
+        out += "residual threshold \(shortNumber(h.settings.residualThreshold)); \(h.settings.variance.rawValue) variance\n"
+        if let s = h.shard {
+            out += "shard \(s.shard): trajectories \(s.trajectories.lowerBound)…\(s.trajectories.upperBound - 1)\n"
+        }
+        out += "\n"
         return out + tableRow(["index", "T", "group", "reward", "dsd", "dsd_reference", "dsd_filtered", "kept",
                                "max|λ|", "note"])
     }

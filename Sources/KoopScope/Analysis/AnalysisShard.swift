@@ -1,0 +1,34 @@
+/// One of N parts of a dump's trajectories, for analyses spread over processes or machines:
+/// part K holds the consecutive trajectories `⌊(K−1)·n/N⌋ ..< ⌊K·n/N⌋`, so the parts are
+/// disjoint, cover the dump in order, and differ in size by at most one.
+///
+/// ```swift
+/// let shard = AnalysisShard(argument: "2/4")!      // the second of four parts
+/// shard.trajectories(of: 10)                        // 2..<5
+/// ```
+public struct AnalysisShard: Sendable, Equatable, CustomStringConvertible {
+    /// K, from 1 to `count`.
+    public let index: Int
+    /// N.
+    public let count: Int
+
+    public init?(index: Int, count: Int) {
+        guard count >= 1, (1...count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    public init?(argument: String) {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+        self.init(index: k, count: n)
+    }
+
+    /// The trajectories of this part of a dump of `total`.
+    public func trajectories(of total: Int) -> Range<Int> {
+        (total * (index - 1) / count)..<(total * index / count)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}

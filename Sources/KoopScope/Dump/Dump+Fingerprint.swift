@@ -1,0 +1,14 @@
+extension Dump {
+    /// A SHA-256 of what identifies the dump without reading its states: layout, N, d,
+    /// T_max, element type, every length, the rewards and group ids, and the root
+    /// attributes. Parts of a sharded analysis carry it, so that parts of different dumps
+    /// are never merged — wherever each part ran and whatever path it was given.
+    public var fingerprint: String {
+        var text = "\(layout.rawValue) \(count) \(dimension) \(maxLength) \(elementType.rawValue)\n"
+        text += lengths.map(String.init).joined(separator: ",") + "\n"
+        text += (rewards ?? []).map { "\($0)" }.joined(separator: ",") + "\n"
+        text += (groupIDs ?? []).map(String.init).joined(separator: ",") + "\n"
+        for (name, value) in attributes { text += "\(name)=\(value)\n" }
+        return SHA256.hex(Array(text.utf8))
+    }
+}
