@@ -212,12 +212,31 @@ def memory():
             print(f"{n:5} trajectories, {layout:30}: {wall:6.2f} s, peak RSS {rss:6.1f} MB", flush=True)
 
 
+def scaling(n):
+    """One process against two shards run at once with xargs -P 2, then merged."""
+    print("== scaling: the whole dump in one process against --shard 1/2 and 2/2 at once (xargs -P 2)")
+    for layout in ("contiguous", "chunk per trajectory, gzip"):
+        path = generate(layout, n)
+        one, _ = run_koopscope(["analyze", path, "--format", "json", "-o", "/tmp/koopscope-one.json", "--quiet"])
+        start = time.perf_counter()
+        subprocess.run(f"printf '1\\n2\\n' | xargs -P 2 -I K {KOOPSCOPE} analyze {path} --shard K/2 --format json "
+                       f"-o /tmp/koopscope-part-K.json --quiet", shell=True, check=True)
+        two = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([KOOPSCOPE, "merge", "/tmp/koopscope-part-1.json", "/tmp/koopscope-part-2.json",
+                        "-o", "/tmp/koopscope-merged.json"], check=True)
+        merge = time.perf_counter() - start
+        same = open("/tmp/koopscope-one.json", "rb").read() == open("/tmp/koopscope-merged.json", "rb").read()
+        print(f"{layout:30}: 1 process {one:5.2f} s; 2 shards at once {two:5.2f} s ({one / two:4.2f}×), "
+              f"merge {merge:4.2f} s; merged report identical: {same}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--trajectories", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-numpy", action="store_true")
-    parser.add_argument("--only", choices=["layouts", "dmd", "memory"])
+    parser.add_argument("--only", choices=["layouts", "dmd", "memory", "scaling"])
     args = parser.parse_args()
     print(f"== machine: {os.cpu_count()} cores; numpy {np.__version__}, h5py {h5py.__version__}, "
           f"HDF5 {h5py.version.hdf5_version}")
@@ -225,6 +244,8 @@ def main():
         layouts(args.trajectories, args.repeats, args.skip_numpy)
     if args.only in (None, "dmd"):
         dmd(32, 50)
+    if args.only in (None, "scaling"):
+        scaling(args.trajectories)
     if args.only in (None, "memory"):
         memory()
 
