@@ -3,9 +3,10 @@ import Foundation
 import _CHDF5
 
 extension Dump {
-    /// Splits the dump (or its trajectories `range`) into consecutive ranges of at most `maxTrajectories` trajectories and,
-    /// beyond the first `minTrajectories` of a range, at most `maxElements` state entries, so
-    /// that a batch's memory is bounded whatever the file's size. (A caller that spreads a
+    /// Splits the dump (or its trajectories `range`) into consecutive ranges of at most
+    /// `maxTrajectories` trajectories and, beyond the first `minTrajectories` of a range, at
+    /// most `maxElements` state entries, so that a batch's memory is bounded whatever the
+    /// file's size. (A caller that spreads a
     /// batch's trajectories over the cores asks for at least one per core.)
     ///
     /// When chunks of a chunked dump hold several trajectories, no range crosses a boundary
@@ -40,9 +41,10 @@ extension Dump {
     }
 
     /// Reads the dump (or the trajectories `range`) batch by batch (see
-    /// ``batchRanges(in:maxTrajectories:maxElements:minTrajectories:)``) and calls `body` with each. Memory is reused from one batch to the next, so neither the
-    /// allocation nor the page faults of a fresh batch are paid again — unless `body` keeps
-    /// the batch, which then keeps its own copy.
+    /// ``batchRanges(in:maxTrajectories:maxElements:minTrajectories:)``) and calls `body` with
+    /// each. Memory is reused from one batch to the next, so neither the allocation nor the
+    /// page faults of a fresh batch are paid again — unless `body` keeps the batch, which then
+    /// keeps its own copy.
     ///
     /// ```swift
     /// try dump.forEachBatch { batch in
