@@ -1,7 +1,13 @@
+#define _GNU_SOURCE
 #include "koopscope_kernels.h"
 
+#include <execinfo.h>
+#if defined(__linux__)
+#include <link.h>
+#endif
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -51,11 +57,15 @@ int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
 #endif
 }
 
-// Crash guard: fixed buffers, filled outside the handler; the handler uses only
-// async-signal-safe calls (write, unlink, _exit).
+// Crash guard: fixed buffers, filled outside the handler. The handler blames HDF5 only when
+// HDF5's code is on the faulting thread's stack; anything else is koopscope's own bug, reported
+// with a backtrace. backtrace() is not async-signal-safe in general; it is warmed up at
+// installation (so that it loads nothing inside the handler) and the process ends right after.
 static char crash_reading[4096];
 static char crash_temporary[4096];
 static char crash_last[4096];   // the last file named, kept when the reading ends
+static uintptr_t hdf5_begin[8], hdf5_end[8];
+static int hdf5_segments;
 
 static void copy_path(char *to, const char *from) {
     if (!from) { to[0] = 0; return; }
@@ -73,28 +83,67 @@ void ks_crash_guard_temporary(const char *path) { copy_path(crash_temporary, pat
 
 static void say(const char *text) { (void)!write(2, text, strlen(text)); }
 
-static void crash_handler(int signal_number) {
-    say("Error: ");
-    if (crash_reading[0]) {
-        say(crash_reading);
-        say(": the HDF5 library crashed reading this file: it is corrupt in a way HDF5 does not detect");
-    } else if (crash_last[0]) {
-        // HDF5 defers freeing a file's caches until its last object closes.
-        say(crash_last);
-        say(": the HDF5 library crashed after reading this file: it is corrupt in a way HDF5 does not detect");
-    } else {
-        say("koopscope crashed");
+#if defined(__linux__)
+/// Records the executable segments of the loaded HDF5 library.
+static int find_hdf5(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size; (void)data;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, "libhdf5")) return 0;
+    for (int i = 0; i < info->dlpi_phnum && hdf5_segments < 8; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        hdf5_begin[hdf5_segments] = info->dlpi_addr + ph->p_vaddr;
+        hdf5_end[hdf5_segments] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+        hdf5_segments++;
     }
-    say(signal_number == SIGSEGV ? " (segmentation fault)" : signal_number == SIGBUS ? " (bus error)"
+    return 0;
+}
+#endif
+
+static int in_hdf5(void *const *frames, int count) {
+    for (int k = 0; k < count; k++)
+        for (int s = 0; s < hdf5_segments; s++)
+            if ((uintptr_t)frames[k] >= hdf5_begin[s] && (uintptr_t)frames[k] < hdf5_end[s]) return 1;
+    return 0;
+}
+
+static const char *signal_name(int signal_number) {
+    return signal_number == SIGSEGV ? " (segmentation fault)" : signal_number == SIGBUS ? " (bus error)"
         : signal_number == SIGFPE ? " (arithmetic fault)" : signal_number == SIGABRT ? " (aborted)"
-        : " (illegal instruction)");
-    say("; no partial output was left\n");
+        : " (illegal instruction)";
+}
+
+static void crash_handler(int signal_number) {
+    void *frames[64];
+    int count = backtrace(frames, 64);
+    const char *file = crash_reading[0] ? crash_reading : crash_last;
+    if (in_hdf5(frames, count) && file[0]) {
+        say("Error: ");
+        say(file);
+        // HDF5 defers freeing a file's caches until its last object closes.
+        say(crash_reading[0] ? ": the HDF5 library crashed reading this file: it is corrupt in a way HDF5 does not detect"
+                             : ": the HDF5 library crashed after reading this file: it is corrupt in a way HDF5 does not detect");
+        say(signal_name(signal_number));
+        say("; no partial output was left\n");
+        if (crash_temporary[0]) unlink(crash_temporary);
+        _exit(1);
+    }
+    say("Error: internal error in koopscope");
+    say(signal_name(signal_number));
+    say(": this is a bug in koopscope, not a problem with its input; no partial output was left. "
+        "Please report it with this backtrace:\n");
+    backtrace_symbols_fd(frames, count, 2);
     if (crash_temporary[0]) unlink(crash_temporary);
-    _exit(1);
+    _exit(70);
 }
 
 void ks_install_crash_guard(void) {
     static char alternate_stack[1 << 16];
+    void *warm[4];
+    (void)backtrace(warm, 4);
+    hdf5_segments = 0;
+#if defined(__linux__)
+    dl_iterate_phdr(find_hdf5, NULL);
+#endif
     stack_t ss;
     ss.ss_sp = alternate_stack;
     ss.ss_size = sizeof alternate_stack;
@@ -105,7 +154,7 @@ void ks_install_crash_guard(void) {
     action.sa_handler = crash_handler;
     action.sa_flags = SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+    int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP };
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaction(signals[i], &action, NULL);
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KoopScope
 
 /// The `koopscope` command line.
@@ -17,6 +18,17 @@ struct KoopScopeCommand: ParsableCommand {
     static func main() {
         MemoryAllocator.keepFreedMemory()
         CrashGuard.install()
+        if let file = ProcessInfo.processInfo.environment["KOOPSCOPE_CRASH_CHECK"] { crashWhileReading(file) }
         main(nil)
+    }
+
+    /// Crashes in koopscope's own code while `file` is named as being read and `file.partial`
+    /// as the output being written, so that the crash report can be checked: it must call it an
+    /// internal error (status 70), not blame the file, and remove the partial output.
+    static func crashWhileReading(_ file: String) -> Never {
+        _ = FileManager.default.createFile(atPath: file + ".partial", contents: Data("partial".utf8))
+        CrashGuard.reading(file)
+        CrashGuard.temporary(file + ".partial")
+        fatalError("crash check requested by KOOPSCOPE_CRASH_CHECK")
     }
 }

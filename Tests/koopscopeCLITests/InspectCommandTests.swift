@@ -83,3 +83,29 @@ struct CorruptFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no output, no temporary file")
     }
 }
+
+/// A crash in koopscope's own code while a file is being read is not blamed on the file.
+@Suite("Crashes of koopscope itself")
+struct InternalCrashTests {
+    @Test func areReportedAsInternalErrorsWithABacktrace() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("dump.h5").path
+        let process = Process()
+        process.executableURL = koopscopeBinary
+        process.arguments = ["inspect", fixturePath("linear-padded.h5")]
+        process.environment = ProcessInfo.processInfo.environment.merging(["KOOPSCOPE_CRASH_CHECK": file]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 70, "\(text)")
+        #expect(text.contains("internal error in koopscope"), "\(text)")
+        #expect(!text.contains("HDF5") && !text.contains("corrupt"), "\(text)")
+        // The backtrace: one line per frame, the first of them in koopscope's binary.
+        #expect(text.split(separator: "\n").filter { $0.contains("koopscope(") }.count >= 2, "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: file + ".partial"), "the partial output is removed")
+    }
+}

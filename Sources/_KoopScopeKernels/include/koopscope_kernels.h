@@ -24,10 +24,11 @@ void ks_sigmoid_rows_portable(const float *z, const float *bias, size_t rows, si
 /// kernel at once (no-op elsewhere). Returns 1 when applied.
 int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 
-/// Turns a crash inside a C library (HDF5 faults on some corrupted files it fails to
-/// validate) into a one-line error naming the file being read, removal of the temporary
-/// output file being written, and exit status 1. Installs handlers for SIGSEGV, SIGBUS, SIGFPE,
-/// SIGILL and SIGABRT on an alternate stack.
+/// Turns a crash inside HDF5 (which faults on some corrupted files it fails to validate)
+/// into a one-line error naming the file being read and exit status 1; any other crash is
+/// reported as an internal error with a backtrace and exit status 70. Either way the
+/// temporary output file being written is removed. Installs handlers for SIGSEGV, SIGBUS,
+/// SIGFPE, SIGILL, SIGABRT and SIGTRAP on an alternate stack.
 void ks_install_crash_guard(void);
 
 /// The file whose reading a crash is blamed on (NULL clears it).
