@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import ComplexModule
 import Testing
 @testable import KoopScope
@@ -50,4 +52,62 @@ struct MatrixTests {
         let b = Matrix<Double>(rows: 0, columns: 2, repeating: 0)
         #expect(a * b == Matrix(rows: 3, columns: 2, repeating: 0))
     }
+}
+
+@Suite("OpenBLAS thread control")
+struct BLASThreadTests {
+    /// OpenBLAS's count once no region (of this test or a concurrent one) is open.
+    func threadsOutsideRegions() -> Int {
+        for _ in 0..<10_000 {
+            let now = BLASThreads.snapshot
+            if now.regions == 0 { return now.threads }
+            usleep(1000)
+        }
+        return -1
+    }
+
+    func openblasThreads() -> Int { BLASThreads.snapshot.threads }
+
+    @Test func overlappingSingleThreadedRegionsRestoreTheCount() {
+        let before = threadsOutsideRegions()
+        // A enters, B enters, A leaves while B is still inside, then B leaves: B must keep
+        // one thread after A is gone, and the count must come back when both are out.
+        let aInside = DispatchSemaphore(value: 0), bInside = DispatchSemaphore(value: 0)
+        let aLeft = DispatchSemaphore(value: 0), done = DispatchGroup()
+        let seenByB = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        defer { seenByB.deallocate() }
+        let b = UnsafeSendableBox(seenByB)
+        DispatchQueue.global().async(group: done) {
+            BLASThreads.singleThreaded {
+                aInside.signal()
+                bInside.wait()
+            }
+            aLeft.signal()
+        }
+        DispatchQueue.global().async(group: done) {
+            aInside.wait()
+            BLASThreads.singleThreaded {
+                bInside.signal()
+                aLeft.wait()
+                b.pointer.pointee = BLASThreads.snapshot.threads
+            }
+        }
+        done.wait()
+        #expect(seenByB.pointee == 1)
+        #expect(threadsOutsideRegions() == before)
+        // Many regions overlapping in every order, some nested.
+        DispatchQueue.concurrentPerform(iterations: 64) { k in
+            BLASThreads.singleThreaded {
+                if k % 3 == 0 { BLASThreads.singleThreaded { usleep(50) } }
+                usleep(UInt32(100 * (k % 7)))
+            }
+        }
+        #expect(threadsOutsideRegions() == before)
+    }
+}
+
+/// A pointer handed to one other thread, which writes it before the test reads it.
+struct UnsafeSendableBox: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int>
+    init(_ pointer: UnsafeMutablePointer<Int>) { self.pointer = pointer }
 }
