@@ -26,13 +26,13 @@ struct GradientCost: ParsableCommand {
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: dimension, koopmanDimension: koopmanDim)
         var dsd = 0.0
         let forward = try best(of: repeats) {
-            let psi = dictionary.lift(x).map(Double.init)
+            let psi = try dictionary.lift(x).map(Double.init)
             let estimate = try KoopmanEstimate(lifted: psi, estimator: .paperDefault)
             dsd = DSD.paper(estimate.eigenvalues)
         }
         // DSD alone: lift, G and A, the ridge solve, eigenvalues without vectors, the variance.
         let forwardOnly = try best(of: repeats) {
-            let psi = dictionary.lift(x).map(Double.init)
+            let psi = try dictionary.lift(x).map(Double.init)
             let psiX = psi.rows(0..<(length - 1)), psiY = psi.rows(1..<length)
             var g = psiX.multiplied(by: psiX, transposingSelf: true)
             for i in 0..<koopmanDim { g[i, i] += 1e-3 }

@@ -33,9 +33,7 @@ struct LiftCost: ParsableCommand {
             lifted = try states.withUnsafeBufferPointer { try lifter.lift($0, rows: rows, dictionary: dictionary) }
         }
         // Spot-check the GPU's lift against the CPU's on a few rows.
-        let cpu = states.withUnsafeBufferPointer { p in
-            dictionary.lift(Matrix(rows: 4, columns: dimension, elements: Array(p[0..<(4 * dimension)])))
-        }
+        let cpu = try dictionary.lift(Matrix(rows: 4, columns: dimension, elements: Array(states[0..<(4 * dimension)])))
         let worst = (0..<(4 * koopmanDim)).map { abs(Double(cpu.elements[$0]) - lifted[$0]) }.max()!
         print("\(device.name): lift of \(rows) × \(dimension) states through m = \(koopmanDim)")
         print(String(format: "bare cuBLAS SGEMM: %.3f ms = %.1f TFLOP/s", bare * 1e3, flops / bare / 1e12))

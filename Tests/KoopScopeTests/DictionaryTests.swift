@@ -8,14 +8,14 @@ struct DictionaryTests {
         let w = Matrix<Float>([[1, 0], [0, -1], [1, 1]])
         let dictionary = try KoopmanDictionary(weight: w, bias: [0, 0, -1])
         let x = Matrix<Float>([[Float(log(3.0)), 0], [0, 2]])
-        let psi = dictionary.lift(x)
+        let psi = try dictionary.lift(x)
         func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
         // Row 0: z = (ln 3, 0, ln 3 − 1) → σ = (3/4, 1/2, σ(ln 3 − 1)); row 1: z = (0, −2, 1).
         let expected: [Double] = [0.75, 0.5, sigmoid(log(3) - 1), 0.5, sigmoid(-2), sigmoid(1)]
         for (got, want) in zip(psi.elements, expected) { #expect(abs(Double(got) - want) < 1e-7) }
         // Far tails saturate without overflow.
         // z = (200, −200, 399).
-        let far = dictionary.lift(Matrix([[200, 200]]))
+        let far = try dictionary.lift(Matrix([[200, 200]]))
         #expect(far.elements == [1, 0, 1])
     }
 

@@ -56,7 +56,9 @@ public enum DSD {
     public static func value(states: Matrix<Float>, dictionary: KoopmanDictionary, delta: Double = 1e-3,
                              variant: DSDGradient.Variant = .paper, variance: VarianceKind = .sample) throws -> Double {
         guard states.rows >= 2 else { throw KoopmanError.tooShort(length: states.rows) }
-        precondition(states.columns == dictionary.dimension, "states have d = \(states.columns), the dictionary \(dictionary.dimension)")
+        guard states.columns == dictionary.dimension else {
+            throw KoopmanError.shapeMismatch("states have d = \(states.columns), the dictionary d = \(dictionary.dimension)")
+        }
         let g = states.withUnsafeBufferPointer { dictionary.liftToDouble($0.baseAddress!, rows: states.rows) }
         let t = g.rows, m = g.columns
         let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)

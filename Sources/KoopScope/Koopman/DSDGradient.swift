@@ -40,7 +40,10 @@ public struct DSDGradient: Sendable {
     public init(states x: Matrix<Double>, weight w: Matrix<Double>, bias b: [Double]?, delta: Double = 1e-3,
                 variant: Variant = .paper, variance: VarianceKind = .sample) throws {
         guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
-        precondition(x.columns == w.columns, "states have d = \(x.columns), W has d = \(w.columns)")
+        guard x.columns == w.columns, b.map({ $0.count == w.rows }) ?? true else {
+            throw KoopmanError.shapeMismatch("states have d = \(x.columns), W is \(w.rows)×\(w.columns)"
+                                             + (b.map { ", the bias has \($0.count) entries" } ?? ""))
+        }
         let g = SnapshotBackward.lift(x, weight: w, bias: b)
         let core = try Self.core(lifted: g, delta: delta, variant: variant, variance: variance)
         self.init(core: core, states: core.zBar.multiplied(by: w), weight: core.zBar.multiplied(by: x, transposingSelf: true))
@@ -52,6 +55,9 @@ public struct DSDGradient: Sendable {
     public init(states x: Matrix<Float>, weight w: Matrix<Float>, bias b: [Float]?, delta: Double = 1e-3,
                 variant: Variant = .paper, variance: VarianceKind = .sample) throws {
         guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
+        guard x.columns == w.columns else {
+            throw KoopmanError.shapeMismatch("states have d = \(x.columns), W is \(w.rows)×\(w.columns)")
+        }
         let dictionary = try KoopmanDictionary(weight: w, bias: b)
         let g = x.withUnsafeBufferPointer { dictionary.liftToDouble($0.baseAddress!, rows: x.rows) }
         let core = try Self.core(lifted: g, delta: delta, variant: variant, variance: variance)

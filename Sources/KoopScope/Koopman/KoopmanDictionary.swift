@@ -6,7 +6,7 @@ import _KoopScopeKernels
 ///
 /// ```swift
 /// let dictionary = KoopmanDictionary.kaimingUniform(dimension: 896)       // m = 50, seed 42
-/// let psi = dictionary.lift(batch.states)                                 // (Σ T) × 50
+/// let psi = try dictionary.lift(batch.states)                             // (Σ T) × 50
 /// ```
 public struct KoopmanDictionary: Sendable {
     /// W, m×d.
@@ -70,8 +70,10 @@ public struct KoopmanDictionary: Sendable {
     }
 
     /// Lifts every row of `states` (n×d): `σ(x Wᵀ + b)`, n×m, with one GEMM.
-    public func lift(_ states: Matrix<Float>) -> Matrix<Float> {
-        precondition(states.columns == dimension, "states have d = \(states.columns), dictionary d = \(dimension)")
+    public func lift(_ states: Matrix<Float>) throws -> Matrix<Float> {
+        guard states.columns == dimension else {
+            throw KoopmanError.shapeMismatch("states have d = \(states.columns), the dictionary d = \(dimension)")
+        }
         guard states.rows > 0 else { return Matrix(rows: 0, columns: koopmanDimension, elements: []) }
         // σ is computed in Float32 either way; the Float64 path only widens the result.
         return states.withUnsafeBufferPointer { liftToDouble($0.baseAddress!, rows: states.rows) }.map(Float.init)

@@ -8,7 +8,7 @@ import RealModule
 /// K is m×m and acts on coefficient vectors: an observable `Ψ v` is advanced to `Ψ (K v)`.
 ///
 /// ```swift
-/// let psi = dictionary.lift(trajectory.states)               // T×m, Float32
+/// let psi = try dictionary.lift(trajectory.states)           // T×m, Float32
 /// let estimate = try KoopmanEstimate(lifted: psi.map(Double.init), estimator: .paperDefault)
 /// estimate.eigenvalues, estimate.residuals, estimate.singularValues
 /// ```
@@ -36,7 +36,9 @@ public struct KoopmanEstimate: Sendable {
     /// Estimates K from explicit Ψ_X and Ψ_Y (M×m each; pairs pooled from several
     /// trajectories are stacked row-wise).
     public init(psiX: Matrix<Double>, psiY: Matrix<Double>, estimator: KoopmanEstimator) throws {
-        precondition(psiX.rows == psiY.rows && psiX.columns == psiY.columns, "Ψ_X and Ψ_Y differ in shape")
+        guard psiX.rows == psiY.rows && psiX.columns == psiY.columns else {
+            throw KoopmanError.shapeMismatch("Ψ_X is \(psiX.rows)×\(psiX.columns), Ψ_Y \(psiY.rows)×\(psiY.columns)")
+        }
         guard psiX.rows >= 1 else { throw KoopmanError.tooShort(length: psiX.rows + 1) }
         self = try psiX.withUnsafeBufferPointer { px in
             try psiY.withUnsafeBufferPointer { py in
@@ -48,6 +50,10 @@ public struct KoopmanEstimate: Sendable {
 
     /// Spectrum, residuals and singular values of a given K over the snapshots Ψ_X, Ψ_Y.
     public init(k: Matrix<Double>, psiX: Matrix<Double>, psiY: Matrix<Double>) throws {
+        guard psiX.rows == psiY.rows, psiX.columns == psiY.columns, k.rows == k.columns, k.rows == psiX.columns else {
+            throw KoopmanError.shapeMismatch("K is \(k.rows)×\(k.columns), Ψ_X \(psiX.rows)×\(psiX.columns), "
+                                             + "Ψ_Y \(psiY.rows)×\(psiY.columns)")
+        }
         self = try psiX.withUnsafeBufferPointer { px in
             try psiY.withUnsafeBufferPointer { py in
                 try Self(k: k, psiX: px.baseAddress!, psiY: py.baseAddress!, pairs: psiX.rows)

@@ -24,12 +24,16 @@ public enum KoopmanError: Error, Equatable, CustomStringConvertible {
     case linearAlgebra(String)
     /// The lifted states or K hold NaN or infinity.
     case nonFinite
+    /// Matrices whose shapes do not fit together (states of another d than the dictionary's,
+    /// Ψ_X and Ψ_Y of different shapes, a K that is not m×m).
+    case shapeMismatch(String)
 
     public var description: String {
         switch self {
         case .tooShort(let length): "length \(length) < 2: no snapshot pair"
         case .linearAlgebra(let detail): detail
         case .nonFinite: "non-finite values in the lifted states or in K"
+        case .shapeMismatch(let detail): "shape mismatch: \(detail)"
         }
     }
 }
