@@ -64,6 +64,30 @@ struct TrainCommandTests {
         #expect(first == second)
     }
 
+    @Test func damagedCheckpointDictionaryAndBlockedFoldersAreErrors() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("relax").path
+        let r = try koopscope(["train", "--run-dir", run, "--steps", "2", "--eval-every", "0", "--checkpoint-every", "2",
+                               "--method", "relax"] + Self.tiny)
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = run + "/checkpoints/step-000002/dictionary.h5"
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: file)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let resumed = try koopscope("train", "--run-dir", run, "--resume", "--steps", "3")
+        #expect(resumed.status == 1 && resumed.stderr.contains("dictionary.h5 does not match its SHA-256"), "\(resumed.stderr)")
+
+        // A file where the dumps folder must go.
+        let blocked = dir.appendingPathComponent("blocked").path
+        try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: blocked + "/dumps", contents: Data("in the way".utf8))
+        let b = try koopscope(["train", "--run-dir", blocked, "--steps", "1", "--eval-every", "0", "--dump-every", "1",
+                              ] + Self.tiny)
+        #expect(b.status == 1 && b.stderr.contains(blocked + "/dumps") && b.stderr.contains("cannot create the folder"),
+                "\(b.stderr)")
+    }
+
     @Test func resumedRunEqualsUninterruptedRun() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -27,8 +27,12 @@ extension Trainer {
                 for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
             }
             try Data(bytes).write(to: URL(fileURLWithPath: temporary + "/tensors.bin"))
-            if let dictionary { try dictionary.write(to: temporary + "/dictionary.h5") }
-            let state: [String: Any] = [
+            var dictionaryDigest: String?
+            if let dictionary {
+                try dictionary.write(to: temporary + "/dictionary.h5")
+                dictionaryDigest = SHA256.hex(SHA256.digest([UInt8](try Data(contentsOf: URL(fileURLWithPath: temporary + "/dictionary.h5")))))
+            }
+            var state: [String: Any] = [
                 "format": Self.checkpointFormat, "version": 1, "step": step, "warmed_up": warmedUp,
                 "rng": rng.state.map { String($0) }, "adam_step": adam.step,
                 "tensors": tensors.map { ["name": $0.0, "count": $0.1.count] },
@@ -36,6 +40,7 @@ extension Trainer {
                 "has_reference": reference != nil, "has_dictionary": dictionary != nil,
                 "configuration": configuration.toml,
             ]
+            if let dictionaryDigest { state["dictionary_sha256"] = dictionaryDigest }
             let json = try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys])
             try json.write(to: URL(fileURLWithPath: temporary + "/state.json"))
             if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
@@ -46,6 +51,13 @@ extension Trainer {
         }
         // Keep the three newest.
         for old in checkpointSteps().dropLast(3) { try? fm.removeItem(atPath: folder + String(format: "/step-%06d", old)) }
+    }
+
+    /// Creates `folder` (and its parents) or says why it cannot be.
+    static func createDirectory(_ folder: String) throws {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw TrainingError.runDirectory(path: folder, detail: "cannot create the folder: \(error.localizedDescription)")
+        }
     }
 
     /// Steps of the complete checkpoints in the run directory, ascending.
@@ -115,7 +127,22 @@ extension Trainer {
             for p in copy.parameters { backend.write(try tensor("reference." + p.name, p.count), to: p.value) }
             reference = copy
         }
-        if state["has_dictionary"] as? Bool == true { dictionary = try KoopmanDictionary(contentsOf: path + "/dictionary.h5") }
+        if state["has_dictionary"] as? Bool == true {
+            let file = path + "/dictionary.h5"
+            guard let stored = FileManager.default.contents(atPath: file) else { throw fail("dictionary.h5 is missing") }
+            // Checkpoints from before the dictionary was hashed carry no digest.
+            if let digest = state["dictionary_sha256"] as? String, SHA256.hex(SHA256.digest([UInt8](stored))) != digest {
+                throw fail("dictionary.h5 does not match its SHA-256 (damaged)")
+            }
+            let loaded = try KoopmanDictionary(contentsOf: file)
+            // A fitted dictionary has the configured m; a given one (--dictionary) its own.
+            guard loaded.dimension == policy.configuration.dimension,
+                  !configuration.dictionary.isEmpty || loaded.koopmanDimension == configuration.koopmanDimension else {
+                throw fail("dictionary.h5 is \(loaded.koopmanDimension)×\(loaded.dimension) (m×d); the run needs "
+                           + "\(configuration.koopmanDimension)×\(policy.configuration.dimension)")
+            }
+            dictionary = loaded
+        }
         step = stepNumber
         rng = restored
         warmedUp = state["warmed_up"] as? Bool ?? true

@@ -10,7 +10,7 @@ extension Trainer {
         let c = configuration, d = policy.configuration.dimension
         if !c.dictionary.isEmpty { return }   // a given dictionary is never refitted
         let folder = runDirectory + "/dictionary"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Self.createDirectory(folder)
         let dumpPath = folder + String(format: "/rollouts-step-%06d.h5", step + 1)
         try writeDump(rollouts, hidden: hidden, to: dumpPath, step: step + 1)
         let dump = try Dump(path: dumpPath)

@@ -108,7 +108,7 @@ extension Trainer {
         if c.dumpEvery > 0 && (step + 1) % c.dumpEvery == 0 {
             let dumpStarted = Date()
             let folder = runDirectory + "/dumps"
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Self.createDirectory(folder)
             try writeDump(rollouts, to: folder + String(format: "/step-%06d.h5", step + 1), step: step + 1)
             values["timing_s/dump"] = Date().timeIntervalSince(dumpStarted)
         }
