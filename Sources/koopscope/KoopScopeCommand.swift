@@ -29,6 +29,9 @@ struct KoopScopeCommand: ParsableCommand {
         _ = FileManager.default.createFile(atPath: file + ".partial", contents: Data("partial".utf8))
         CrashGuard.reading(file)
         CrashGuard.temporary(file + ".partial")
-        fatalError("crash check requested by KOOPSCOPE_CRASH_CHECK")
+        // An out-of-range index: the same runtime trap a bug in koopscope would hit.
+        let none: [Int] = []
+        _ = none[file.count]
+        Foundation.exit(0)
     }
 }

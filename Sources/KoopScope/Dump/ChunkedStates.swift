@@ -31,7 +31,7 @@ final class ChunkedStates: @unchecked Sendable {
     /// A reader for `dataset`, or nil when it is not chunked or has a filter that only HDF5
     /// undoes (it is then read through HDF5).
     init?(file: String, datasetName: String, dataset: HDF5Dataset, descriptor: Int32?) throws {
-        guard let descriptor, let chunk = try dataset.storage().chunkShape, chunk.count == dataset.shape.count,
+        guard let descriptor, let chunk = try dataset.chunkShape(), chunk.count == dataset.shape.count,
               (2...3).contains(chunk.count)
         else { return nil }
         let size = dataset.typeSize

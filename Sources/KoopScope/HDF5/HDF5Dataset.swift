@@ -60,15 +60,17 @@ struct HDF5Dataset {
     var location: HDF5Location { HDF5Location(object: object) }
 
     func storage() throws -> DatasetStorage {
+        DatasetStorage(chunkShape: try chunkShape(), filters: try filterPipeline().map(\.description))
+    }
+
+    /// The chunk shape, or nil for contiguous or compact storage.
+    func chunkShape() throws -> [Int]? {
         let plist = HDF5Object(try checkID(H5Dget_create_plist(id), "H5Dget_create_plist"), .propertyList)
-        var chunk: [Int]?
-        if H5Pget_layout(plist.id) == H5D_CHUNKED {
-            var dims = [hsize_t](repeating: 0, count: 32)
-            let rank = H5Pget_chunk(plist.id, 32, &dims)
-            try checkStatus(rank, "H5Pget_chunk")
-            chunk = dims.prefix(Int(rank)).map { Int($0) }
-        }
-        return DatasetStorage(chunkShape: chunk, filters: try filterPipeline().map(\.description))
+        guard H5Pget_layout(plist.id) == H5D_CHUNKED else { return nil }
+        var dims = [hsize_t](repeating: 0, count: 32)
+        let rank = H5Pget_chunk(plist.id, 32, &dims)
+        try checkStatus(rank, "H5Pget_chunk")
+        return dims.prefix(Int(rank)).map { Int($0) }
     }
 
     /// The filters chunks pass through on writing, in pipeline order.

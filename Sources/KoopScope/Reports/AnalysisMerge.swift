@@ -64,10 +64,6 @@ public enum AnalysisMerge {
 
         init(path: String, text: String) throws {
             self.path = path
-            let report: AnalysisReport
-            do { report = try AnalysisReport(json: Data(text.utf8), path: path) } catch {
-                throw MergeError.malformed(path: path, detail: "\(error)")
-            }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             func line(_ prefix: String) throws -> Int {
                 guard let k = lines.firstIndex(where: { $0.hasPrefix(prefix) }) else {
@@ -81,8 +77,11 @@ public enum AnalysisMerge {
                 throw MergeError.notAPart(path: path)
             }
             let open = try line("\"trajectories\": [")
-            guard format + 1 < lines.count, lines[format + 1].hasPrefix("\"format_version\":") else {
-                throw MergeError.malformed(path: path, detail: "no format_version after format")
+            guard lines[format] == "\"format\": \"\(AnalysisReport.formatName)\",", format + 1 < lines.count,
+                  lines[format + 1] == "\"format_version\": \(AnalysisReport.formatVersion),"
+            else {
+                throw MergeError.malformed(path: path, detail: "not format \"\(AnalysisReport.formatName)\" version "
+                                           + "\(AnalysisReport.formatVersion)")
             }
             formatLines = lines[format] + "\n" + lines[format + 1]
             dumpLine = lines[dump]
@@ -100,20 +99,20 @@ public enum AnalysisMerge {
                     k += 1
                 }
             }
-            guard body.count == report.trajectories.count,
-                  report.trajectories.map(\.index) == Array(shard.trajectories) else {
+            // JSONDecoder reads numbers exactly (JSONSerialization may not, on Linux), so the
+            // recomputed summary sees the very values the parts' runs summarised.
+            let decoder = JSONDecoder()
+            let fields = try body.map { line in
+                do { return try decoder.decode(SummaryFields.self, from: Data(line.utf8)) } catch {
+                    throw MergeError.malformed(path: path, detail: "a trajectory entry cannot be read: \(error)")
+                }
+            }
+            guard fields.map(\.index) == Array(shard.trajectories) else {
                 throw MergeError.malformed(path: path, detail: "its trajectories are not the \(shard.trajectories.count) "
                                            + "of shard \(shard.shard) (\(shard.trajectories)) in order")
             }
             trajectoryLines = body
-            // JSONDecoder reads numbers exactly (JSONSerialization may not, on Linux), so the
-            // recomputed summary sees the very values the parts' runs summarised.
-            let decoder = JSONDecoder()
-            records = try body.map { line in
-                do { return SummaryRecord(try decoder.decode(SummaryFields.self, from: Data(line.utf8))) } catch {
-                    throw MergeError.malformed(path: path, detail: "a trajectory entry cannot be read: \(error)")
-                }
-            }
+            records = fields.map(SummaryRecord.init)
         }
 
         static func shard(_ line: String, path: String) -> AnalysisHeader.ShardInfo? {
@@ -132,6 +131,7 @@ public enum AnalysisMerge {
 
 /// The keys of a trajectory entry that its summary record needs.
 private struct SummaryFields: Decodable {
+    let index: Int
     let group: Int?
     let reward: Double?
     let skipped: String?
@@ -141,7 +141,7 @@ private struct SummaryFields: Decodable {
     let dsdFiltered: Double?
 
     enum CodingKeys: String, CodingKey {
-        case group, reward, skipped, flags, dsd, dsdReference = "dsd_reference", dsdFiltered = "dsd_filtered"
+        case index, group, reward, skipped, flags, dsd, dsdReference = "dsd_reference", dsdFiltered = "dsd_filtered"
     }
 }
 
