@@ -31,9 +31,14 @@ public protocol VerifiableTask: Sendable {
     func reward(_ response: String, for instance: TaskInstance) -> Reward
     /// Longest response a correct answer needs, in characters.
     var maxResponseLength: Int { get }
+    /// A correct response to learn from in the warm-up: for the trace tasks a fresh randomised
+    /// solver's trace each time; for the others the one answer.
+    func demonstration(for instance: TaskInstance, using rng: inout SeededGenerator) -> String
 }
 
 extension VerifiableTask {
+    public func demonstration(for instance: TaskInstance, using rng: inout SeededGenerator) -> String { instance.answer }
+
     /// A fixed set of `count` distinct problems for held-out evaluation (the same for a seed).
     public func evaluationSet(count: Int, seed: UInt64) -> [TaskInstance] {
         var rng = SeededGenerator(seed: seed ^ 0x5EED_E7A1)
@@ -59,16 +64,21 @@ extension VerifiableTask {
 
 /// The tasks by their command-line names.
 public enum TaskCatalog {
-    public static let all: [any VerifiableTask] = [AdditionTask(), SortingTask(), CountdownTask()]
+    public static let all: [any VerifiableTask] = [AdditionTask(), SortingTask(), CountdownTask(), CountdownTraceTask(),
+                                                   AdditionTraceTask()]
 
     /// The task called `name`, if there is one; `size` (when positive) sets its difficulty: the
-    /// most digits of an addend, the longest list to sort, or how many numbers countdown gives.
-    public static func task(named name: String, size: Int = 0) -> (any VerifiableTask)? {
+    /// most digits of an addend, the longest list to sort, or how many numbers countdown gives
+    /// (for `addition-trace`, addends then have from half that many digits up); `largest` (when
+    /// positive) the largest number countdown-trace gives.
+    public static func task(named name: String, size: Int = 0, largest: Int = 0) -> (any VerifiableTask)? {
+        if name == "countdown-trace" { return CountdownTraceTask(count: size > 0 ? size : 4, largest: largest > 0 ? largest : 9) }
         guard size > 0 else { return all.first { $0.name == name } }
         switch name {
         case "addition": return AdditionTask(maxDigits: size)
         case "sorting": return SortingTask(lengths: min(size, 3)...size)
         case "countdown": return CountdownTask(count: max(2, size))
+        case "addition-trace": return AdditionTraceTask(maxDigits: size, minDigits: (size + 1) / 2)
         default: return nil
         }
     }
