@@ -13,7 +13,7 @@ struct KoopScopeCommand: ParsableCommand {
             (see docs/dump-format.md).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Analyze.self, Merge.self, FitDictionary.self, Report.self, Train.self])
+        subcommands: [Inspect.self, Analyze.self, Merge.self, FitDictionary.self, Report.self, Train.self, Experiment.self])
 
     static func main() {
         MemoryAllocator.keepFreedMemory()

@@ -27,8 +27,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Print no per-step lines.")
     var quiet = false
 
+    @Option(help: help("recipe")) var recipe: String?
     @Option(help: help("task")) var task: String?
     @Option(help: help("task-size")) var taskSize: String?
+    @Option(help: help("task-largest")) var taskLargest: String?
     @Option(help: help("method")) var method: String?
     @Option(help: help("steps")) var steps: String?
     @Option(help: help("sft-steps")) var sftSteps: String?
@@ -41,6 +43,8 @@ struct Train: ParsableCommand {
     @Option(help: help("top-p")) var topP: String?
     @Option(help: help("max-response-length")) var maxResponseLength: String?
     @Option(help: help("format-reward")) var formatReward: String?
+    @Option(help: help("dynamic-sampling")) var dynamicSampling: String?
+    @Option(help: help("max-sampling-rounds")) var maxSamplingRounds: String?
     @Option(help: help("epsilon-low")) var epsilonLow: String?
     @Option(help: help("epsilon-high")) var epsilonHigh: String?
     @Option(help: help("dual-clip")) var dualClip: String?
@@ -60,15 +64,21 @@ struct Train: ParsableCommand {
     @Option(help: help("grad-clip")) var gradClip: String?
     @Option(help: help("sft-lr")) var sftLr: String?
     @Option(help: help("sft-batch")) var sftBatch: String?
+    @Option(help: help("init-checkpoint")) var initCheckpoint: String?
     @Option(help: help("relax-variant")) var relaxVariant: String?
     @Option(help: help("relax-alpha")) var relaxAlpha: String?
     @Option(help: help("relax-beta")) var relaxBeta: String?
+    @Option(help: help("relax-shaping")) var relaxShaping: String?
+    @Option(help: help("relax-kl")) var relaxKl: String?
     @Option(help: help("relax-xi")) var relaxXi: String?
     @Option(help: help("koopman-dim")) var koopmanDim: String?
     @Option(help: help("refit-every")) var refitEvery: String?
     @Option(help: help("dictionary")) var dictionary: String?
     @Option(help: help("fit-steps")) var fitSteps: String?
     @Option(help: help("dsd-variance")) var dsdVariance: String?
+    @Option(help: help("dsd-input")) var dsdInput: String?
+    @Option(help: help("dsd-window")) var dsdWindow: String?
+    @Option(help: help("random-dictionary")) var randomDictionary: String?
     @Option(help: help("model-dim")) var modelDim: String?
     @Option(help: help("layers")) var layers: String?
     @Option(help: help("heads")) var heads: String?
@@ -87,8 +97,10 @@ struct Train: ParsableCommand {
     /// The settings given as flags, as (key, value).
     var flags: [(key: String, value: String)] {
         [
+            ("recipe", recipe),
             ("task", task),
             ("task-size", taskSize),
+            ("task-largest", taskLargest),
             ("method", method),
             ("steps", steps),
             ("sft-steps", sftSteps),
@@ -101,6 +113,8 @@ struct Train: ParsableCommand {
             ("top-p", topP),
             ("max-response-length", maxResponseLength),
             ("format-reward", formatReward),
+            ("dynamic-sampling", dynamicSampling),
+            ("max-sampling-rounds", maxSamplingRounds),
             ("epsilon-low", epsilonLow),
             ("epsilon-high", epsilonHigh),
             ("dual-clip", dualClip),
@@ -120,15 +134,21 @@ struct Train: ParsableCommand {
             ("grad-clip", gradClip),
             ("sft-lr", sftLr),
             ("sft-batch", sftBatch),
+            ("init-checkpoint", initCheckpoint),
             ("relax-variant", relaxVariant),
             ("relax-alpha", relaxAlpha),
             ("relax-beta", relaxBeta),
+            ("relax-shaping", relaxShaping),
+            ("relax-kl", relaxKl),
             ("relax-xi", relaxXi),
             ("koopman-dim", koopmanDim),
             ("refit-every", refitEvery),
             ("dictionary", dictionary),
             ("fit-steps", fitSteps),
             ("dsd-variance", dsdVariance),
+            ("dsd-input", dsdInput),
+            ("dsd-window", dsdWindow),
+            ("random-dictionary", randomDictionary),
             ("model-dim", modelDim),
             ("layers", layers),
             ("heads", heads),
@@ -162,7 +182,7 @@ struct Train: ParsableCommand {
             }
         } else {
             if let config {
-                for entry in try TOMLFile.parse(contentsOf: config) {
+                for entry in TrainingConfiguration.applyingOrder(try TOMLFile.parse(contentsOf: config), key: \.key) {
                     try settings.set(entry.key, to: entry.value, source: "\(config):\(entry.line)")
                 }
             }

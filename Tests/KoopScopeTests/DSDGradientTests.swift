@@ -126,3 +126,35 @@ struct DSDGradientTests {
         }
     }
 }
+
+@Suite("DSD gradient near zero eigenvalues")
+struct NearZeroEigenvalueTests {
+    @Test func termsAtOrBelowDeltaAreDroppedAndCounted() throws {
+        // K = diag(2, 10⁻⁴), δ = 10⁻³: ρ̄ = 1.00005, c₁ = 2(2 − ρ̄)/1 = 1.9999; the second term is dropped.
+        let cutoff = DSDGradient.nearZeroMagnitude(delta: 1e-3)
+        #expect(cutoff == 1e-3)
+        let r = try DSDGradient.withRespectToK(.diagonal([2, 1e-4]), variant: .paper, cutoff: cutoff)
+        #expect(r.skipped == 1)
+        #expect(abs(r.gradient[0, 0] - 1.9999) < 1e-12 && r.gradient[1, 1] == 0 && r.gradient[0, 1] == 0)
+        #expect(abs(r.dsd - (2 - 1e-4) * (2 - 1e-4) / 2) < 1e-12, "the value keeps every eigenvalue")
+        #expect(try DSDGradient.withRespectToK(.diagonal([2, 1e-4]), variant: .paper).skipped == 0)
+    }
+
+    @Test func gradientIsStableWhenAFeatureDirectionIsNull() throws {
+        // Two identical dictionary rows make Ψ_X rank-deficient: the ridge leaves an eigenvalue of
+        // magnitude ≈ 0 with an arbitrary phase. With the cut-off, a tiny change of the states
+        // changes the gradient only a little.
+        var rng = SeededGenerator(seed: 8)
+        let d = 4, t = 12
+        var w = Matrix<Double>(rows: 4, columns: d) { _, _ in Double.random(in: -1...1, using: &rng) }
+        for j in 0..<d { w[3, j] = w[2, j] }
+        let x = Matrix<Double>(rows: t, columns: d) { _, _ in Double.random(in: -1...1, using: &rng) }
+        let noise = Matrix<Double>(rows: t, columns: d) { _, _ in Double.random(in: -1e-9...1e-9, using: &rng) }
+        let a = try DSDGradient(states: x, weight: w, bias: nil)
+        let b = try DSDGradient(states: x + noise, weight: w, bias: nil)
+        #expect(a.skippedTerms >= 1)
+        let scale = a.states.elements.map(abs).max()!
+        let change = zip(a.states.elements, b.states.elements).map { abs($0 - $1) }.max()!
+        #expect(change < 1e-5 * scale, "\(change) vs \(scale)")
+    }
+}

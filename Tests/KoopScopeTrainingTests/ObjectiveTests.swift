@@ -9,7 +9,8 @@ struct ObjectiveTests {
         // Rewards 1, 0, 0, 1: mean 0.5, sample std √(1/3): A = ±0.5·√3 = ±0.8660.
         let a = GroupAdvantages.compute(rewards: [1, 0, 0, 1, 1], groups: [7, 7, 7, 7, 9])
         #expect(abs(a[0] - 0.5 * 3.0.squareRoot()) < 1e-5 && abs(a[1] + 0.5 * 3.0.squareRoot()) < 1e-5)
-        #expect(a[4] == 0, "a group of one has no advantage")
+        #expect(a[4] == 1 / (1 + 1e-6), "a group of one: mean 0 and std 1, as VeRL")
+        #expect(GroupAdvantages.compute(rewards: [0.5], groups: [0], normalizeByStd: false) == [0.5])
         let dr = GroupAdvantages.compute(rewards: [1, 0, 0, 1], groups: [0, 0, 0, 0], normalizeByStd: false)
         #expect(dr == [0.5, -0.5, -0.5, 0.5])
         #expect(GroupAdvantages.compute(rewards: [1, 1], groups: [0, 0]) == [0, 0])
@@ -43,7 +44,8 @@ struct ObjectiveTests {
         #expect(LossAggregation.tokenMean.weights(lengths: lengths, maxLength: 5) == [1.0 / 6, 1.0 / 6])
         #expect(LossAggregation.sequenceMeanTokenMean.weights(lengths: lengths, maxLength: 5) == [0.25, 0.125])
         #expect(LossAggregation.sequenceMeanTokenSum.weights(lengths: lengths, maxLength: 5) == [0.5, 0.5])
-        #expect(LossAggregation.sequenceMeanTokenSumNorm.weights(lengths: lengths, maxLength: 5) == [0.1, 0.1])
+        // VeRL: Σ over sequences of the token sums / the padded length, no division by the count.
+        #expect(LossAggregation.sequenceMeanTokenSumNorm.weights(lengths: lengths, maxLength: 5) == [0.2, 0.2])
     }
 
     @Test func klEstimators() {

@@ -29,7 +29,8 @@ public struct DSDGradient: Sendable {
     public var weight: Matrix<Double>
     /// ∂DSD/∂b (m entries).
     public var bias: [Double]
-    /// Terms of ∂DSD/∂K left out: eigenvalues with |λ| < 10⁻¹² (no direction) or non-finite terms.
+    /// Terms of ∂DSD/∂K left out: eigenvalues at or below ``nearZeroMagnitude(delta:)`` (the
+    /// paper variant), exact zeros of a short trajectory, or non-finite terms.
     public var skippedTerms: Int
     /// The 1-norm condition number ‖V‖₁‖V⁻¹‖₁ of the eigenvector matrix (paper variant): large
     /// means a nearly defective spectrum and an ill-conditioned gradient.
@@ -76,6 +77,13 @@ public struct DSDGradient: Sendable {
         bias = (0..<core.zBar.columns).map { j in (0..<core.zBar.rows).reduce(0) { $0 + core.zBar[$1, j] } }
     }
 
+    /// The magnitude at or below which an eigenvalue's term is left out of ∂DSD/∂K: δ itself.
+    /// The ridge scales a direction whose Gram eigenvalue is g by g/(g + δ), so a direction the
+    /// data barely excite (g ≲ δ², rounding-level null directions included) comes out with
+    /// |λ| ≲ δ and an arbitrary phase; |λ| is not differentiable at 0, and following that phase
+    /// gives a gradient that jumps under the slightest change of the data.
+    public static func nearZeroMagnitude(delta: Double) -> Double { delta }
+
     /// What both precisions share: from the lifted states g (T×m) to ∂DSD/∂z (T×m).
     private struct Core {
         var dsd: Double
@@ -95,7 +103,8 @@ public struct DSDGradient: Sendable {
                 return try lowRankCore(lifted: g, psiX: psiX, psiY: psiY, delta: delta, variance: variance)
             }
             let (h, kMatrix) = try RidgeOperator.full(psiX: psiX, psiY: psiY, delta: delta)
-            let back = try withRespectToK(kMatrix, variant: variant, variance: variance)
+            let back = try withRespectToK(kMatrix, variant: variant, variance: variance,
+                                          cutoff: nearZeroMagnitude(delta: delta))
             let bar = try SnapshotBackward.throughRidge(h: h, k: kMatrix, kBar: back.gradient, psiX: psiX, psiY: psiY)
             let zBar = SnapshotBackward.foldOntoRows(psiXBar: bar.psiX, psiYBar: bar.psiY, lifted: g)
             return Core(dsd: back.dsd, kBar: back.gradient, skipped: back.skipped, condition: back.condition, zBar: zBar)
@@ -107,13 +116,14 @@ public struct DSDGradient: Sendable {
     /// The paper variant for n = T − 1 < m pairs. The ridge K = (Ψ_XᵀΨ_X + δI)⁻¹Ψ_XᵀΨ_Y equals
     /// Ψ_Xᵀ(Ψ_XΨ_Xᵀ + δI)⁻¹Ψ_Y, so its nonzero eigenvalues are those of the n×n matrix
     /// C = Ĥ⁻¹B with Ĥ = Ψ_XΨ_Xᵀ + δI and B = Ψ_YΨ_Xᵀ, and the other m − n are zero. DSD's
-    /// variance runs over all m; the zeros contribute no gradient (as |λ| < 10⁻¹² does in the
+    /// variance runs over all m; the zeros contribute no gradient (as |λ| ≤ δ does in the
     /// full path). Back through C: B̄ = Ĥ⁻¹C̄, Ĥ̄ = −B̄Cᵀ, Ψ̄_Y = B̄Ψ_X, Ψ̄_X = B̄ᵀΨ_Y + (Ĥ̄ + Ĥ̄ᵀ)Ψ_X.
     private static func lowRankCore(lifted g: Matrix<Double>, psiX: Matrix<Double>, psiY: Matrix<Double>, delta: Double,
                                     variance: VarianceKind) throws -> Core {
         let n = psiX.rows, m = psiX.columns
         let (hSmall, c) = try RidgeOperator.lowRank(psiX: psiX, psiY: psiY, delta: delta)
-        let back = try withRespectToK(c, variant: .paper, variance: variance, zeroEigenvalues: m - n)
+        let back = try withRespectToK(c, variant: .paper, variance: variance, zeroEigenvalues: m - n,
+                                      cutoff: nearZeroMagnitude(delta: delta))
         let bBar = try hSmall.solving(back.gradient)
         let hBar = -1 * bBar.multiplied(by: c, transposingOther: true)
         let psiYBar = bBar.multiplied(by: psiX)
@@ -123,9 +133,10 @@ public struct DSDGradient: Sendable {
     }
 
     /// DSD of K and ∂DSD/∂K (MATH.md §7). `zeroEigenvalues` more eigenvalues, exactly zero,
-    /// join the variance (the paper variant of a K known to have that many beyond its own).
+    /// join the variance (the paper variant of a K known to have that many beyond its own); the
+    /// terms of eigenvalues with |λ| ≤ `cutoff` are left out of the gradient (not of the value).
     public static func withRespectToK(_ k: Matrix<Double>, variant: Variant, variance: VarianceKind = .sample,
-                                      zeroEigenvalues: Int = 0) throws
+                                      zeroEigenvalues: Int = 0, cutoff: Double = 1e-12) throws
         -> (dsd: Double, gradient: Matrix<Double>, skipped: Int, condition: Double?)
     {
         let n = k.rows, total = n + zeroEigenvalues
@@ -143,12 +154,12 @@ public struct DSDGradient: Sendable {
                 let mean = rho.reduce(0, +) / Double(total)
                 // Σ_j Re((V⁻¹)_{ja} d_j V_{bj}) with d_j = c_j λ̄_j/|λ_j| is Re(P Vᵀ) for
                 // P_{aj} = (V⁻¹)_{ja} d_j: two real products, Re P·Re Vᵀ − Im P·Im Vᵀ. A term whose
-                // factors are not all finite is dropped, as is one with |λ_j| < 1e-12.
+                // factors are not all finite is dropped, as is one with |λ_j| ≤ cutoff.
                 var pReal = Matrix<Double>(rows: n, columns: n, repeating: 0), pImaginary = pReal
                 var vReal = pReal, vImaginary = pReal
                 var skipped = zeroEigenvalues
                 for j in 0..<n {
-                    guard rho[j] >= 1e-12 else { skipped += 1; continue }
+                    guard rho[j] > cutoff else { skipped += 1; continue }
                     let weight: Double = 2 * (rho[j] - mean) / divisor / rho[j]
                     let d: Complex<Double> = eig.values[j].conjugate.multiplied(by: weight)
                     let finite = d.isFinite && (0..<n).allSatisfy { vInverse[j, $0].isFinite && v[$0, j].isFinite }

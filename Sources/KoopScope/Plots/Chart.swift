@@ -25,6 +25,8 @@ struct Chart {
         case heat(xEdges: [Double], yEdges: [Double], values: [Double], range: ClosedRange<Double>)
         /// Vertical error bars from `low` to `high` at each x.
         case ranges(xs: [Double], low: [Double], high: [Double], color: String)
+        /// A shaded region between `low` and `high` along x (a spread around a line).
+        case band(xs: [Double], low: [Double], high: [Double], color: String)
     }
 
     var title: String
@@ -125,6 +127,13 @@ struct Chart {
                 }
                 s += "<path class=\"series\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
                 if let label { legend.append((label, color, true)) }
+            case .band(let xs, let low, let high, let color):
+                let kept = xs.indices.filter { xs[$0].isFinite && low[$0].isFinite && high[$0].isFinite }
+                guard kept.count >= 2 else { break }
+                let upper = kept.map { c(px(xs[$0])) + " " + c(py(high[$0])) }
+                let lower = kept.reversed().map { c(px(xs[$0])) + " " + c(py(low[$0])) }
+                s += "<path class=\"band\" d=\"M" + (upper + lower).joined(separator: "L") + "Z\" fill=\"\(color)\" "
+                    + "fill-opacity=\"0.18\" stroke=\"none\"/>"
             case .bars(let edges, let counts, let color, let label):
                 s += "<g class=\"bars\">"
                 for i in counts.indices where counts[i] > 0 {
@@ -219,7 +228,7 @@ struct Chart {
                 xs += [x - r, x + r]; ys += [y - r, y + r]
             case .density(let xe, let ye, _, _), .heat(let xe, let ye, _, _):
                 xs += [xe.first ?? 0, xe.last ?? 1]; ys += [ye.first ?? 0, ye.last ?? 1]
-            case .ranges(let x, let low, let high, _):
+            case .ranges(let x, let low, let high, _), .band(let x, let low, let high, _):
                 xs += x; ys += low.filter(\.isFinite) + high.filter(\.isFinite)
             }
         }

@@ -107,7 +107,7 @@ public struct HTMLReport {
         return s + "</section>"
     }
 
-    private static let css = """
+    static let css = """
         body{font-family:sans-serif;margin:24px;color:#222;max-width:1800px}h1{font-size:22px}h2{font-size:18px;\
         border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:14px}.row{display:flex;flex-wrap:wrap;gap:20px}\
         figure{margin:0;max-width:580px}figcaption{font-size:12px;color:#444;margin:4px 0}table{border-collapse:collapse;\

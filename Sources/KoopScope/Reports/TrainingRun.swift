@@ -23,13 +23,11 @@ public struct TrainingRun: Sendable {
         for (k, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            // JSONDecoder reads doubles exactly (round-trip), which the statistics over runs rely on.
+            guard let object = try? JSONDecoder().decode([String: MetricValue].self, from: Data(text.utf8)) else {
                 throw ReportError.malformedMetrics(path: metrics, line: k + 1, detail: "not a JSON object")
             }
-            var values: [String: Double] = [:]
-            for (key, value) in object {
-                if let number = value as? NSNumber { values[key] = number.doubleValue }
-            }
+            let values = object.compactMapValues(\.number)
             steps.append((values["step"] ?? Double(steps.count), values))
         }
         if steps.isEmpty { throw ReportError.malformedMetrics(path: metrics, line: 0, detail: "no metrics") }
@@ -42,4 +40,12 @@ public struct TrainingRun: Sendable {
 
     /// Every metric key logged at least once, sorted.
     public var keys: [String] { Array(Set(steps.flatMap(\.values.keys))).sorted() }
+}
+
+/// A value of a metrics line: a number, or anything else (kept out of the series).
+private struct MetricValue: Decodable {
+    var number: Double?
+    init(from decoder: Decoder) throws {
+        number = try? decoder.singleValueContainer().decode(Double.self)
+    }
 }

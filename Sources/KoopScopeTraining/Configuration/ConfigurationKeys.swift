@@ -11,8 +11,18 @@ extension TrainingConfiguration {
 
     /// Every setting, in the order the saved configuration lists them.
     public static let keys: [Key] = [
-        string("task", \.task, "verifiable task: addition, sorting or countdown"),
+        Key(name: "recipe", help: "a named set of settings applied first: relax-authors (the ReLaX authors' recipe), or none",
+            render: { ($0.recipe, true) },
+            apply: { c, v in
+                guard v.isEmpty || recipes[v] != nil else {
+                    throw SettingProblem(detail: "\"\(v)\" is not a recipe (one of \(recipes.keys.sorted().joined(separator: ", ")))")
+                }
+                c.recipe = v
+                for (key, value) in recipes[v] ?? [] { try keys.first { $0.name == key }!.apply(&c, value) }
+            }),
+        string("task", \.task, "verifiable task: addition, sorting, countdown, countdown-trace or addition-trace"),
         int("task-size", \.taskSize, min: 0, "difficulty: addend digits, list length or countdown numbers (0: the task's default)"),
+        int("task-largest", \.taskLargest, min: 0, "largest number countdown-trace gives (0: 9)"),
         choice("method", \.method, "grpo, relax, entropy-reg, clip-higher, kl-cov or clip-cov"),
         int("steps", \.steps, min: 0, "RL steps"),
         int("sft-steps", \.sftSteps, min: 0, "supervised warm-up steps before RL"),
@@ -27,15 +37,17 @@ extension TrainingConfiguration {
         double("top-p", \.topP, greaterThan: 0, atMost: 1, "nucleus sampling mass"),
         int("max-response-length", \.maxResponseLength, min: 0, "tokens per response, 0: the task's"),
         double("format-reward", \.formatReward, atLeast: 0, "weight of the format reward"),
+        bool("dynamic-sampling", \.dynamicSampling, "drop groups of equal rewards and draw more prompts (DAPO)"),
+        int("max-sampling-rounds", \.maxSamplingRounds, min: 1, "sampling rounds per step for dynamic sampling"),
         double("epsilon-low", \.epsilonLow, atLeast: 0, atMost: 1, "clip ε_low"),
         optionalDouble("epsilon-high", \.epsilonHigh, atLeast: 0, "clip ε_high (0.2; clip-higher 0.28)"),
-        double("dual-clip", \.dualClip, atLeast: 0, "dual-clip constant c, 0: off"),
+        double("dual-clip", \.dualClip, atLeast: 0, "dual-clip constant c, 0: off (clip-cov has none)"),
         choice("loss-agg-mode", \.lossAggregation, "token-mean, seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm"),
         choice("kl-estimator", \.klEstimator, "k1, k2 or low_var_kl"),
         double("kl-coef", \.klCoefficient, atLeast: 0, "KL to the reference policy on every token, 0: off"),
         bool("norm-adv-by-std", \.normalizeAdvantagesByStd, "divide advantages by the group's std (false: Dr. GRPO)"),
         optionalDouble("entropy-coeff", \.entropyCoefficient, atLeast: 0, "entropy bonus c_H (0; entropy-reg 0.001)"),
-        double("cov-ratio", \.covarianceRatio, greaterThan: 0, atMost: 1, "share of tokens KL-Cov/Clip-Cov act on"),
+        optionalDouble("cov-ratio", \.covarianceRatio, atLeast: 0, atMost: 1, "share of tokens KL-Cov/Clip-Cov act on (kl-cov 0.002, clip-cov 0.0002)"),
         double("clip-cov-lb", \.clipCovLower, "Clip-Cov lower covariance bound"),
         double("clip-cov-ub", \.clipCovUpper, "Clip-Cov upper covariance bound"),
         double("kl-cov-coef", \.klCovCoefficient, atLeast: 0, "KL-Cov penalty coefficient"),
@@ -46,15 +58,21 @@ extension TrainingConfiguration {
         double("grad-clip", \.gradientClip, atLeast: 0, "global gradient-norm clip, 0: off"),
         double("sft-lr", \.sftLearningRate, greaterThan: 0, "warm-up learning rate"),
         int("sft-batch", \.sftBatch, min: 1, "warm-up examples per step"),
+        string("init-checkpoint", \.initCheckpoint, "start from this checkpoint's policy, warm-up done (a folder checkpoints/step-N)"),
         choice("relax-variant", \.relaxVariant, "paper or reference (MATH.md §10)"),
         double("relax-alpha", \.relaxAlpha, atLeast: 0, "α, weight of L_xp"),
         double("relax-beta", \.relaxBeta, atLeast: 0, "β, KL weight on the set 𝓘"),
+        choice("relax-shaping", \.relaxShaping, "advantage (w = max(A, 0)) or none (w = 1, an ablation)"),
+        choice("relax-kl", \.relaxKL, "adaptive (β·KL on the set 𝓘) or uniform (on every trajectory, an ablation)"),
         optionalDouble("relax-xi", \.relaxXi, atLeast: 0, "ξ, DSD threshold of 𝓘 (paper 25, reference 10)"),
         int("koopman-dim", \.koopmanDimension, min: 2, "m, dictionary size"),
         int("refit-every", \.refitEvery, min: 0, "refit the dictionary every k steps, 0: never"),
         string("dictionary", \.dictionary, "dictionary HDF5 to use instead of fitting one"),
         int("fit-steps", \.fitSteps, min: 0, "dictionary fitting steps, 0: one epoch"),
         choice("dsd-variance", \.dsdVariance, "sample or population"),
+        choice("dsd-input", \.dsdInput, "response (its own states) or padded (zero rows up to the response length, as the reference code)"),
+        int("dsd-window", \.dsdWindow, min: 0, "pairs of the windowed DSD logged beside, 0: m"),
+        bool("random-dictionary", \.randomDictionary, "use the Kaiming-uniform start as the dictionary, never fitted"),
         int("model-dim", \.modelDimension, min: 1, "policy width d"),
         int("layers", \.layers, min: 1, "transformer blocks"),
         int("heads", \.heads, min: 1, "attention heads"),
@@ -92,9 +110,9 @@ extension TrainingConfiguration {
     }
 
     private static func optionalDouble(_ name: String, _ path: WritableKeyPath<Self, Double?> & Sendable, atLeast: Double,
-                                       _ help: String) -> Key {
+                                       atMost: Double? = nil, _ help: String) -> Key {
         Key(name: name, help: help, render: { c in (c[keyPath: path].map { "\($0)" } ?? "nan", false) }) { c, v in
-            c[keyPath: path] = try parseDouble(v, atLeast: atLeast, greaterThan: nil, atMost: nil, below: nil)
+            c[keyPath: path] = try parseDouble(v, atLeast: atLeast, greaterThan: nil, atMost: atMost, below: nil)
         }
     }
 

@@ -9,9 +9,13 @@ import KoopScope
 /// ```
 public struct TrainingConfiguration: Sendable, Equatable {
     // The run.
+    /// A named set of settings applied before every other (see ``TrainingConfiguration/recipes``).
+    public var recipe = ""
     public var task = "addition"
     /// The task's difficulty (0: its default); see ``TaskCatalog/task(named:size:)``.
     public var taskSize = 0
+    /// The largest number countdown-trace gives (0: 9).
+    public var taskLargest = 0
     public var method = TrainingMethod.grpo
     public var steps = 100
     public var sftSteps = 0
@@ -27,6 +31,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var topP = 1.0
     /// 0: the task's longest correct answer plus end-of-sequence.
     public var maxResponseLength = 0
+    /// DAPO's dynamic sampling: drop groups whose rewards are all equal and draw more prompts.
+    public var dynamicSampling = false
+    /// Rounds of sampling dynamic sampling may take per step before it fills the batch anyway.
+    public var maxSamplingRounds = 10
     /// Weight of the format reward added to the 0/1 correctness reward.
     public var formatReward = 0.0
 
@@ -43,7 +51,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var normalizeAdvantagesByStd = true
     /// nil: 0, or 0.001 for `entropy-reg`.
     public var entropyCoefficient: Double? = nil
-    public var covarianceRatio = 2e-4
+    /// nil: VeRL's recipes, 2·10⁻³ for kl-cov and 2·10⁻⁴ for clip-cov.
+    public var covarianceRatio: Double? = nil
     public var clipCovLower = 1.0
     public var clipCovUpper = 5.0
     public var klCovCoefficient = 1.0
@@ -56,11 +65,15 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var gradientClip = 1.0
     public var sftLearningRate = 1e-3
     public var sftBatch = 64
+    /// A checkpoint directory whose policy this run starts from, warm-up done ("": none).
+    public var initCheckpoint = ""
 
     // ReLaX and the dictionary (also used to log DSD for every method).
     public var relaxVariant = ReLaXObjective.Variant.paper
     public var relaxAlpha = 0.1
     public var relaxBeta = 0.01
+    public var relaxShaping = ReLaXObjective.Shaping.advantage
+    public var relaxKL = ReLaXObjective.KLSet.adaptive
     /// nil: 25 (paper) or 10 (reference).
     public var relaxXi: Double? = nil
     public var koopmanDimension = 50
@@ -71,6 +84,12 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Dictionary fitting steps (0: one epoch over the step-0 rollouts).
     public var fitSteps = 0
     public var dsdVariance = VarianceKind.sample
+    /// DSD over each response's own states, or padded to the response length as the reference code.
+    public var dsdInput = TrajectoryDSD.Input.response
+    /// Pairs of the windowed DSD logged beside (0: m); trajectories with fewer states are left out.
+    public var dsdWindow = 0
+    /// Use the Kaiming-uniform start as the dictionary and never fit it (an ablation).
+    public var randomDictionary = false
 
     // The policy.
     public var modelDimension = 128
@@ -92,8 +111,14 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var resolvedEpsilonHigh: Double { epsilonHigh ?? (method == .clipHigher ? 0.28 : 0.2) }
     /// c_H after the method's default.
     public var resolvedEntropyCoefficient: Double { entropyCoefficient ?? (method == .entropyRegularization ? 1e-3 : 0) }
+    /// The covariance baselines' token ratio after the method's default.
+    public var resolvedCovarianceRatio: Double { covarianceRatio ?? (method == .klCov ? 2e-3 : 2e-4) }
+    /// The dual-clip constant in effect: none for clip-cov (VeRL's Clip-Cov loss has none) or when 0.
+    public var resolvedDualClip: Double { method == .clipCov || dualClip == 0 ? .infinity : dualClip }
     /// ξ after the variant's default.
     public var resolvedXi: Double { relaxXi ?? (relaxVariant == .paper ? 25 : 10) }
+    /// W of the windowed DSD after its default (m).
+    public var resolvedDSDWindow: Int { dsdWindow > 0 ? dsdWindow : koopmanDimension }
 
     /// The policy's shape for a vocabulary.
     public func policyConfiguration(vocabularySize: Int) -> PolicyConfiguration {
@@ -117,7 +142,22 @@ public struct TrainingConfiguration: Sendable, Equatable {
         c.epsilonHigh = resolvedEpsilonHigh
         c.entropyCoefficient = resolvedEntropyCoefficient
         c.relaxXi = resolvedXi
+        c.covarianceRatio = resolvedCovarianceRatio
         return TOMLFile.render(Self.keys.map { key in let r = key.render(c); return (key.name, r.0, r.1) })
+    }
+
+    /// Named sets of settings: `relax-authors` is the ReLaX authors' training recipe (MATH.md
+    /// §10): clip ratios 1 (PPO clipping in effect off), dual clip c = 10, weight decay 0, DAPO
+    /// dynamic sampling, the dictionary refitted every 50 steps.
+    public static let recipes: [String: [(key: String, value: String)]] = [
+        "relax-authors": [("epsilon-low", "1"), ("epsilon-high", "1"), ("dual-clip", "10"), ("weight-decay", "0"),
+                          ("dynamic-sampling", "true"), ("refit-every", "50")],
+    ]
+
+    /// `entries` in the order to apply them: a recipe first, so that every other setting given
+    /// overrides it wherever it stands.
+    public static func applyingOrder<T>(_ entries: [T], key: (T) -> String) -> [T] {
+        entries.filter { key($0) == "recipe" } + entries.filter { key($0) != "recipe" }
     }
 
     /// The settings a resumed run may change: they do not touch the training stream.
@@ -138,8 +178,14 @@ public struct TrainingConfiguration: Sendable, Equatable {
         if promptsPerStep % miniBatches != 0 {
             throw fail("mini-batches", "prompts-per-step \(promptsPerStep) does not split into \(miniBatches) equal mini-batches")
         }
-        if TaskCatalog.task(named: task, size: taskSize) == nil {
+        if TaskCatalog.task(named: task, size: taskSize, largest: taskLargest) == nil {
             throw fail("task", "unknown task \"\(task)\" (one of \(TaskCatalog.all.map(\.name).joined(separator: ", ")))")
+        }
+        if !initCheckpoint.isEmpty && sftSteps > 0 {
+            throw fail("sft-steps", "init-checkpoint starts from a warmed-up policy; sft-steps must be 0 with it, got \(sftSteps)")
+        }
+        if randomDictionary && !dictionary.isEmpty {
+            throw fail("random-dictionary", "random-dictionary and dictionary \"\(dictionary)\" cannot both be given")
         }
         if !["cpu", "cuda", "auto"].contains(device) { throw fail("device", "\"\(device)\" is not one of cpu, cuda, auto") }
     }

@@ -1,7 +1,8 @@
 /// GRPO's group-relative advantages (MATH.md §9).
 public enum GroupAdvantages {
-    /// `A_i = (r_i − mean r)/(std r + 10⁻⁶)` within each group (std with divisor R − 1; a group of
-    /// one gets 0), or without the division when `normalizeByStd` is false (Dr. GRPO).
+    /// `A_i = (r_i − mean r)/(std r + 10⁻⁶)` within each group (std with divisor R − 1), or without
+    /// the division when `normalizeByStd` is false (Dr. GRPO). A group of one has mean 0 and std 1,
+    /// as VeRL sets them, so its advantage is r/(1 + 10⁻⁶) (or r).
     ///
     /// ```swift
     /// GroupAdvantages.compute(rewards: [1, 0, 0, 1], groups: [0, 0, 0, 0])   // ±0.866
@@ -11,7 +12,12 @@ public enum GroupAdvantages {
         var members: [Int: [Int]] = [:]
         for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
         var advantages = [Double](repeating: 0, count: rewards.count)
-        for indices in members.values where indices.count > 1 {
+        for indices in members.values {
+            guard indices.count > 1 else {
+                let i = indices[0]
+                advantages[i] = normalizeByStd ? rewards[i] / (1 + 1e-6) : rewards[i]
+                continue
+            }
             let r = indices.map { rewards[$0] }
             let mean = r.reduce(0, +) / Double(r.count)
             let std = (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(r.count - 1)).squareRoot()

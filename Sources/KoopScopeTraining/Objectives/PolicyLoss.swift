@@ -48,7 +48,8 @@ public enum LossAggregation: String, Sendable, CaseIterable {
     case tokenMean = "token-mean"
     case sequenceMeanTokenMean = "seq-mean-token-mean"
     case sequenceMeanTokenSum = "seq-mean-token-sum"
-    /// Dr. GRPO: token sums divided by the maximum response length.
+    /// Dr. GRPO as VeRL computes it: the sum over sequences of their token sums, divided by the
+    /// padded response length (the maximum), not by the number of sequences.
     case sequenceMeanTokenSumNorm = "seq-mean-token-sum-norm"
 
     /// The weight of every token of each sequence, given the sequences' lengths.
@@ -60,7 +61,7 @@ public enum LossAggregation: String, Sendable, CaseIterable {
             case .tokenMean: 1 / tokens
             case .sequenceMeanTokenMean: t > 0 ? 1 / (b * Double(t)) : 0
             case .sequenceMeanTokenSum: 1 / b
-            case .sequenceMeanTokenSumNorm: 1 / (b * Double(max(maxLength, 1)))
+            case .sequenceMeanTokenSumNorm: 1 / Double(max(maxLength, 1))
             }
         }
     }

@@ -62,16 +62,17 @@ public struct ActorLoss: Sendable {
     public init(configuration c: TrainingConfiguration, maxResponseLength: Int) {
         method = c.method
         policyLoss = PolicyLoss(epsilonLow: c.epsilonLow, epsilonHigh: c.resolvedEpsilonHigh,
-                                dualClip: c.dualClip == 0 ? .infinity : c.dualClip)
+                                dualClip: c.resolvedDualClip)
         aggregation = c.lossAggregation
         self.maxResponseLength = maxResponseLength
         klEstimator = c.klEstimator
         klCoefficient = c.klCoefficient
         entropyCoefficient = c.resolvedEntropyCoefficient
-        covarianceRatio = c.covarianceRatio
+        covarianceRatio = c.resolvedCovarianceRatio
         clipCovBounds = (c.clipCovLower, c.clipCovUpper)
         klCovCoefficient = c.klCovCoefficient
-        relax = ReLaXObjective(variant: c.relaxVariant, alpha: c.relaxAlpha, beta: c.relaxBeta, xi: c.resolvedXi)
+        relax = ReLaXObjective(variant: c.relaxVariant, alpha: c.relaxAlpha, beta: c.relaxBeta, xi: c.resolvedXi,
+                               shaping: c.relaxShaping, klSet: c.relaxKL)
     }
 
     /// Whether the reference policy's log-probabilities are needed.
@@ -190,6 +191,9 @@ public struct ActorLoss: Sendable {
     }
 
     /// α·L_xp over the trajectories with a DSD, and β·KL on the tokens of 𝓘; returns their sum.
+    /// The KL over 𝓘 is normalised as each variant does: the paper's Eq. 11 sums the sequence KLs
+    /// (token sums) over 𝓘; the reference code masks the token KLs to 𝓘 and averages them over all
+    /// response tokens of the mini-batch.
     private func relaxTerms(_ sequences: [Sequence], lengths: [Int], dLogp: inout [[Double]], dDSD: inout [Double],
                             metrics: inout [String: Double]) -> Double {
         guard let (defined, r) = relaxEvaluation(sequences) else { return 0 }
@@ -199,14 +203,14 @@ public struct ActorLoss: Sendable {
         let penalised = defined.indices.filter { r.penalised[$0] }.map { defined[$0] }
         metrics["actor/relax/penalised_frac"] = Double(penalised.count) / Double(sequences.count)
         if relax.beta > 0 && !penalised.isEmpty {
-            let w = aggregation.weights(lengths: penalised.map { lengths[$0] }, maxLength: maxResponseLength)
+            let weight = relax.variant == .paper ? 1 : 1 / Double(max(lengths.reduce(0, +), 1))
             var kl = 0.0
-            for (k, i) in penalised.enumerated() {
+            for i in penalised {
                 guard let reference = sequences[i].referenceLogp else { continue }
                 for t in sequences[i].logp.indices {
                     let e = klEstimator.value(logProbability: sequences[i].logp[t], referenceLogProbability: reference[t])
-                    kl += w[k] * e.kl
-                    dLogp[i][t] += relax.beta * w[k] * e.gradient
+                    kl += weight * e.kl
+                    dLogp[i][t] += relax.beta * weight * e.gradient
                 }
             }
             metrics["actor/relax/kl"] = kl

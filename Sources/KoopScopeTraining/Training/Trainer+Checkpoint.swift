@@ -34,7 +34,7 @@ extension Trainer {
             }
             var state: [String: Any] = [
                 "format": Self.checkpointFormat, "version": 1, "step": step, "warmed_up": warmedUp,
-                "rng": rng.state.map { String($0) }, "adam_step": adam.step,
+                "rng": rng.state.map { String($0) }, "prompt_rng": promptRNG.state.map { String($0) }, "adam_step": adam.step,
                 "tensors": tensors.map { ["name": $0.0, "count": $0.1.count] },
                 "tensors_sha256": SHA256.hex(SHA256.digest(bytes)),
                 "has_reference": reference != nil, "has_dictionary": dictionary != nil,
@@ -75,17 +75,12 @@ extension Trainer {
         guard let latest = checkpointSteps().last else {
             try metrics.truncate(after: -1)
             try MetricsLog(path: runDirectory + "/sft.jsonl").truncate(after: -1)
+            if !configuration.initCheckpoint.isEmpty { try startFromCheckpoint(configuration.initCheckpoint) }
             return
         }
         let path = runDirectory + String(format: "/checkpoints/step-%06d", latest)
         func fail(_ detail: String) -> TrainingError { .checkpoint(path: path, detail: detail) }
-        guard let data = FileManager.default.contents(atPath: path + "/state.json"),
-              let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw fail("state.json is missing or not JSON")
-        }
-        guard state["format"] as? String == Self.checkpointFormat, (state["version"] as? NSNumber)?.intValue == 1 else {
-            throw fail("state.json is not a version-1 koopscope checkpoint")
-        }
+        let (state, byName) = try Self.readCheckpoint(at: path)
         guard let saved = state["configuration"] as? String else { throw fail("state.json lacks the configuration") }
         var savedConfiguration = TrainingConfiguration()
         for entry in (try? TOMLFile.parse(saved, path: "state.json")) ?? [] {
@@ -96,24 +91,12 @@ extension Trainer {
         }
         guard let stepNumber = (state["step"] as? NSNumber)?.intValue,
               let rngText = state["rng"] as? [String], let restored = SeededGenerator(state: rngText.compactMap { UInt64($0) }),
-              let adamStep = (state["adam_step"] as? NSNumber)?.intValue,
-              let layout = state["tensors"] as? [[String: Any]], let digest = state["tensors_sha256"] as? String else {
-            throw fail("state.json lacks the step, generator, optimiser or tensor layout")
+              let adamStep = (state["adam_step"] as? NSNumber)?.intValue else {
+            throw fail("state.json lacks the step, generator or optimiser")
         }
-        guard let blob = FileManager.default.contents(atPath: path + "/tensors.bin") else { throw fail("tensors.bin is missing") }
-        let bytes = [UInt8](blob)
-        guard SHA256.hex(SHA256.digest(bytes)) == digest else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
-        var offset = 0
-        var byName: [String: [Float]] = [:]
-        for entry in layout {
-            guard let name = entry["name"] as? String, let count = (entry["count"] as? NSNumber)?.intValue,
-                  count >= 0, offset + 4 * count <= bytes.count else { throw fail("the tensor layout does not fit tensors.bin") }
-            byName[name] = (0..<count).map { k in
-                let b = offset + 4 * k
-                return Float(bitPattern: UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24)
-            }
-            offset += 4 * count
-        }
+        // Checkpoints from before prompts had their own generator carry none: it starts afresh.
+        let promptText = state["prompt_rng"] as? [String] ?? []
+        let restoredPrompts = SeededGenerator(state: promptText.compactMap { UInt64($0) }) ?? SeededGenerator(seed: configuration.seed &+ 2)
         func tensor(_ name: String, _ count: Int) throws -> [Float] {
             guard let values = byName[name], values.count == count else { throw fail("tensor \(name) is missing or has the wrong size") }
             return values
@@ -145,7 +128,54 @@ extension Trainer {
         }
         step = stepNumber
         rng = restored
+        promptRNG = restoredPrompts
         warmedUp = state["warmed_up"] as? Bool ?? true
         try metrics.truncate(after: step)
+    }
+
+    /// Starts from the policy of the checkpoint at `path` (a warm-up's `checkpoints/step-000000`,
+    /// or any other): its weights only, with a fresh optimiser and this run's own generators.
+    func startFromCheckpoint(_ path: String) throws {
+        let (state, byName) = try Self.readCheckpoint(at: path)
+        func fail(_ detail: String) -> TrainingError { .checkpoint(path: path, detail: detail) }
+        for p in policy.parameters {
+            guard let values = byName[p.name], values.count == p.count else {
+                throw fail("it holds no tensor \(p.name) of \(p.count) values: it was written for another policy shape")
+            }
+            backend.write(values, to: p.value)
+        }
+        guard state["warmed_up"] as? Bool != false else { throw fail("its policy was saved before the warm-up finished") }
+        warmedUp = false   // run() still copies the reference, sets the RL learning rate and evaluates step 0
+        startedFromCheckpoint = true
+    }
+
+    /// A checkpoint's state.json and its tensors by name, each checked (format, SHA-256, layout).
+    static func readCheckpoint(at path: String) throws -> (state: [String: Any], tensors: [String: [Float]]) {
+        func fail(_ detail: String) -> TrainingError { .checkpoint(path: path, detail: detail) }
+        guard let data = FileManager.default.contents(atPath: path + "/state.json"),
+              let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw fail("state.json is missing or not JSON")
+        }
+        guard state["format"] as? String == checkpointFormat, (state["version"] as? NSNumber)?.intValue == 1 else {
+            throw fail("state.json is not a version-1 koopscope checkpoint")
+        }
+        guard let layout = state["tensors"] as? [[String: Any]], let digest = state["tensors_sha256"] as? String else {
+            throw fail("state.json lacks the tensor layout")
+        }
+        guard let blob = FileManager.default.contents(atPath: path + "/tensors.bin") else { throw fail("tensors.bin is missing") }
+        let bytes = [UInt8](blob)
+        guard SHA256.hex(SHA256.digest(bytes)) == digest else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
+        var offset = 0
+        var byName: [String: [Float]] = [:]
+        for entry in layout {
+            guard let name = entry["name"] as? String, let count = (entry["count"] as? NSNumber)?.intValue,
+                  count >= 0, offset + 4 * count <= bytes.count else { throw fail("the tensor layout does not fit tensors.bin") }
+            byName[name] = (0..<count).map { k in
+                let b = offset + 4 * k
+                return Float(bitPattern: UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24)
+            }
+            offset += 4 * count
+        }
+        return (state, byName)
     }
 }

@@ -12,7 +12,9 @@ extension Trainer {
         let folder = runDirectory + "/dictionary"
         try Self.createDirectory(folder)
         let dumpPath = folder + String(format: "/rollouts-step-%06d.h5", step + 1)
-        try writeDump(rollouts, hidden: hidden, to: dumpPath, step: step + 1)
+        // The reference code fits on the padded response tensor too (its first 512 positions).
+        let states = paddedLength.map { length in hidden.map { TrajectoryDSD.padded($0, to: length) } } ?? hidden
+        try writeDump(rollouts, hidden: states, to: dumpPath, step: step + 1)
         let dump = try Dump(path: dumpPath)
         let variant: ResKoopNetLoss.Variant = c.relaxVariant == .paper ? .paper : .reference
         let options = DictionaryFitter.Options(variant: variant, steps: c.fitSteps > 0 ? c.fitSteps : nil,
@@ -25,6 +27,7 @@ extension Trainer {
         values["dictionary/loss_last"] = result.losses.last ?? .nan
         values["dictionary/effective_rank_before"] = result.effectiveRankBefore
         values["dictionary/effective_rank_after"] = result.effectiveRankAfter
+        values["dictionary/saturated_before"] = result.saturatedBefore
         values["dictionary/saturated_after"] = result.saturatedAfter
         notes += result.warnings
     }

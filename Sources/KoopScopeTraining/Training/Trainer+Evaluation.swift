@@ -33,7 +33,8 @@ extension Trainer {
         var values = ["eval/mean@1": mean1, "eval/mean@\(k)": meanK / n, "eval/pass@\(k)": passK / n]
         if let dictionary {
             let dsd = TrajectoryDSD.compute(inferencePass(prompts: prompts, responses: first).hidden, dictionary: dictionary, variant: dsdVariant,
-                                            variance: configuration.dsdVariance, withGradient: false).compactMap(\.dsd)
+                                            variance: configuration.dsdVariance, withGradient: false,
+                                            paddedLength: paddedLength).compactMap(\.dsd)
             if !dsd.isEmpty { values["eval/dsd/mean"] = dsd.reduce(0, +) / Double(dsd.count) }
         }
         return values

@@ -10,35 +10,16 @@ extension Trainer {
         var values: [String: Double] = [:]
         var notes: [String] = []
 
-        // Rollouts.
-        var rollouts: [Rollout] = []
-        var prompts: [[Int32]] = []
-        for g in 0..<c.promptsPerStep {
-            let instance = task.sampleTraining(using: &rng, excluding: heldOut)
-            let tokens = try encodePrompt(instance)
-            for _ in 0..<c.groupSize {
-                prompts.append(tokens)
-                rollouts.append(Rollout(instance: instance, group: g, prompt: tokens, response: [], text: "",
-                                        reward: Reward(correct: 0, format: 0), score: 0))
-            }
-        }
-        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
-        let settings = SamplingSettings(temperature: c.temperature, topP: c.topP, maxResponseLength: maxResponseLength)
-        let responses = sample(sampler, prompts, settings, &rng)
-        try backend.synchronize()
-        for i in rollouts.indices {
-            rollouts[i].response = responses[i]
-            rollouts[i].text = responseText(responses[i])
-            rollouts[i].reward = task.reward(rollouts[i].text, for: rollouts[i].instance)
-            rollouts[i].score = rollouts[i].reward.total(formatWeight: c.formatReward)
-        }
+        // Rollouts (with dynamic sampling, only groups whose rewards differ).
+        var rollouts = try sampleRollouts(values: &values, notes: &notes)
         let scores = rollouts.map(\.score), groups = rollouts.map(\.group)
         let advantages = GroupAdvantages.compute(rewards: scores, groups: groups, normalizeByStd: c.normalizeAdvantagesByStd)
         for i in rollouts.indices { rollouts[i].advantage = advantages[i] }
         values["timing_s/gen"] = Date().timeIntervalSince(started)
 
         // The dictionary: fitted on the first step's rollouts, refitted every k steps if asked.
-        let needsFit = dictionary == nil || (c.refitEvery > 0 && step > 0 && step % c.refitEvery == 0)
+        let needsFit = dictionary == nil
+            || (c.refitEvery > 0 && step > 0 && step % c.refitEvery == 0 && !c.randomDictionary && c.dictionary.isEmpty)
         var old: [[Double]]? = nil
         if needsFit || c.miniBatches > 1 {
             let before = Date()
@@ -85,6 +66,13 @@ extension Trainer {
             values["actor/dsd/max"] = dsds.max()!
         }
         values["actor/dsd/undefined"] = Double(rollouts.count - dsds.count)
+        // With T − 1 < m, DSD measures the length (the ridge K has rank T − 1): say how often.
+        values["actor/dsd/short_fraction"] = Double(rollouts.filter { $0.response.count - 1 < c.koopmanDimension }.count)
+            / Double(rollouts.count)
+        if let window = windowedDSD(rollouts, dictionary: dictionary) {
+            values["actor/dsd_window/mean"] = window.mean
+            values["actor/dsd_window/count"] = Double(window.count)
+        }
         values["actor/lr"] = c.learningRate
         let lengths = rollouts.map { Double($0.response.count) }
         values["response_length/mean"] = lengths.reduce(0, +) / Double(lengths.count)
@@ -118,6 +106,23 @@ extension Trainer {
         values["perf/throughput"] = lengths.reduce(0, +) / total
         return StepReport(step: step + 1, totalSteps: c.steps, metrics: values, notes: notes)
     }
+
+    /// The paper DSD over each trajectory's first W + 1 states (W pairs), for those that have them:
+    /// trajectories of different lengths compared on equal footing.
+    func windowedDSD(_ rollouts: [Rollout], dictionary: KoopmanDictionary) -> (mean: Double, count: Int)? {
+        let w = configuration.resolvedDSDWindow
+        let windows = rollouts.compactMap { r -> Matrix<Float>? in
+            guard let x = r.hidden, x.rows >= w + 1 else { return nil }
+            return x.rows(0..<(w + 1))
+        }
+        let values = TrajectoryDSD.compute(windows, dictionary: dictionary, variant: .paper, variance: configuration.dsdVariance,
+                                           withGradient: false).compactMap(\.dsd)
+        guard !values.isEmpty else { return nil }
+        return (values.reduce(0, +) / Double(values.count), values.count)
+    }
+
+    /// The length DSD pads every trajectory to (the reference code's padded DSD), or nil.
+    var paddedLength: Int? { configuration.dsdInput == .padded ? maxResponseLength : nil }
 
     /// The DSD variant of the configured ReLaX variant (also used for logging).
     var dsdVariant: DSDGradient.Variant { configuration.relaxVariant == .paper ? .paper : .reference }

@@ -25,7 +25,7 @@ extension Trainer {
         let states = batch.responseStates(backend.download(forward.hidden.buffer), dimension: d)
         let dsdStarted = Date()
         let outcomes = TrajectoryDSD.compute(states, dictionary: dictionary, variant: dsdVariant, variance: c.dsdVariance,
-                                             withGradient: c.method == .relax)
+                                             withGradient: c.method == .relax, paddedLength: paddedLength)
         timing.dsd += Date().timeIntervalSince(dsdStarted)
         for (k, i) in members.enumerated() {
             rollouts[i].hidden = states[k]

@@ -14,7 +14,8 @@ extension Trainer {
             for _ in 0..<configuration.sftBatch {
                 let instance = task.sampleTraining(using: &rng, excluding: heldOut)
                 prompts.append(try encodePrompt(instance))
-                answers.append(try tokenizer.encode(instance.answer).map(Int32.init) + [Int32(tokenizer.eos)])
+                let response = task.demonstration(for: instance, using: &rng)
+                answers.append(try tokenizer.encode(response).map(Int32.init) + [Int32(tokenizer.eos)])
             }
             let batch = sequenceBatch(prompts: prompts, responses: answers)
             let tape = Tape<Float>(backend: backend)

@@ -28,9 +28,14 @@ public final class Trainer {
     /// The held-out prompts, encoded once.
     let evaluationPrompts: [[Int32]]
     let heldOut: Set<String>
+    /// Sampling, the baselines' random picks: everything but which prompts are drawn.
     var rng: SeededGenerator
+    /// The training prompts alone, so that every method of a seed sees the same ones whatever it samples.
+    var promptRNG: SeededGenerator
     let metrics: MetricsLog
     var warmedUp = false
+    /// Whether the policy came from `init-checkpoint` (so there is no warm-up to run).
+    var startedFromCheckpoint = false
 
     /// What one finished step reports to the caller.
     public struct StepReport: Sendable {
@@ -57,7 +62,7 @@ public final class Trainer {
         try configuration.validate()
         self.configuration = configuration
         self.runDirectory = runDirectory
-        task = TaskCatalog.task(named: configuration.task, size: configuration.taskSize)!
+        task = TaskCatalog.task(named: configuration.task, size: configuration.taskSize, largest: configuration.taskLargest)!
         backend = try chosen ?? DeviceSelection.backend(for: configuration.device).backend
         maxResponseLength = configuration.maxResponseLength > 0 ? configuration.maxResponseLength : task.maxResponseLength + 1
         let shape = configuration.policyConfiguration(vocabularySize: tokenizer.vocabularySize)
@@ -69,6 +74,7 @@ public final class Trainer {
         evaluationSet = task.evaluationSet(count: configuration.evalPrompts, seed: configuration.seed &+ 0x5EED)
         heldOut = Set(evaluationSet.map(\.prompt))
         rng = SeededGenerator(seed: configuration.seed &+ 1)
+        promptRNG = SeededGenerator(seed: configuration.seed &+ 2)
         metrics = MetricsLog(path: runDirectory + "/metrics.jsonl")
         if evaluationSet.count < configuration.evalPrompts {
             throw TrainingError.invalidSetting(source: "configuration", key: "eval-prompts",
@@ -85,16 +91,26 @@ public final class Trainer {
                                                    detail: "\(configuration.dictionary) has d = \(loaded.dimension), the policy's states have d = \(configuration.modelDimension)")
             }
             dictionary = loaded
+        } else if configuration.randomDictionary {
+            dictionary = KoopmanDictionary.kaimingUniform(dimension: configuration.modelDimension,
+                                                          koopmanDimension: configuration.koopmanDimension)
         }
         try prepareDirectory(resume: resume)
-        if resume { try restoreLatestCheckpoint() }
+        if resume {
+            try restoreLatestCheckpoint()
+        } else if !configuration.initCheckpoint.isEmpty {
+            try startFromCheckpoint(configuration.initCheckpoint)
+        }
     }
 
-    /// Runs the warm-up (unless resumed past it) and the remaining RL steps.
+    /// Runs the warm-up (unless resumed past it or started from a checkpoint) and the remaining RL
+    /// steps; with `steps` 0, checkpoints the warmed-up policy as `checkpoints/step-000000`.
     public func run(progress: (StepReport) -> Void = { _ in }) throws {
         if !warmedUp {
-            try warmUp(progress: progress)
+            if !startedFromCheckpoint { try warmUp(progress: progress) }
             warmedUp = true
+            // A run without RL steps is a warm-up to start others from (`init-checkpoint`).
+            if configuration.steps == 0 { try writeCheckpoint() }
             if loss.needsReference { reference = TransformerPolicy(copying: policy) }
             optimizer.settings.learningRate = configuration.learningRate
             optimizer.reset()
