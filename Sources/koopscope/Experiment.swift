@@ -39,7 +39,7 @@ struct Experiment: ParsableCommand {
 
     func run() throws {
         let plan = try ExperimentPlan(arms: arms.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-                                      seeds: try Self.seeds(seeds), flags: try Self.trainingFlags(trainFlags))
+                                      seeds: try Self.seeds(seeds), flags: try TrainingFlags.parse(trainFlags))
         if let jobs, jobs < 1 { throw ExperimentError.invalidFlag(flag: "--jobs", detail: "must be at least 1, got \(jobs)") }
         let fm = FileManager.default
         try Self.prepare(out, plan: plan)
@@ -143,30 +143,6 @@ struct Experiment: ParsableCommand {
             }
             return s
         }
-    }
-
-    /// `--key value` and `--key=value` pairs, each key a training setting.
-    static func trainingFlags(_ arguments: [String]) throws -> [(key: String, value: String)] {
-        let names = Set(TrainingConfiguration.keys.map(\.name))
-        var out: [(key: String, value: String)] = []
-        var k = 0
-        while k < arguments.count {
-            let word = arguments[k]
-            guard word.hasPrefix("--") else { throw ExperimentError.invalidFlag(flag: word, detail: "expected a training flag --key value") }
-            var key = String(word.dropFirst(2)), value: String?
-            if let eq = key.firstIndex(of: "=") { value = String(key[key.index(after: eq)...]); key = String(key[..<eq]) }
-            guard names.contains(key) else {
-                throw ExperimentError.invalidFlag(flag: "--" + key, detail: "is not a training setting (see `koopscope train --help`)")
-            }
-            if value == nil {
-                guard k + 1 < arguments.count else { throw ExperimentError.invalidFlag(flag: word, detail: "needs a value") }
-                k += 1
-                value = arguments[k]
-            }
-            out.append((key, value!))
-            k += 1
-        }
-        return out
     }
 
     /// SIGINT and SIGTERM stop the children too (a rerun resumes them from their checkpoints).

@@ -6,7 +6,7 @@ import Testing
 /// ∂DSD against central differences (h = 10⁻⁶) of the forward computation, in Float64.
 @Suite("Gradient of DSD")
 struct DSDGradientTests {
-    /// The forward DSD of MATH.md §1–6, written out plainly.
+    /// The forward DSD of docs/math.md §1–6, written out plainly.
     func forward(_ x: Matrix<Double>, _ w: Matrix<Double>, _ b: [Double], _ variant: DSDGradient.Variant,
                  _ variance: VarianceKind) throws -> Double {
         let t = x.rows, m = w.rows

@@ -1,7 +1,8 @@
 import Testing
 @testable import KoopScope
 
-/// Expected values are scipy 1.17's (`ttest_1samp(d, 0)`, `wilcoxon(d)`), or worked by hand.
+/// Expected values are scipy 1.17's (`ttest_1samp(d, 0)`, `wilcoxon(d)`, printed by
+/// `scripts/significance-values.py`), or worked by hand.
 @Suite("Paired comparisons")
 struct PairedComparisonTests {
     @Test func pairedTMatchesScipy() {

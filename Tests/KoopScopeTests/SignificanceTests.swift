@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import KoopScope
 
-/// Reference values from scipy 1.17 (`scipy.stats`, `scipy.special.betainc`), computed once.
+/// Reference values from scipy 1.17 (`scipy.stats`, `scipy.special.betainc`), printed by
+/// `scripts/significance-values.py`.
 @Suite("Significance tests against scipy")
 struct SignificanceTests {
     @Test func studentAndIncompleteBeta() {

@@ -52,7 +52,7 @@ struct AnalyzeCommandTests {
             let residuals = try #require(t["residuals"] as? [Double])
             let singular = try #require(t["singular_values"] as? [Double])
             #expect(eigen.count == 50 && residuals.count == 50 && singular.count == 50)
-            // The DSDs follow from the reported spectrum by MATH.md §6, recomputed here.
+            // The DSDs follow from the reported spectrum by docs/math.md §6, recomputed here.
             let magnitudes = eigen.map { hypot($0[0], $0[1]) }
             #expect(abs((t["dsd"] as? Double ?? 0) - variance(magnitudes)) < 1e-12)
             #expect(abs((t["dsd_reference"] as? Double ?? 0) - variance(singular.map { ($0 * $0 + 1e-3).squareRoot() })) < 1e-12)

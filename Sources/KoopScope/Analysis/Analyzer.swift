@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// Spectra, residuals and DSD for every trajectory of a dump, streamed a batch at a time
-/// (MATH.md §1–6).
+/// (docs/math.md §1–6).
 ///
 /// ```swift
 /// let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: dump.dimension)))

@@ -18,7 +18,7 @@ public enum VarianceKind: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Dynamic Spectral Dispersion: how spread out the spectrum of K is (MATH.md §6).
+/// Dynamic Spectral Dispersion: how spread out the spectrum of K is (docs/math.md §6).
 ///
 /// ```swift
 /// let dsd = DSD.paper(estimate.eigenvalues)                          // Var |λ_j|
@@ -48,7 +48,7 @@ public enum DSD {
     }
 
     /// The DSD of one trajectory of Float32 states (T×d) through `dictionary`, with the ridge K of
-    /// MATH.md §3 — the value ``DSDGradient`` differentiates, without eigenvectors or residuals.
+    /// docs/math.md §3 — the value ``DSDGradient`` differentiates, without eigenvectors or residuals.
     ///
     /// ```swift
     /// let d = try DSD.value(states: x, dictionary: dictionary, variant: .paper)

@@ -3,20 +3,16 @@ import RealModule
 
 /// The gradient of a trajectory's DSD with respect to its hidden states, the dictionary's
 /// weight and its bias, backpropagated through the eigen- or singular-value decomposition,
-/// the ridge solve and the lifting (MATH.md §7). ReLaX's loss needs it; everything is Float64.
+/// the ridge solve and the lifting (docs/math.md §7). ReLaX's loss needs it; everything is Float64.
 ///
 /// ```swift
 /// let g = try DSDGradient(states: x, weight: w, bias: nil, variant: .paper)
 /// g.dsd, g.states /* ∂DSD/∂x, T×d */, g.weight /* ∂DSD/∂W, m×d */
 /// ```
 public struct DSDGradient: Sendable {
-    /// Which DSD is differentiated.
-    public enum Variant: String, Sendable, CaseIterable {
-        /// Var |λ_j| over the eigenvalues of K.
-        case paper
-        /// Var √(s_j² + 10⁻³) over the singular values of K.
-        case reference
-    }
+    /// Which DSD is differentiated: Var |λ_j| over the eigenvalues of K (`paper`), or
+    /// Var √(s_j² + 10⁻³) over its singular values (`reference`).
+    public typealias Variant = Convention
 
     /// The DSD itself.
     public var dsd: Double
@@ -132,7 +128,7 @@ public struct DSDGradient: Sendable {
         return Core(dsd: back.dsd, kBar: nil, skipped: back.skipped, condition: back.condition, zBar: zBar)
     }
 
-    /// DSD of K and ∂DSD/∂K (MATH.md §7). `zeroEigenvalues` more eigenvalues, exactly zero,
+    /// DSD of K and ∂DSD/∂K (docs/math.md §7). `zeroEigenvalues` more eigenvalues, exactly zero,
     /// join the variance (the paper variant of a K known to have that many beyond its own); the
     /// terms of eigenvalues with |λ| ≤ `cutoff` are left out of the gradient (not of the value).
     public static func withRespectToK(_ k: Matrix<Double>, variant: Variant, variance: VarianceKind = .sample,

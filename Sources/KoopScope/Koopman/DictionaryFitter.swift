@@ -1,6 +1,6 @@
 import Foundation
 
-/// ResKoopNet dictionary learning on a dump's trajectories (MATH.md §8): minibatches of
+/// ResKoopNet dictionary learning on a dump's trajectories (docs/math.md §8): minibatches of
 /// trajectories, the first `maxPositions` states of each, Adam, either loss variant.
 ///
 /// ```swift
@@ -43,7 +43,7 @@ public struct DictionaryFitter: Sendable {
         public var saturatedAfter: Double
         /// Trajectories left out (too short, or non-finite).
         public var skipped: Int
-        /// Warnings about collapse (MATH.md §8: every such loss is minimised by a constant dictionary).
+        /// Warnings about collapse (docs/math.md §8: every such loss is minimised by a constant dictionary).
         public var warnings: [String]
         /// Root attributes recording how the dictionary was fitted.
         public var attributes: [(name: String, value: AttributeValue)]

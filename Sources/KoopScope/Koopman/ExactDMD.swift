@@ -1,7 +1,7 @@
 import RealModule
 import ComplexModule
 
-/// Exact DMD of one trajectory under the identity dictionary (MATH.md §4).
+/// Exact DMD of one trajectory under the identity dictionary (docs/math.md §4).
 ///
 /// With snapshots as columns, `X = [x_0 … x_{T−2}] = U Σ V*` truncated to rank r and
 /// `Ã = U* Y V Σ⁻¹`. The estimate is expressed like EDMD's on the r POD coordinates

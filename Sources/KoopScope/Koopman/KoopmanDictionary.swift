@@ -2,7 +2,7 @@ import RealModule
 import _KoopScopeKernels
 
 /// The Koopman dictionary `g(x) = σ(x Wᵀ + b)` that lifts hidden states to m features
-/// (MATH.md §1). W is m×d, stored like a `torch.nn.Linear` weight; the paper uses no bias.
+/// (docs/math.md §1). W is m×d, stored like a `torch.nn.Linear` weight; the paper uses no bias.
 ///
 /// ```swift
 /// let dictionary = KoopmanDictionary.kaimingUniform(dimension: 896)       // m = 50, seed 42

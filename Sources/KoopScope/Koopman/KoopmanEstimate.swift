@@ -3,7 +3,7 @@ import _CBLAS
 import RealModule
 
 /// The Koopman operator K estimated from one set of snapshot pairs, with its spectrum,
-/// the ResDMD residual of every eigenpair and its singular values (MATH.md §2–5).
+/// the ResDMD residual of every eigenpair and its singular values (docs/math.md §2–5).
 ///
 /// K is m×m and acts on coefficient vectors: an observable `Ψ v` is advanced to `Ψ (K v)`.
 ///
@@ -98,8 +98,8 @@ public struct KoopmanEstimate: Sendable {
         do {
             switch estimator {
             case .ridge(let delta):
+                // G and A straight from the caller's buffers (no copy of Ψ); G by ?syrk, mirrored.
                 var g = Matrix<Double>(rows: m, columns: m, repeating: 0), a = g
-                // G is symmetric: one triangle by ?syrk (half a GEMM's work), then mirrored.
                 g.withUnsafeMutableBufferPointer { pg in
                     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(m), Int32(pairs), 1, psiX, Int32(m),
                                 0, pg.baseAddress!, Int32(m))
@@ -109,11 +109,7 @@ public struct KoopmanEstimate: Sendable {
                     Double._gemm(transA: true, transB: false, m: m, n: m, k: pairs, alpha: 1, a: psiX, lda: m,
                                  b: psiY, ldb: m, beta: 0, c: pa.baseAddress!, ldc: m)
                 }
-                for i in 0..<m { g[i, i] += delta }
-                // G + δI is symmetric positive definite for δ > 0; Cholesky is the cheap, stable
-                // solve, with LU as the fallback when δ = 0 leaves it only semi-definite.
-                if let k = try? g.solvingPositiveDefinite(a) { return k }
-                return try g.solving(a)
+                return try RidgeOperator.solve(gram: g, cross: a, delta: delta).k
             case .pseudoInverse(let rcond):
                 let x = Matrix(rows: pairs, columns: m, elements: Array(UnsafeBufferPointer(start: psiX, count: pairs * m)))
                 let y = Matrix(rows: pairs, columns: m, elements: Array(UnsafeBufferPointer(start: psiY, count: pairs * m)))
@@ -155,62 +151,5 @@ public struct KoopmanEstimate: Sendable {
         }
         try checkLAPACK(info, "dgeev") { i in "the QR algorithm failed; \(n - Int(i)) eigenvalues converged" }
         return ((0..<n).map { Complex(wr[$0], wi[$0]) }, Matrix(rows: n, columns: n, elements: vr))
-    }
-
-    /// Residuals in the norm form, from `Ψ_X V` and `Ψ_Y V` with V packed as `?geev` returns
-    /// it, so one real product covers both members of a conjugate pair (they share a residual).
-    static func residuals(_ values: [Complex<Double>], packedVectors v: Matrix<Double>,
-                          psiX: UnsafePointer<Double>, psiY: UnsafePointer<Double>, pairs: Int, m: Int) -> [Double] {
-        // When Ψ_X and Ψ_Y are two windows of one lifted trajectory (Ψ_Y = Ψ_X shifted by a
-        // row), one product Ψ V gives both Ψ_X V and Ψ_Y V.
-        let shifted = psiY == psiX + m
-        var product = [Double](repeating: 0, count: (shifted ? pairs + 1 : 2 * pairs) * m)
-        v.withUnsafeBufferPointer { pv in
-            product.withUnsafeMutableBufferPointer { out in
-                Double._gemm(transA: false, transB: false, m: shifted ? pairs + 1 : pairs, n: m, k: m, alpha: 1,
-                             a: psiX, lda: m, b: pv.baseAddress!, ldb: m, beta: 0, c: out.baseAddress!, ldc: m)
-                if !shifted {
-                    Double._gemm(transA: false, transB: false, m: pairs, n: m, k: m, alpha: 1, a: psiY, lda: m,
-                                 b: pv.baseAddress!, ldb: m, beta: 0, c: out.baseAddress! + pairs * m, ldc: m)
-                }
-            }
-        }
-        return product.withUnsafeBufferPointer { p in
-            residuals(values, px: p.baseAddress!, py: p.baseAddress! + (shifted ? m : pairs * m), pairs: pairs, m: m)
-        }
-    }
-
-    /// Residuals from `Ψ_X V` and `Ψ_Y V` (pairs×m each, leading dimension m).
-    static func residuals(_ values: [Complex<Double>], px: UnsafePointer<Double>, py: UnsafePointer<Double>,
-                          pairs: Int, m: Int) -> [Double] {
-        var residuals = [Double](repeating: .nan, count: m)
-        var j = 0
-        while j < m {
-            let lr = values[j].real, li = values[j].imaginary
-            var numerator = 0.0, denominator = 0.0
-            if li != 0 && j + 1 < m {
-                for row in 0..<pairs {
-                    let base = row * m
-                    let xr = px[base + j], xi = px[base + j + 1], yr = py[base + j], yi = py[base + j + 1]
-                    let re = yr - lr * xr + li * xi, im = yi - lr * xi - li * xr
-                    numerator += re * re + im * im
-                    denominator += xr * xr + xi * xi
-                }
-                let r = denominator > 0 ? (numerator / denominator).squareRoot() : .infinity
-                residuals[j] = r
-                residuals[j + 1] = r
-                j += 2
-            } else {
-                for row in 0..<pairs {
-                    let base = row * m
-                    let re = py[base + j] - lr * px[base + j]
-                    numerator += re * re
-                    denominator += px[base + j] * px[base + j]
-                }
-                residuals[j] = denominator > 0 ? (numerator / denominator).squareRoot() : .infinity
-                j += 1
-            }
-        }
-        return residuals
     }
 }

@@ -1,4 +1,4 @@
-/// How K is estimated from the snapshot Gram matrices (MATH.md §3).
+/// How K is estimated from the snapshot Gram matrices (docs/math.md §3).
 public enum KoopmanEstimator: Sendable, Equatable, CustomStringConvertible {
     /// `K = (G + δI)⁻¹ A` — the paper's and the reference code's choice, δ = 10⁻³ by default.
     case ridge(delta: Double)

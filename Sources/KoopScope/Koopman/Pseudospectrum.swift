@@ -1,7 +1,7 @@
 import ComplexModule
 
 /// The ResDMD pseudospectrum `res(z) = σ_min(Ψ_Y R⁻¹ − z Q)` on a grid of z, with Ψ_X = QR
-/// (MATH.md §5): the ε-pseudospectrum is where res(z) ≤ ε.
+/// (docs/math.md §5): the ε-pseudospectrum is where res(z) ≤ ε.
 ///
 /// ```swift
 /// let p = try Pseudospectrum(psiX: x, psiY: y, grid: .init(real: -1.2...1.2, imaginary: -1.2...1.2, points: 64))

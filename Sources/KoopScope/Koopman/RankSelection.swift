@@ -1,4 +1,4 @@
-/// How many singular values of the snapshot matrix exact DMD keeps (MATH.md §4).
+/// How many singular values of the snapshot matrix exact DMD keeps (docs/math.md §4).
 public enum RankSelection: Sendable, Equatable, CustomStringConvertible {
     /// Exactly r (capped at the number of singular values).
     case fixed(Int)

@@ -2,7 +2,7 @@ import ComplexModule
 import RealModule
 
 /// The ResKoopNet dictionary-learning losses and their gradients with respect to the
-/// dictionary (MATH.md §8), over the pooled snapshot pairs of a minibatch of trajectories:
+/// dictionary (docs/math.md §8), over the pooled snapshot pairs of a minibatch of trajectories:
 /// the paper's residual loss with the eigenpairs held fixed, and the reference code's
 /// SVD-based loss differentiated through the SVD and the ridge solve.
 ///
@@ -24,16 +24,9 @@ public enum ResKoopNetLoss {
         public var saturatedFraction: Double
     }
 
-    /// The two losses of MATH.md §8.
-    public enum Variant: String, Sendable, CaseIterable {
-        /// ResKoopNet's residual loss, eigenpairs held fixed within a step (lr 10⁻⁴).
-        case paper
-        /// The reference code's SVD-based loss, gradients through the SVD and the solve (lr 10⁻³).
-        case reference
-
-        /// The variant's learning rate in the paper or the reference code.
-        public var defaultLearningRate: Double { self == .paper ? 1e-4 : 1e-3 }
-    }
+    /// The two losses of docs/math.md §8: ResKoopNet's residual loss, eigenpairs held fixed within a
+    /// step (`paper`), or the reference code's SVD-based loss through the SVD and the solve.
+    public typealias Variant = Convention
 
     /// Evaluates the loss of `variant`.
     public static func evaluate(_ variant: Variant, trajectories: [Matrix<Float>], weight: Matrix<Double>,
@@ -99,11 +92,9 @@ public enum ResKoopNetLoss {
         let pool = try Pool(trajectories, weight: w, bias: b)
         let m = w.rows
         let psiX = pool.psiX, psiY = pool.psiY
-        var h = pool.gram
-        for i in 0..<m { h[i, i] += delta }
-        let a = psiX.multiplied(by: psiY, transposingSelf: true)
         do {
-            let k = try h.solving(a)
+            let (h, k) = try RidgeOperator.solve(gram: pool.gram, cross: psiX.multiplied(by: psiY, transposingSelf: true),
+                                                 delta: delta)
             let (u, s, vt) = try signedSVD(k)
             // E = Ψ_Y Vᴴ − Ψ_X Vᴴ S with K = U S Vᴴ, so Vᴴ is `vt` (rows: right singular vectors).
             let yv = psiY.multiplied(by: vt), xv = psiX.multiplied(by: vt)

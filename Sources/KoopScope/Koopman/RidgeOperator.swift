@@ -1,14 +1,24 @@
-/// The ridge Koopman matrix of one trajectory's snapshot pairs (MATH.md §3), in the two forms
-/// DSD and its gradient use: the m×m K itself, and — with fewer pairs n than features m — the
-/// n×n matrix that carries K's nonzero eigenvalues.
+/// The ridge Koopman matrix K = (G + δI)⁻¹A of snapshot pairs (docs/math.md §3) — the one
+/// implementation that analysis, DSD, its gradient and dictionary fitting all use — and, with
+/// fewer pairs n than features m, the n×n matrix that carries K's nonzero eigenvalues.
 enum RidgeOperator {
-    /// The regularised Gram matrix H = Ψ_XᵀΨ_X + δI and K = H⁻¹Ψ_XᵀΨ_Y.
+    /// H = G + δI from the Gram matrix G, and K = H⁻¹A. H is symmetric positive definite for
+    /// δ > 0, so Cholesky is the cheap, stable solve; LU is the fallback when δ = 0 leaves it only
+    /// semi-definite.
+    static func solve(gram g: Matrix<Double>, cross a: Matrix<Double>, delta: Double) throws
+        -> (h: Matrix<Double>, k: Matrix<Double>)
+    {
+        var h = g
+        for i in 0..<h.rows { h[i, i] += delta }
+        if let k = try? h.solvingPositiveDefinite(a) { return (h, k) }
+        return (h, try h.solving(a))
+    }
+
+    /// H = Ψ_XᵀΨ_X + δI (one triangle by ?syrk, mirrored) and K = H⁻¹Ψ_XᵀΨ_Y.
     static func full(psiX: Matrix<Double>, psiY: Matrix<Double>, delta: Double) throws
         -> (h: Matrix<Double>, k: Matrix<Double>)
     {
-        var h = psiX.multiplied(by: psiX, transposingSelf: true)
-        for i in 0..<h.rows { h[i, i] += delta }
-        return (h, try h.solving(psiX.multiplied(by: psiY, transposingSelf: true)))
+        try solve(gram: psiX.gram(transposingSelf: true), cross: psiX.multiplied(by: psiY, transposingSelf: true), delta: delta)
     }
 
     /// Ĥ = Ψ_XΨ_Xᵀ + δI (n×n) and C = Ĥ⁻¹Ψ_YΨ_Xᵀ. Since K = Ψ_Xᵀ(Ψ_XΨ_Xᵀ + δI)⁻¹Ψ_Y, the nonzero
@@ -16,9 +26,9 @@ enum RidgeOperator {
     static func lowRank(psiX: Matrix<Double>, psiY: Matrix<Double>, delta: Double) throws
         -> (h: Matrix<Double>, c: Matrix<Double>)
     {
-        var h = psiX.multiplied(by: psiX, transposingOther: true)
-        for i in 0..<h.rows { h[i, i] += delta }
-        return (h, try h.solving(psiY.multiplied(by: psiX, transposingOther: true)))
+        let (h, c) = try solve(gram: psiX.gram(transposingSelf: false), cross: psiY.multiplied(by: psiX, transposingOther: true),
+                               delta: delta)
+        return (h, c)
     }
 
     /// Whether the n×n form gives the paper variant's spectrum (T − 1 < m).

@@ -2,7 +2,7 @@ import RealModule
 
 /// The pieces of backpropagation that DSD's gradient and the ResKoopNet losses share: the
 /// lift σ(x Wᵀ + b), the ridge solve K = (Ψ_XᵀΨ_X + δI)⁻¹Ψ_XᵀΨ_Y, and the fold of the two
-/// snapshot windows back onto the rows of one lifted trajectory (MATH.md §7).
+/// snapshot windows back onto the rows of one lifted trajectory (docs/math.md §7).
 enum SnapshotBackward {
     /// σ(x Wᵀ + b), all in Float64.
     static func lift(_ x: Matrix<Double>, weight w: Matrix<Double>, bias b: [Double]?) -> Matrix<Double> {

@@ -82,7 +82,7 @@ public struct HTMLReport {
                 + "<div class=\"row\">" + section.row.map(\.html).joined() + "</div></section>"
         }
         if analyses.count >= 2 { page += Self.comparison(analyses) }
-        page += "<footer>koopscope report; DSD as defined in the project's MATH.md §6.</footer></body></html>\n"
+        page += "<footer>koopscope report; DSD as defined in docs/math.md §6.</footer></body></html>\n"
         html = page
         svgFiles = figures.flatMap(\.row).map { ($0.name, $0.chart.svg(standalone: true) + "\n") }
     }

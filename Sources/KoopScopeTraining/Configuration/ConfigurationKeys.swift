@@ -59,7 +59,7 @@ extension TrainingConfiguration {
         double("sft-lr", \.sftLearningRate, greaterThan: 0, "warm-up learning rate"),
         int("sft-batch", \.sftBatch, min: 1, "warm-up examples per step"),
         string("init-checkpoint", \.initCheckpoint, "start from this checkpoint's policy, warm-up done (a folder checkpoints/step-N)"),
-        choice("relax-variant", \.relaxVariant, "paper or reference (MATH.md §10)"),
+        choice("relax-variant", \.relaxVariant, "paper or reference (docs/math.md §10)"),
         double("relax-alpha", \.relaxAlpha, atLeast: 0, "α, weight of L_xp"),
         double("relax-beta", \.relaxBeta, atLeast: 0, "β, KL weight on the set 𝓘"),
         choice("relax-shaping", \.relaxShaping, "advantage (w = max(A, 0)) or none (w = 1, an ablation)"),

@@ -1,6 +1,6 @@
 import KoopScope
 
-/// Everything a training run is made of, with the paper's defaults (MATH.md §9–10) where it
+/// Everything a training run is made of, with the paper's defaults (docs/math.md §9–10) where it
 /// has one. Set from TOML, then flags, through ``TrainingConfiguration/keys``.
 ///
 /// ```swift
@@ -146,7 +146,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         return TOMLFile.render(Self.keys.map { key in let r = key.render(c); return (key.name, r.0, r.1) })
     }
 
-    /// Named sets of settings: `relax-authors` is the ReLaX authors' training recipe (MATH.md
+    /// Named sets of settings: `relax-authors` is the ReLaX authors' training recipe (docs/math.md
     /// §10): clip ratios 1 (PPO clipping in effect off), dual clip c = 10, weight decay 0, DAPO
     /// dynamic sampling, the dictionary refitted every 50 steps.
     public static let recipes: [String: [(key: String, value: String)]] = [

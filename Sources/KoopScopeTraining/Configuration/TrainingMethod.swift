@@ -1,4 +1,4 @@
-/// What `koopscope train --method` optimises (MATH.md §9–10).
+/// What `koopscope train --method` optimises (docs/math.md §9–10).
 public enum TrainingMethod: String, Sendable, CaseIterable, Codable {
     /// The clipped group-relative surrogate alone.
     case grpo

@@ -1,7 +1,7 @@
 import Foundation
 import KoopScope
 
-/// The token-entropy baselines of Cui et al. that the ReLaX paper compares against (MATH.md
+/// The token-entropy baselines of Cui et al. that the ReLaX paper compares against (docs/math.md
 /// §10): both look at each token's covariance `(A − mean A)(log π − mean log π)` over the
 /// batch's response tokens, the quantity whose sign drives entropy up or down.
 public enum CovarianceBaselines {

@@ -1,4 +1,4 @@
-/// GRPO's group-relative advantages (MATH.md §9).
+/// GRPO's group-relative advantages (docs/math.md §9).
 public enum GroupAdvantages {
     /// `A_i = (r_i − mean r)/(std r + 10⁻⁶)` within each group (std with divisor R − 1), or without
     /// the division when `normalizeByStd` is false (Dr. GRPO). A group of one has mean 0 and std 1,

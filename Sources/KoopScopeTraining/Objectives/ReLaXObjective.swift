@@ -1,17 +1,14 @@
+import KoopScope
 import Foundation
 
-/// ReLaX's exploration term over trajectories' DSDs (MATH.md §10):
+/// ReLaX's exploration term over trajectories' DSDs (docs/math.md §10):
 /// `L_xp = log((1/N) Σ_i exp(−w_i D_i))`, `w_i = max(Ā_i, 0)`, with the set 𝓘 of trajectories
 /// whose DSD exceeds ξ (their tokens get the KL penalty).
 public struct ReLaXObjective: Sendable {
-    /// The paper's conventions or the reference code's.
-    public enum Variant: String, Sendable, CaseIterable {
-        /// Ā_i = A_i; the mean over each group's responses; 𝓘 = {D_i > ξ}.
-        case paper
-        /// Ā_i = mean token advantage over the padded length; the mean over the micro-batch;
-        /// 𝓘 = {w_i > 0 and D_i > ξ}, whose D_i are detached inside L_xp.
-        case reference
-    }
+    /// The paper's conventions or the reference code's: `paper` takes Ā_i = A_i, the mean over each
+    /// group's responses and 𝓘 = {D_i > ξ}; `reference` the mean token advantage over the padded
+    /// length, the mean over the mini-batch, and 𝓘 = {w_i > 0 and D_i > ξ}, detached inside L_xp.
+    public typealias Variant = Convention
 
     /// How each trajectory's DSD is weighted inside L_xp.
     public enum Shaping: String, Sendable, CaseIterable {

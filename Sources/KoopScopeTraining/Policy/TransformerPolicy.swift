@@ -5,7 +5,7 @@ import KoopScope
 /// linear head over the vocabulary.
 ///
 /// The *hidden state* of a position is the final layer norm's output, the vector the head reads:
-/// the last layer's state whose logits predict the next token (MATH.md §11).
+/// the last layer's state whose logits predict the next token (docs/math.md §11).
 ///
 /// ```swift
 /// let policy = TransformerPolicy<Float>(configuration: shape, backend: CPUBackend(), seed: 1)

@@ -3,7 +3,7 @@ import KoopScope
 
 /// The actor's loss for one mini-batch, on the host in Double, with its derivatives with
 /// respect to every response token's log π_θ and entropy and every trajectory's DSD — the
-/// seeds the tape runs backward from (MATH.md §9–10):
+/// seeds the tape runs backward from (docs/math.md §9–10):
 ///
 ///     loss = L_pg − c_H·agg(H) + γ·agg(KL) + α·L_xp + β·agg_𝓘(KL)
 ///

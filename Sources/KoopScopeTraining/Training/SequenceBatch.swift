@@ -2,7 +2,7 @@ import KoopScope
 
 /// Prompt-plus-response sequences laid out for one forward pass: right-padded to the longest,
 /// the input of each position and the token it should predict, and where each response's tokens
-/// sit (MATH.md §11: response token t of a sequence with prompt length P is predicted at
+/// sit (docs/math.md §11: response token t of a sequence with prompt length P is predicted at
 /// position P − 1 + t).
 public struct SequenceBatch: Sendable {
     public let count: Int

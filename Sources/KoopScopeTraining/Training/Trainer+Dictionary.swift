@@ -2,7 +2,7 @@ import Foundation
 import KoopScope
 
 extension Trainer {
-    /// Fits the Koopman dictionary on these rollouts' states with ResKoopNet (the issue-4 fitter,
+    /// Fits the Koopman dictionary on these rollouts' states with ResKoopNet (the `fit-dictionary` fitter,
     /// the loss of the configured ReLaX variant) and freezes it; a `--dictionary` given is kept.
     /// The rollouts are written as a dump beside the fitted dictionary in `RUN_DIR/dictionary/`.
     func fitDictionary(rollouts: [Rollout], hidden: [Matrix<Float>], values: inout [String: Double],
@@ -16,9 +16,8 @@ extension Trainer {
         let states = paddedLength.map { length in hidden.map { TrajectoryDSD.padded($0, to: length) } } ?? hidden
         try writeDump(rollouts, hidden: states, to: dumpPath, step: step + 1)
         let dump = try Dump(path: dumpPath)
-        let variant: ResKoopNetLoss.Variant = c.relaxVariant == .paper ? .paper : .reference
-        let options = DictionaryFitter.Options(variant: variant, steps: c.fitSteps > 0 ? c.fitSteps : nil,
-                                               learningRate: variant == .paper ? 1e-4 : 1e-3, seed: c.seed)
+        let options = DictionaryFitter.Options(variant: c.relaxVariant, steps: c.fitSteps > 0 ? c.fitSteps : nil,
+                                               learningRate: c.relaxVariant.defaultLearningRate, seed: c.seed)
         let initial = dictionary ?? KoopmanDictionary.kaimingUniform(dimension: d, koopmanDimension: c.koopmanDimension)
         let result = try DictionaryFitter(options: options).fit(dump, initial: initial)
         dictionary = result.dictionary

@@ -125,7 +125,7 @@ extension Trainer {
     var paddedLength: Int? { configuration.dsdInput == .padded ? maxResponseLength : nil }
 
     /// The DSD variant of the configured ReLaX variant (also used for logging).
-    var dsdVariant: DSDGradient.Variant { configuration.relaxVariant == .paper ? .paper : .reference }
+    var dsdVariant: Convention { configuration.relaxVariant }
 
     /// `policy`'s forward pass over `batch` on `tape`, with the log-probability and entropy of
     /// every position's target at the sampling temperature (or `temperature`).

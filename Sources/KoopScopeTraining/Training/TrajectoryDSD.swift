@@ -14,7 +14,7 @@ public enum TrajectoryDSD {
         public var dsd: Double?
         /// ∂D/∂x (T×d), when asked for.
         public var gradient: Matrix<Double>?
-        /// Eigen terms dropped as degenerate (MATH.md §7).
+        /// Eigen terms dropped as degenerate (docs/math.md §7).
         public var skippedTerms = 0
     }
 
