@@ -80,6 +80,8 @@ void ks_crash_guard_reading(const char *path) {
     if (path) copy_path(crash_last, path);
 }
 void ks_crash_guard_temporary(const char *path) { copy_path(crash_temporary, path); }
+const char *ks_crash_guard_temporary_path(void) { return crash_temporary; }
+int ks_crash_guard_installed = 0;
 
 static void say(const char *text) { (void)!write(2, text, strlen(text)); }
 
@@ -138,6 +140,7 @@ static void crash_handler(int signal_number) {
 
 void ks_install_crash_guard(void) {
     static char alternate_stack[1 << 16];
+    ks_crash_guard_installed = 1;
     void *warm[4];
     (void)backtrace(warm, 4);
     hdf5_segments = 0;

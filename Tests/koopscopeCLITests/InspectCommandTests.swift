@@ -108,4 +108,24 @@ struct InternalCrashTests {
         #expect(text.split(separator: "\n").filter { $0.contains("koopscope(") }.count >= 2, "\(text)")
         #expect(!FileManager.default.fileExists(atPath: file + ".partial"), "the partial output is removed")
     }
+
+    @Test func aReadThatNeverReturnsIsEndedByTheWatchdog() throws {
+        let file = temporaryDirectory().appendingPathComponent("looping.h5").path
+        let process = Process()
+        process.executableURL = koopscopeBinary
+        process.arguments = ["inspect", fixturePath("linear-padded.h5")]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["KOOPSCOPE_HANG_CHECK": file, "KOOPSCOPE_HDF5_TIMEOUT": "0.5"]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        let started = Date()
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(text)")
+        #expect(text.contains("\(file): HDF5 did not return from reading /prompts within 0.5 s"), "\(text)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(!FileManager.default.fileExists(atPath: file + ".partial"), "the partial output is removed")
+    }
 }

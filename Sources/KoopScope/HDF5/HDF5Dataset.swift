@@ -115,7 +115,8 @@ struct HDF5Dataset {
     /// A 1-D string dataset.
     func readStrings() throws -> [String] {
         let space = HDF5Object(try checkID(H5Dget_space(id), "H5Dget_space"), .dataspace)
-        return try KoopScope.readStrings(count: shape.reduce(1, *), fileType: type.id, space: space.id) { mem, buf in
+        return try KoopScope.readStrings(count: shape.reduce(1, *), fileType: type.id, space: space.id, of: id,
+                                         what: name) { mem, buf in
             H5Dread(id, mem, ks_H5S_ALL(), ks_H5S_ALL(), ks_H5P_DEFAULT(), buf)
         }
     }

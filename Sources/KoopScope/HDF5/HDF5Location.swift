@@ -81,7 +81,7 @@ struct HDF5Location {
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
             try checkStatus(H5Aget_name(attribute.id, buffer.count, &buffer), "H5Aget_name")
             let name = String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            result.append((name, try readAttribute(attribute)))
+            result.append((name, try readAttribute(attribute, name: name)))
         }
         return result
     }
@@ -92,10 +92,10 @@ struct HDF5Location {
         try checkStatus(exists, "H5Aexists(\(name))")
         guard exists > 0 else { return nil }
         let attribute = HDF5Object(try checkID(H5Aopen(id, name, ks_H5P_DEFAULT()), "H5Aopen(\(name))"), .attribute)
-        return try readAttribute(attribute)
+        return try readAttribute(attribute, name: name)
     }
 
-    private func readAttribute(_ attribute: HDF5Object) throws -> AttributeValue {
+    private func readAttribute(_ attribute: HDF5Object, name: String) throws -> AttributeValue {
         let type = HDF5Object(try checkID(H5Aget_type(attribute.id), "H5Aget_type"), .datatype)
         let space = HDF5Object(try checkID(H5Aget_space(attribute.id), "H5Aget_space"), .dataspace)
         let dims = try dataspaceDimensions(space.id)
@@ -112,7 +112,8 @@ struct HDF5Location {
             try checkStatus(H5Aread(attribute.id, ks_H5T_NATIVE_DOUBLE(), &values), "H5Aread")
             return scalar ? .real(values[0]) : .reals(values)
         case H5T_STRING:
-            let strings = try readStrings(count: n, fileType: type.id, space: space.id) { mem, buffer in
+            let strings = try readStrings(count: n, fileType: type.id, space: space.id, of: attribute.id,
+                                          what: "the attribute \(name)") { mem, buffer in
                 H5Aread(attribute.id, mem, buffer)
             }
             return scalar ? .string(strings[0]) : .strings(strings)
@@ -174,9 +175,26 @@ func withCStringPointers<R>(_ strings: [String], _ body: (UnsafeRawPointer) thro
     return try copies.withUnsafeBufferPointer { try body(UnsafeRawPointer($0.baseAddress!)) }
 }
 
-/// Reads `count` strings (variable-length or fixed-size) with `read(memType, buffer)`.
-func readStrings(count: Int, fileType: hid_t, space: hid_t,
+/// The name of the file that object `id` is in ("" when HDF5 cannot say).
+func fileName(of id: hid_t) -> String {
+    let size = H5Fget_name(id, nil, 0)
+    guard size > 0 else { return "" }
+    var buffer = [CChar](repeating: 0, count: size + 1)
+    _ = H5Fget_name(id, &buffer, size + 1)
+    return String(cString: buffer)
+}
+
+/// Reads `count` strings (variable-length or fixed-size) of object `what` with
+/// `read(memType, buffer)`, under the watchdog: HDF5 can loop forever on a corrupt string heap.
+func readStrings(count: Int, fileType: hid_t, space: hid_t, of object: hid_t, what: String,
                  read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+    try CrashGuard.watching(fileName(of: object), what) {
+        try readStrings(count: count, fileType: fileType, space: space, read: read)
+    }
+}
+
+private func readStrings(count: Int, fileType: hid_t, space: hid_t,
+                         read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
     guard count > 0 else { return [] }
     let isVariable = H5Tis_variable_str(fileType)
     try checkStatus(isVariable, "H5Tis_variable_str")

@@ -1,3 +1,4 @@
+import Foundation
 import _KoopScopeKernels
 
 /// What a process says if a C library crashes under it. HDF5 1.10 faults on some corrupted
@@ -19,6 +20,24 @@ public enum CrashGuard {
     public static func reading(_ path: String?) {
         if let path { path.withCString { ks_crash_guard_reading($0) } } else { ks_crash_guard_reading(nil) }
     }
+
+    /// Runs `body`, a library call that can loop forever on a damaged file, under the watchdog:
+    /// if it has not returned after ``watchdogSeconds``, the process ends with status 1 and an
+    /// error naming `file` and `what` (the temporary output removed). Only where the guard is
+    /// installed; a library caller's process is never ended.
+    public static func watching<R>(_ file: String, _ what: String, _ body: () throws -> R) rethrows -> R {
+        let message = "Error: \(file): HDF5 did not return from reading \(what) within \(watchdogSeconds) s: the file is "
+            + "damaged (a corrupt string heap makes HDF5 loop forever); no partial output was left\n"
+        ks_watchdog_arm(watchdogSeconds, message)
+        defer { ks_watchdog_disarm() }
+        return try body()
+    }
+
+    /// How long a watched call may take: `KOOPSCOPE_HDF5_TIMEOUT` seconds, or 120.
+    static let watchdogSeconds: Double = {
+        if let text = getenv("KOOPSCOPE_HDF5_TIMEOUT"), let value = Double(String(cString: text)), value > 0 { return value }
+        return 120
+    }()
 
     /// Names `path` as a temporary file to delete on a crash (nil when it has been committed).
     public static func temporary(_ path: String?) {

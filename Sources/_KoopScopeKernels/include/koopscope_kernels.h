@@ -37,6 +37,21 @@ void ks_crash_guard_reading(const char *path);
 /// A temporary file to delete if the process crashes (NULL clears it).
 void ks_crash_guard_temporary(const char *path);
 
+/// The temporary file named last (empty when none).
+const char *ks_crash_guard_temporary_path(void);
+
+/// Whether a program installed the crash guard (the watchdog acts only then).
+extern int ks_crash_guard_installed;
+
+/// Arms the watchdog: if `ks_watchdog_disarm` is not called within `seconds`, `message` is
+/// written to stderr, the temporary output file is removed and the process exits with status 1.
+/// For library calls that can loop forever on damaged input (HDF5 on some corrupt string heaps);
+/// it does nothing unless the crash guard is installed. One region at a time.
+void ks_watchdog_arm(double seconds, const char *message);
+
+/// Disarms the watchdog.
+void ks_watchdog_disarm(void);
+
 /// Whether the hardware float16 path (F16C) is in use.
 int ks_float16_hardware(void);
 
