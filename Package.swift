@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "KoopScope", targets: ["KoopScope"]),
+        .library(name: "KoopScopeTraining", targets: ["KoopScopeTraining"]),
+        .library(name: "KoopScopeCUDA", targets: ["KoopScopeCUDA"]),
         .executable(name: "koopscope", targets: ["koopscope"]),
     ],
     dependencies: [
@@ -30,11 +32,11 @@ let package = Package(
 
         // Hot loops in C where they need CPU instructions Swift cannot name.
         .target(name: "_KoopScopeKernels"),
-        // The CPU backend's tensor kernels (float and double), optimised in every configuration
-        // because the training tests run them in debug builds.
+        // The CPU backend's tensor kernels (float and double). Release builds optimise them; the
+        // test command (scripts/test) passes -O2 to C so that debug test builds do too — a flag
+        // here would be an unsafe flag, which packages depending on this one may not have.
         .target(
             name: "_KoopScopeTensorKernels",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("m")]),
 
         .target(
