@@ -39,7 +39,7 @@ struct AnalysisOptions: ParsableArguments {
     @Option(help: "Trajectories read and analysed together, at most.")
     var batchSize = 64
 
-    @Option(help: "Where the lift GEMM runs: cpu, cuda, or auto (CUDA when a driver and a device answer).")
+    @Option(help: ArgumentHelp("Where the lift GEMM runs: " + DeviceChoice.help + "."))
     var device = "cpu"
 
     func validate() throws {
@@ -67,7 +67,7 @@ struct AnalysisOptions: ParsableArguments {
         if let rcond, !(rcond > 0 && rcond < 1) { throw ValidationError("--rcond must lie in (0, 1)") }
         if !(residualThreshold >= 0) { throw ValidationError("--residual-threshold must be ≥ 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if !["cpu", "cuda", "auto"].contains(device) { throw ValidationError("--device '\(device)' is none of: cpu, cuda, auto") }
+        if DeviceChoice(rawValue: device) == nil { throw ValidationError("--device: " + DeviceChoice.problem(device)) }
         if identity && device == "cuda" { throw ValidationError("--device cuda lifts through a dictionary; --identity has none") }
     }
 

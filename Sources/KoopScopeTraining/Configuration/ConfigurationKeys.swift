@@ -1,4 +1,5 @@
 import KoopScope
+import KoopScopeCUDA
 
 extension TrainingConfiguration {
     /// One setting: its TOML key and flag name, help, and how to read and write it.
@@ -29,7 +30,7 @@ extension TrainingConfiguration {
         Key(name: "seed", help: "seed of every random choice",
             render: { (String($0.seed), false) },
             apply: { c, v in guard let s = UInt64(v) else { throw SettingProblem(detail: "expected a non-negative integer, got \"\(v)\"") }; c.seed = s }),
-        string("device", \.device, "cpu, cuda, or auto (CUDA when a driver and a device answer)"),
+        string("device", \.device, DeviceChoice.help),
         int("prompts-per-step", \.promptsPerStep, min: 1, "prompts per step (paper 512)"),
         int("group-size", \.groupSize, min: 1, "responses per prompt (paper 16)"),
         int("mini-batches", \.miniBatches, min: 1, "optimiser updates per step (paper 512/32 = 16)"),

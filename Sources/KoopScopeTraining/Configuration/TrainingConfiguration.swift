@@ -1,4 +1,5 @@
 import KoopScope
+import KoopScopeCUDA
 
 /// Everything a training run is made of, with the paper's defaults (docs/math.md §9–10) where it
 /// has one. Set from TOML, then flags, through ``TrainingConfiguration/keys``.
@@ -187,7 +188,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         if randomDictionary && !dictionary.isEmpty {
             throw fail("random-dictionary", "random-dictionary and dictionary \"\(dictionary)\" cannot both be given")
         }
-        if !["cpu", "cuda", "auto"].contains(device) { throw fail("device", "\"\(device)\" is not one of cpu, cuda, auto") }
+        if DeviceChoice(rawValue: device) == nil { throw fail("device", DeviceChoice.problem(device)) }
     }
 }
 

@@ -13,15 +13,16 @@ public enum DeviceSelection {
     public static func backend(for device: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> (backend: any Backend, notice: String?)
     {
-        switch device {
-        case "cpu": return (CPUBackend(), nil)
-        case "cuda": return (try CUDABackend(environment: environment), nil)
-        case "auto":
+        guard let choice = DeviceChoice(rawValue: device) else {
+            throw TrainingError.invalidSetting(source: "--device", key: "device", detail: DeviceChoice.problem(device))
+        }
+        switch choice {
+        case .cpu: return (CPUBackend(), nil)
+        case .cuda: return (try CUDABackend(environment: environment), nil)
+        case .auto:
             do { return (try CUDABackend(environment: environment), nil) } catch {
                 return (CPUBackend(), "notice: --device auto: running on the CPU (\(error))")
             }
-        default:
-            throw TrainingError.invalidSetting(source: "--device", key: "device", detail: "\"\(device)\" is not one of cpu, cuda, auto")
         }
     }
 }
