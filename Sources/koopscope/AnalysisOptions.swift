@@ -67,7 +67,7 @@ struct AnalysisOptions: ParsableArguments {
         if let rcond, !(rcond > 0 && rcond < 1) { throw ValidationError("--rcond must lie in (0, 1)") }
         if !(residualThreshold >= 0) { throw ValidationError("--residual-threshold must be ≥ 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if DeviceChoice(rawValue: device) == nil { throw ValidationError("--device: " + DeviceChoice.problem(device)) }
+        if DeviceChoice(rawValue: device) == nil { throw ValidationError("--device '\(device)': " + DeviceChoice.problem(device)) }
         if identity && device == "cuda" { throw ValidationError("--device cuda lifts through a dictionary; --identity has none") }
     }
 
