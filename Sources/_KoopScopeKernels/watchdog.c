@@ -21,12 +21,11 @@ static void *watchdog_main(void *unused) {
     pthread_mutex_lock(&watchdog_lock);
     for (;;) {
         if (!watchdog_armed) { pthread_cond_wait(&watchdog_changed, &watchdog_lock); continue; }
-        int status = pthread_cond_timedwait(&watchdog_changed, &watchdog_lock, &watchdog_deadline);
+        pthread_cond_timedwait(&watchdog_changed, &watchdog_lock, &watchdog_deadline);
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         int late = now.tv_sec > watchdog_deadline.tv_sec
             || (now.tv_sec == watchdog_deadline.tv_sec && now.tv_nsec >= watchdog_deadline.tv_nsec);
-        (void)status;
         if (watchdog_armed && late) {
             (void)!write(2, watchdog_message, strlen(watchdog_message));
             const char *temporary = ks_crash_guard_temporary_path();

@@ -86,20 +86,11 @@ struct Experiment: ParsableCommand {
     static func summarise(_ plan: ExperimentPlan, in out: String) throws {
         let summary = try ExperimentSummary(plan: plan, directory: out)
         try summary.write(to: out)
-        let arms = try plan.arms.map { arm in
-            (arm.name, try plan.seeds.map { try TrainingRun(directory: "\(out)/\(arm.directoryName)/seed-\($0)") })
-        }
-        let f: (Double) -> String = { $0.isFinite ? String(format: "%.4g", $0) : "–" }
-        let rows = summary.comparisons.map { c in
-            [c.arm, c.outcome, String(c.test.pairs), f(c.test.meanDifference),
-             "[\(f(c.test.confidenceInterval[0])), \(f(c.test.confidenceInterval[1]))]", f(c.test.t.p), f(c.test.wilcoxon.p),
-             f(c.holmT), f(c.holmWilcoxon)]
-        }
         let report = ExperimentReport(
-            title: "koopscope experiment: " + plan.arms.map(\.name).joined(separator: ", "), arms: arms,
-            tables: [.init(title: "Paired comparisons with \(plan.arms[0].name)",
-                           headers: ["arm", "outcome", "pairs", "mean difference", "95 % CI", "p (t)", "p (Wilcoxon)",
-                                     "Holm p (t)", "Holm p (Wilcoxon)"], rows: rows)])
+            title: "koopscope experiment: " + plan.arms.map(\.name).joined(separator: ", "),
+            arms: summary.arms.map { ($0.name, $0.metrics) },
+            tables: [.init(title: "Paired comparisons with \(plan.arms[0].name)", headers: ExperimentSummary.comparisonHeaders,
+                           rows: summary.comparisonRows)])
         try FileManager.default.createDirectory(atPath: out + "/figures", withIntermediateDirectories: true)
         for (name, svg) in report.svgFiles { try AtomicFile.write(Data(svg.utf8), to: "\(out)/figures/\(name).svg") }
         try AtomicFile.write(Data(report.html.utf8), to: out + "/report.html")

@@ -34,6 +34,8 @@ public struct ExperimentSummary: Sendable {
     public struct Arm: Sendable {
         public var name: String
         public var runs: [RunOutcome]
+        /// Each seed's metrics, as read (for the report's curves).
+        public var metrics: [TrainingRun]
     }
 
     public struct Comparison: Sendable {
@@ -52,10 +54,15 @@ public struct ExperimentSummary: Sendable {
     /// Reads every arm's runs under `directory` (all must exist) and compares them.
     public init(plan: ExperimentPlan, directory: String) throws {
         arms = try plan.arms.map { arm in
-            Arm(name: arm.name, runs: try plan.seeds.map { seed in
-                let folder = "\(arm.directoryName)/seed-\(seed)"
-                return try Self.outcome(of: directory + "/" + folder, seed: seed, relative: folder)
-            })
+            let folders = plan.seeds.map { "\(arm.directoryName)/seed-\($0)" }
+            let metrics = try folders.map { folder in
+                do { return try TrainingRun(directory: directory + "/" + folder) } catch {
+                    throw ExperimentError.run(path: directory + "/" + folder, detail: "\(error)")
+                }
+            }
+            return Arm(name: arm.name, runs: zip(plan.seeds, zip(folders, metrics)).map { seed, run in
+                Self.outcome(of: run.1, seed: seed, relative: run.0)
+            }, metrics: metrics)
         }
         comparisons = []
         guard let baseline = arms.first else { return }
@@ -72,12 +79,8 @@ public struct ExperimentSummary: Sendable {
         }
     }
 
-    /// One run's outcomes from its metrics.jsonl.
-    static func outcome(of path: String, seed: UInt64, relative: String) throws -> RunOutcome {
-        let run: TrainingRun
-        do { run = try TrainingRun(directory: path) } catch {
-            throw ExperimentError.run(path: path, detail: "\(error)")
-        }
+    /// One run's outcomes from its metrics.
+    static func outcome(of run: TrainingRun, seed: UInt64, relative: String) -> RunOutcome {
         let k = run.keys.compactMap { key -> Int? in key.hasPrefix("eval/mean@") ? Int(key.dropFirst(10)) : nil }
             .filter { $0 != 1 }.first ?? 1
         func lastMean(_ key: String) -> Double {
@@ -133,7 +136,7 @@ public struct ExperimentSummary: Sendable {
 
     /// Tables of every arm's outcomes (mean ± sd over seeds) and of the comparisons.
     public var markdown: String {
-        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.4g", x) : "–" }
+        let f = Self.format
         func meanSD(_ values: [Double]) -> String {
             let v = values.filter(\.isFinite)
             guard !v.isEmpty else { return "–" }
@@ -153,15 +156,25 @@ public struct ExperimentSummary: Sendable {
         }
         s += "\nPaired by seed against \(arms.first?.name ?? "the first arm"): mean difference (arm − baseline), "
             + "bootstrap 95 % interval, paired t and Wilcoxon signed-rank p-values, both also Holm-adjusted over the arms.\n\n"
-        s += "| arm | outcome | pairs | mean difference | 95 % CI | p (t) | p (Wilcoxon) | Holm p (t) | Holm p (Wilcoxon) |\n"
-        s += "|---|---|---|---|---|---|---|---|---|\n"
-        for c in comparisons {
-            s += "| \(c.arm) | \(c.outcome) | \(c.test.pairs) | \(f(c.test.meanDifference)) | "
-                + "[\(f(c.test.confidenceInterval[0])), \(f(c.test.confidenceInterval[1]))] | \(f(c.test.t.p)) | "
-                + "\(f(c.test.wilcoxon.p)) | \(f(c.holmT)) | \(f(c.holmWilcoxon)) |\n"
-        }
+        s += "| " + Self.comparisonHeaders.joined(separator: " | ") + " |\n"
+        s += "|" + String(repeating: "---|", count: Self.comparisonHeaders.count) + "\n"
+        for row in comparisonRows { s += "| " + row.joined(separator: " | ") + " |\n" }
         return s
     }
+
+    /// The comparisons as a table, for summary.md and the report.
+    public static let comparisonHeaders = ["arm", "outcome", "pairs", "mean difference", "95 % CI", "p (t)", "p (Wilcoxon)",
+                                           "Holm p (t)", "Holm p (Wilcoxon)"]
+    public var comparisonRows: [[String]] {
+        comparisons.map { c in
+            [c.arm, c.outcome, String(c.test.pairs), Self.format(c.test.meanDifference),
+             "[\(Self.format(c.test.confidenceInterval[0])), \(Self.format(c.test.confidenceInterval[1]))]",
+             Self.format(c.test.t.p), Self.format(c.test.wilcoxon.p), Self.format(c.holmT), Self.format(c.holmWilcoxon)]
+        }
+    }
+
+    /// Four significant digits, or a dash for NaN.
+    static func format(_ x: Double) -> String { x.isFinite ? String(format: "%.4g", x) : "–" }
 }
 
 private func quoted(_ s: String) -> String {

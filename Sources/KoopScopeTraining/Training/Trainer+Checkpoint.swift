@@ -145,7 +145,7 @@ extension Trainer {
             backend.write(values, to: p.value)
         }
         guard state["warmed_up"] as? Bool != false else { throw fail("its policy was saved before the warm-up finished") }
-        warmedUp = false   // run() still copies the reference, sets the RL learning rate and evaluates step 0
+        // run() skips the warm-up, then copies the reference, sets the RL learning rate and evaluates step 0.
         startedFromCheckpoint = true
     }
 
