@@ -74,8 +74,15 @@ final class RunQueue {
         env.merge(environment) { $1 }
         process.environment = env
         let logURL = workingDirectory.appendingPathComponent(job.log)
-        try? FileManager.default.createDirectory(at: logURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: logURL.path) { FileManager.default.createFile(atPath: logURL.path, contents: nil) }
+        do {
+            try FileManager.default.createDirectory(at: logURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ExperimentError.run(path: logURL.path, detail: "cannot create the log's folder: \(error.localizedDescription)")
+        }
+        if !FileManager.default.fileExists(atPath: logURL.path),
+           !FileManager.default.createFile(atPath: logURL.path, contents: nil) {
+            throw ExperimentError.run(path: logURL.path, detail: "cannot create the log")
+        }
         let handle = try FileHandle(forWritingTo: logURL)
         handle.seekToEndOfFile()
         process.standardOutput = handle

@@ -2,10 +2,13 @@ import KoopScope
 import KoopScopeCUDA
 
 extension TrainingConfiguration {
-    /// One setting: its TOML key and flag name, help, and how to read and write it.
+    /// One setting: its TOML key and flag name, help, whether a resumed run may change it, and
+    /// how to read (with its range) and write it. Its default is the property's initial value.
     public struct Key: Sendable {
         public let name: String
         public let help: String
+        /// Whether `--resume` may change it: true only where it leaves the training stream alone.
+        public var resumable = false
         let render: @Sendable (TrainingConfiguration) -> (String, Bool)
         let apply: @Sendable (inout TrainingConfiguration, String) throws -> Void
     }
@@ -25,12 +28,12 @@ extension TrainingConfiguration {
         int("task-size", \.taskSize, min: 0, "difficulty: addend digits, list length or countdown numbers (0: the task's default)"),
         int("task-largest", \.taskLargest, min: 0, "largest number countdown-trace gives (0: 9)"),
         choice("method", \.method, "grpo, relax, entropy-reg, clip-higher, kl-cov or clip-cov"),
-        int("steps", \.steps, min: 0, "RL steps"),
+        int("steps", \.steps, min: 0, "RL steps").changeableOnResume(),
         int("sft-steps", \.sftSteps, min: 0, "supervised warm-up steps before RL"),
         Key(name: "seed", help: "seed of every random choice",
             render: { (String($0.seed), false) },
             apply: { c, v in guard let s = UInt64(v) else { throw SettingProblem(detail: "expected a non-negative integer, got \"\(v)\"") }; c.seed = s }),
-        string("device", \.device, DeviceChoice.help),
+        string("device", \.device, DeviceChoice.help).changeableOnResume(),
         int("prompts-per-step", \.promptsPerStep, min: 1, "prompts per step (paper 512)"),
         int("group-size", \.groupSize, min: 1, "responses per prompt (paper 16)"),
         int("mini-batches", \.miniBatches, min: 1, "optimiser updates per step (paper 512/32 = 16)"),
@@ -79,11 +82,11 @@ extension TrainingConfiguration {
         int("heads", \.heads, min: 1, "attention heads"),
         int("mlp-dim", \.mlpDimension, min: 1, "MLP width"),
         int("context", \.contextLength, min: 2, "positions per sequence"),
-        int("eval-every", \.evalEvery, min: 0, "evaluate on held-out prompts every k steps, 0: never"),
+        int("eval-every", \.evalEvery, min: 0, "evaluate on held-out prompts every k steps, 0: never").changeableOnResume(),
         int("eval-prompts", \.evalPrompts, min: 1, "held-out prompts"),
         int("eval-samples", \.evalSamples, min: 1, "k of sampled mean@k"),
-        int("dump-every", \.dumpEvery, min: 0, "write the rollouts' hidden states every k steps, 0: never"),
-        int("checkpoint-every", \.checkpointEvery, min: 0, "checkpoint every k steps, 0: only at the end"),
+        int("dump-every", \.dumpEvery, min: 0, "write the rollouts' hidden states every k steps, 0: never").changeableOnResume(),
+        int("checkpoint-every", \.checkpointEvery, min: 0, "checkpoint every k steps, 0: only at the end").changeableOnResume(),
     ]
 
     private static func int(_ name: String, _ path: WritableKeyPath<Self, Int> & Sendable, min: Int, _ help: String) -> Key {
@@ -136,5 +139,14 @@ extension TrainingConfiguration {
             }
             c[keyPath: path] = e
         }
+    }
+}
+
+extension TrainingConfiguration.Key {
+    /// The same setting, changeable on `--resume`.
+    func changeableOnResume() -> Self {
+        var key = self
+        key.resumable = true
+        return key
     }
 }

@@ -139,12 +139,18 @@ public struct TrainingConfiguration: Sendable, Equatable {
 
     /// The resolved configuration as TOML that ``set(_:to:source:)`` reads back.
     public var toml: String {
+        let c = resolved
+        return TOMLFile.render(Self.keys.map { key in let r = key.render(c); return (key.name, r.0, r.1) })
+    }
+
+    /// This configuration with every method- and variant-dependent default written out.
+    var resolved: TrainingConfiguration {
         var c = self
         c.epsilonHigh = resolvedEpsilonHigh
         c.entropyCoefficient = resolvedEntropyCoefficient
         c.relaxXi = resolvedXi
         c.covarianceRatio = resolvedCovarianceRatio
-        return TOMLFile.render(Self.keys.map { key in let r = key.render(c); return (key.name, r.0, r.1) })
+        return c
     }
 
     /// Named sets of settings: `relax-authors` is the ReLaX authors' training recipe (docs/math.md
@@ -161,15 +167,16 @@ public struct TrainingConfiguration: Sendable, Equatable {
         entries.filter { key($0) == "recipe" } + entries.filter { key($0) != "recipe" }
     }
 
-    /// The settings a resumed run may change: they do not touch the training stream.
-    public static let resumableKeys: Set<String> = ["steps", "eval-every", "dump-every", "checkpoint-every", "device"]
+    /// The settings a resumed run may change (``Key/resumable``): they do not touch the training stream.
+    public static let resumableKeys: Set<String> = Set(keys.filter(\.resumable).map(\.name))
 
     /// Whether `other` trains exactly as this one does (differing at most in ``resumableKeys``).
     public func trainsLike(_ other: TrainingConfiguration) -> Bool {
-        var a = self, b = other
-        for x in [\TrainingConfiguration.steps, \.evalEvery, \.dumpEvery, \.checkpointEvery] { a[keyPath: x] = 0; b[keyPath: x] = 0 }
-        a.device = ""; b.device = ""
-        return a.toml == b.toml
+        func training(_ c: TrainingConfiguration) -> [String] {
+            let c = c.resolved
+            return Self.keys.filter { !$0.resumable }.map { $0.render(c).0 }
+        }
+        return training(self) == training(other)
     }
 
     /// What makes the whole configuration unusable together (each setting alone is checked on set).

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import KoopScopeTraining
+
+/// The one table of training settings: names unique, the documentation listing exactly its
+/// settings, resuming governed by its `resumable` column.
+@Suite("Settings table")
+struct SettingsTableTests {
+    let names = TrainingConfiguration.keys.map(\.name)
+
+    func documentation() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("docs/training.md"), encoding: .utf8)
+    }
+
+    @Test func namesAreUniqueAndEverySettingRoundTripsThroughTOML() throws {
+        #expect(Set(names).count == names.count)
+        var c = TrainingConfiguration()
+        try c.set("relax-alpha", to: "0.3", source: "test")
+        var back = TrainingConfiguration()
+        let entries = try TOMLFile.parse(c.toml, path: "test")
+        #expect(entries.map(\.key) == names, "the saved configuration lists every setting, in the table's order")
+        for entry in entries { try back.set(entry.key, to: entry.value, source: "test") }
+        #expect(back.toml == c.toml)
+    }
+
+    @Test func documentationListsExactlyTheSettings() throws {
+        let text = try documentation()
+        let section = try #require(text.components(separatedBy: "## Settings").dropFirst().first?
+            .components(separatedBy: "\n## ").first)
+        let rows = section.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| group") }
+        let documented = rows.flatMap { row in
+            row.matches(of: /`([a-z0-9-]+)` \(/).map { String($0.output.1) }
+        }
+        #expect(documented.sorted() == names.sorted(), "docs/training.md's settings table names each setting once")
+        let resuming = try #require(text.components(separatedBy: "## Resuming").dropFirst().first?
+            .components(separatedBy: "\n## ").first)
+        let flags = Set(resuming.matches(of: /`--([a-z0-9-]+)`/).map { String($0.output.1) }).subtracting(["resume"])
+        #expect(flags == TrainingConfiguration.resumableKeys, "the Resuming section names the resumable settings")
+    }
+
+    @Test func onlyResumableSettingsMayDifferBetweenARunAndItsResumption() throws {
+        let base = TrainingConfiguration()
+        #expect(TrainingConfiguration.resumableKeys == ["steps", "eval-every", "dump-every", "checkpoint-every", "device"])
+        for (key, value) in [("steps", "7"), ("eval-every", "3"), ("dump-every", "2"), ("checkpoint-every", "1"), ("device", "auto")] {
+            var c = base
+            try c.set(key, to: value, source: "test")
+            #expect(c.trainsLike(base), "\(key) may change on resuming")
+        }
+        for (key, value) in [("relax-alpha", "0.5"), ("seed", "3"), ("method", "relax"), ("epsilon-high", "0.3"), ("task", "sorting")] {
+            var c = base
+            try c.set(key, to: value, source: "test")
+            #expect(!c.trainsLike(base), "\(key) changes training")
+        }
+        var explicit = base
+        try explicit.set("epsilon-high", to: "0.2", source: "test")
+        #expect(explicit.trainsLike(base), "a default written out trains like the default left implicit")
+    }
+}
