@@ -64,6 +64,11 @@ let package = Package(
             ],
             path: "Sources/KoopScopeBench"),
 
+        // The dump reader under libFuzzer (scripts/fuzz); a plain build replays files.
+        .executableTarget(
+            name: "koopscope-fuzz-dump",
+            dependencies: ["KoopScope"]),
+
         // Runnable examples.
         .executableTarget(
             name: "linear-dmd-example",

@@ -1,4 +1,5 @@
 import Foundation
+import KoopScopeTraining
 
 /// Runs `koopscope train` child processes, at most `width` at once, each after the jobs it
 /// depends on; each one's output goes to its own log file.
