@@ -1,8 +1,8 @@
 /// What `--device` may say, for `train` and `analyze` alike: the one list and its one message.
 ///
 /// ```swift
-/// DeviceChoice(rawValue: "auto")        // .auto
-/// DeviceChoice.problem("tpu")           // "\"tpu\" is not one of cpu, cuda, auto"
+/// let choice = DeviceChoice(rawValue: "auto")   // .auto
+/// let message = DeviceChoice.problem("tpu")     // "\"tpu\" is not one of cpu, cuda, auto"
 /// ```
 public enum DeviceChoice: String, Sendable, CaseIterable {
     case cpu

@@ -4,7 +4,7 @@
 ///
 /// ```swift
 /// let shard = AnalysisShard(argument: "2/4")!      // the second of four parts
-/// shard.trajectories(of: 10)                        // 2..<5
+/// print(shard.trajectories(of: 10))                 // 2..<5
 /// ```
 public struct AnalysisShard: Sendable, Equatable, CustomStringConvertible {
     /// K, from 1 to `count`.

@@ -48,7 +48,7 @@ extension Dump {
     ///
     /// ```swift
     /// try dump.forEachBatch { batch in
-    ///     for trajectory in batch.trajectories { … }
+    ///     for trajectory in batch.trajectories { print(trajectory.states.rows) }
     /// }
     /// ```
     public func forEachBatch(in range: Range<Int>? = nil, maxTrajectories: Int = 64, maxElements: Int = 1 << 21,

@@ -13,7 +13,7 @@ import _CHDF5
 /// let dump = try Dump(path: "rollouts.h5")
 /// for range in dump.batchRanges() {
 ///     let batch = try dump.read(range)
-///     for trajectory in batch.trajectories { … }
+///     for trajectory in batch.trajectories { print(trajectory.states.rows) }
 /// }
 /// ```
 public final class Dump {

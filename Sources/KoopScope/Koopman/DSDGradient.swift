@@ -7,7 +7,7 @@ import RealModule
 ///
 /// ```swift
 /// let g = try DSDGradient(states: x, weight: w, bias: nil, variant: .paper)
-/// g.dsd, g.states /* ∂DSD/∂x, T×d */, g.weight /* ∂DSD/∂W, m×d */
+/// print(g.dsd, g.states /* ∂DSD/∂x, T×d */, g.weight /* ∂DSD/∂W, m×d */)
 /// ```
 public struct DSDGradient: Sendable {
     /// Which DSD is differentiated: Var |λ_j| over the eigenvalues of K (`paper`), or

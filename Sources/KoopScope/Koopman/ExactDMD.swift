@@ -10,7 +10,7 @@ import ComplexModule
 ///
 /// ```swift
 /// let dmd = try ExactDMD(states: trajectory.states.map(Double.init), rank: .optimal)
-/// dmd.rank, dmd.estimate.eigenvalues, try dmd.modes()
+/// print(dmd.rank, dmd.estimate.eigenvalues, try dmd.modes().modes.columns)
 /// ```
 public struct ExactDMD: Sendable {
     /// The rank r kept.

@@ -10,7 +10,7 @@ import RealModule
 /// ```swift
 /// let psi = try dictionary.lift(trajectory.states)           // T×m, Float32
 /// let estimate = try KoopmanEstimate(lifted: psi.map(Double.init), estimator: .paperDefault)
-/// estimate.eigenvalues, estimate.residuals, estimate.singularValues
+/// print(estimate.eigenvalues, estimate.residuals, estimate.singularValues)
 /// ```
 public struct KoopmanEstimate: Sendable {
     /// K, m×m.

@@ -5,7 +5,7 @@ import ComplexModule
 ///
 /// ```swift
 /// let p = try Pseudospectrum(psiX: x, psiY: y, grid: .init(real: -1.2...1.2, imaginary: -1.2...1.2, points: 64))
-/// p.value(row: 10, column: 20)
+/// print(p.value(row: 10, column: 20))
 /// ```
 public struct Pseudospectrum: Sendable {
     /// A rectangular grid of points z = re + i·im.

@@ -8,7 +8,7 @@ import RealModule
 ///
 /// ```swift
 /// let step = try ResKoopNetLoss.paper(trajectories: batch, weight: w, bias: b)
-/// step.loss, step.weight /* ∂J/∂W */, step.bias
+/// print(step.loss, step.weight /* ∂J/∂W */, step.bias)
 /// ```
 public enum ResKoopNetLoss {
     /// A loss value with its gradients.

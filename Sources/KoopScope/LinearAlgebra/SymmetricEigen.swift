@@ -9,8 +9,8 @@ import _CLAPACKE
 /// ```swift
 /// let g = Matrix<Double>(rows: 3, columns: 3) { i, j in i == j ? Double(i + 1) : 0.1 }
 /// let top = try SymmetricEigen(g) { values in 2 }
-/// top.values      // all three eigenvalues, largest first
-/// top.vectors     // 3×2: the eigenvectors of the two largest, as columns
+/// print(top.values)    // all three eigenvalues, largest first
+/// print(top.vectors)   // 3×2: the eigenvectors of the two largest, as columns
 /// ```
 public struct SymmetricEigen: Sendable {
     /// Every eigenvalue, largest first.

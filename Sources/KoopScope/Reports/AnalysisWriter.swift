@@ -17,7 +17,8 @@ public enum AnalysisFormat: String, Sendable, CaseIterable {
 ///
 /// ```swift
 /// let writer = AnalysisWriter(format: .csv) { text in FileHandle.standardOutput.write(Data(text.utf8)) }
-/// let (header, summary) = try analyzer.analyze(dump, each: { try writer.add($0) }, …)
+/// let (header, summary) = try analyzer.analyze(dump) { try writer.add($0) }
+/// try writer.finish(summary)
 /// ```
 public final class AnalysisWriter {
     public let format: AnalysisFormat

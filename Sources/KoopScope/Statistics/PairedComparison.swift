@@ -5,7 +5,7 @@ import Foundation
 ///
 /// ```swift
 /// let c = PairedComparison(baseline: [0.31, 0.28, 0.35], method: [0.36, 0.30, 0.41])
-/// c.meanDifference, c.confidenceInterval, c.t.p, c.wilcoxon.p
+/// print(c.meanDifference, c.confidenceInterval, c.t.p, c.wilcoxon.p)
 /// ```
 public struct PairedComparison: Sendable, Equatable, Codable {
     /// Pairs with both values finite.
@@ -113,7 +113,7 @@ public struct PairedComparison: Sendable, Equatable, Codable {
     /// Holm's step-down adjustment of a family of p-values (NaN stays NaN and is not counted).
     ///
     /// ```swift
-    /// PairedComparison.holm([0.01, 0.04, 0.03])   // [0.03, 0.06, 0.06]
+    /// let adjusted = PairedComparison.holm([0.01, 0.04, 0.03])   // [0.03, 0.06, 0.06]
     /// ```
     public static func holm(_ p: [Double]) -> [Double] {
         let order = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }

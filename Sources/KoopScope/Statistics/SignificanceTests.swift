@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```swift
 /// let test = SampleComparison(before, after)
-/// test.mannWhitney.p, test.welch.p, test.differenceOfMeans
+/// print(test.mannWhitney.p, test.welch.p, test.differenceOfMeans)
 /// ```
 public struct SampleComparison: Sendable, Equatable {
     /// Welch's t-test (unequal variances).

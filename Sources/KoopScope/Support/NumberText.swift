@@ -4,8 +4,8 @@ import Foundation
 /// significant digits, `-` when undefined.
 ///
 /// ```swift
-/// shortNumber(39.5)        // "39.5"
-/// shortNumber(0.0861234)   // "0.08612"
+/// print(shortNumber(39.5))        // "39.5"
+/// print(shortNumber(0.0861234))   // "0.08612"
 /// ```
 public func shortNumber(_ x: Double) -> String {
     if x.isNaN { return "-" }

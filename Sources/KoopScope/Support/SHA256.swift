@@ -1,7 +1,7 @@
 /// SHA-256 (FIPS 180-4), for fingerprinting dictionary weights in reports.
 ///
 /// ```swift
-/// SHA256.hex(Array("abc".utf8))   // "ba7816bf…"
+/// let digest = SHA256.hex(Array("abc".utf8))   // "ba7816bf…"
 /// ```
 public enum SHA256 {
     private static let k: [UInt32] = [

@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// let arm = try ExperimentArm(parsing: "relax:alpha=0.3:relax-variant=reference")
-/// arm.settings   // [("method", "relax"), ("relax-alpha", "0.3"), ("relax-variant", "reference")]
+/// print(arm.settings)   // [("method", "relax"), ("relax-alpha", "0.3"), ("relax-variant", "reference")]
 /// ```
 public struct ExperimentArm: Sendable, Equatable {
     /// The arm as written (`relax:alpha=0.3`).

@@ -6,7 +6,7 @@ import KoopScope
 ///
 /// ```swift
 /// let plan = try ExperimentPlan(arms: ["grpo", "relax"], seeds: [1, 2], flags: [("task", "countdown-trace")])
-/// plan.runs.map(\.directory)   // ["grpo/seed-1", "relax/seed-1", "grpo/seed-2", "relax/seed-2"]
+/// print(plan.runs.map(\.directory))   // ["grpo/seed-1", "relax/seed-1", "grpo/seed-2", "relax/seed-2"]
 /// ```
 public struct ExperimentPlan: Sendable, Equatable {
     public let arms: [ExperimentArm]

@@ -5,7 +5,7 @@ public enum GroupAdvantages {
     /// as VeRL sets them, so its advantage is r/(1 + 10⁻⁶) (or r).
     ///
     /// ```swift
-    /// GroupAdvantages.compute(rewards: [1, 0, 0, 1], groups: [0, 0, 0, 0])   // ±0.866
+    /// let advantages = GroupAdvantages.compute(rewards: [1, 0, 0, 1], groups: [0, 0, 0, 0])   // ±0.866
     /// ```
     public static func compute(rewards: [Double], groups: [Int], normalizeByStd: Bool = true) -> [Double] {
         precondition(rewards.count == groups.count, "one group id per reward")

@@ -3,7 +3,7 @@
 ///
 /// ```swift
 /// let tokens = try CharacterTokenizer.standard.encode("12+30=")
-/// CharacterTokenizer.standard.decode(tokens)   // "12+30="
+/// print(CharacterTokenizer.standard.decode(tokens))   // "12+30="
 /// ```
 public struct CharacterTokenizer: Sendable, Equatable {
     /// The characters, in token order (token i + `specialCount` is `alphabet[i]`).

@@ -11,7 +11,7 @@ import KoopScope
 /// ```swift
 /// var parity = BackendParity(reference: CPUBackend(), candidate: try CUDABackend(), seed: 1)
 /// let rows = parity.run()
-/// print(BackendParity.table(rows))
+/// print(BackendParity.table(rows, title: "CPU against CUDA"))
 /// ```
 public struct BackendParity {
     /// One compared output.

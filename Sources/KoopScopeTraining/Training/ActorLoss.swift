@@ -8,7 +8,7 @@ import KoopScope
 ///     loss = L_pg − c_H·agg(H) + γ·agg(KL) + α·L_xp + β·agg_𝓘(KL)
 ///
 /// ```swift
-/// let result = ActorLoss(configuration: c).evaluate(sequences, using: &rng)
+/// let result = ActorLoss(configuration: c, maxResponseLength: 32).evaluate(sequences, using: &rng)
 /// ```
 public struct ActorLoss: Sendable {
     /// One response's per-token quantities.

@@ -2,7 +2,8 @@
 /// live on the parameters' backend.
 ///
 /// ```swift
-/// let optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(learningRate: 3e-4))
+/// let optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(learningRate: 3e-4),
+///                                backend: policy.backend)
 /// let norm = optimizer.step(gradients: gradients, clip: 1.0)
 /// ```
 public final class AdamWOptimizer<S: TensorScalar> {

@@ -1,0 +1,403 @@
+// Every example in the libraries' documentation comments, compiled: each function holds one
+// example verbatim (DocExampleTests checks that they are the same), with what the example
+// takes as given as its parameters. The functions are compiled, not called.
+import ComplexModule
+import Dispatch
+import Foundation
+@testable import KoopScope
+import KoopScopeCUDA
+import KoopScopeTraining
+
+// Example: Sources/KoopScope/Analysis/AnalysisShard.swift
+func exampleAnalysisShard() throws {
+    let shard = AnalysisShard(argument: "2/4")!      // the second of four parts
+    print(shard.trajectories(of: 10))                 // 2..<5
+}
+
+// Example: Sources/KoopScope/Analysis/Analyzer.swift
+func exampleAnalyzer(dump: Dump) throws {
+    let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: dump.dimension)))
+    let report = try analyzer.analyze(dump)
+    print(report.summary.overall.dsd.mean)
+}
+
+// Example: Sources/KoopScope/Analysis/BatchLifter.swift
+func exampleBatchLifter() throws {
+    var settings = AnalysisSettings()
+    settings.lifter = try CUDALifter()
+}
+
+// Example: Sources/KoopScope/Dump/Dump+Reading.swift
+func exampleDumpReading(dump: Dump) throws {
+    try dump.forEachBatch { batch in
+        for trajectory in batch.trajectories { print(trajectory.states.rows) }
+    }
+}
+
+// Example: Sources/KoopScope/Dump/Dump.swift
+func exampleDump() throws {
+    let dump = try Dump(path: "rollouts.h5")
+    for range in dump.batchRanges() {
+        let batch = try dump.read(range)
+        for trajectory in batch.trajectories { print(trajectory.states.rows) }
+    }
+}
+
+// Example: Sources/KoopScope/Dump/DumpWriter.swift
+func exampleDumpWriter(statesOfFirst: Matrix<Float>, statesOfSecond: Matrix<Float>) throws {
+    let writer = try DumpWriter(path: "rollouts.h5", count: 2, maxLength: 128, dimension: 896,
+                                options: .init(elementType: .float16, gzipLevel: 4))
+    try writer.write(statesOfFirst, at: 0)
+    try writer.write(statesOfSecond, at: 1)
+    writer.rewards = [1, 0]
+    writer.attributes = [("format_version", .integer(1)), ("model", .string("toy"))]
+    try writer.finish()
+}
+
+// Example: Sources/KoopScope/HDF5/ChunkPipeline.swift
+func exampleChunkPipeline(dataset: HDF5Dataset) throws {
+    let pipeline = ChunkPipeline(filters: try dataset.filterPipeline(), chunkBytes: 1 << 20)
+}
+
+// Example: Sources/KoopScope/Koopman/Convention.swift
+func exampleConvention(x: Matrix<Float>, w: Matrix<Float>) throws {
+    let g = try DSDGradient(states: x, weight: w, bias: nil, variant: .reference)
+}
+
+// Example: Sources/KoopScope/Koopman/DSD.swift
+func exampleDSD(estimate: KoopmanEstimate) throws {
+    let dsd = DSD.paper(estimate.eigenvalues)                          // Var |λ_j|
+    let reference = DSD.reference(estimate.singularValues)             // Var √(s_j² + 10⁻³)
+    let (filtered, kept) = DSD.filtered(estimate.eigenvalues, residuals: estimate.residuals, threshold: 0.5)
+}
+
+// Example: Sources/KoopScope/Koopman/DSD.swift
+func exampleDSD1(x: Matrix<Float>, dictionary: KoopmanDictionary) throws {
+    let d = try DSD.value(states: x, dictionary: dictionary, variant: .paper)
+}
+
+// Example: Sources/KoopScope/Koopman/DSDGradient.swift
+func exampleDSDGradient(x: Matrix<Float>, w: Matrix<Float>) throws {
+    let g = try DSDGradient(states: x, weight: w, bias: nil, variant: .paper)
+    print(g.dsd, g.states /* ∂DSD/∂x, T×d */, g.weight /* ∂DSD/∂W, m×d */)
+}
+
+// Example: Sources/KoopScope/Koopman/DictionaryFitter.swift
+func exampleDictionaryFitter(dump: Dump) throws {
+    var fitter = DictionaryFitter(options: .init(epochs: 1))
+    let result = try fitter.fit(dump, initial: .kaimingUniform(dimension: dump.dimension))
+    try result.dictionary.write(to: "dict.h5", attributes: result.attributes)
+}
+
+// Example: Sources/KoopScope/Koopman/ExactDMD.swift
+func exampleExactDMD(trajectory: Trajectory) throws {
+    let dmd = try ExactDMD(states: trajectory.states.map(Double.init), rank: .optimal)
+    print(dmd.rank, dmd.estimate.eigenvalues, try dmd.modes().modes.columns)
+}
+
+// Example: Sources/KoopScope/Koopman/KoopmanDictionary+HDF5.swift
+func exampleKoopmanDictionaryHDF5() throws {
+    let dictionary = try KoopmanDictionary(contentsOf: "dict.h5")
+}
+
+// Example: Sources/KoopScope/Koopman/KoopmanDictionary.swift
+func exampleKoopmanDictionary(batch: TrajectoryBatch) throws {
+    let dictionary = KoopmanDictionary.kaimingUniform(dimension: 896)       // m = 50, seed 42
+    let psi = try dictionary.lift(batch.states)                             // (Σ T) × 50
+}
+
+// Example: Sources/KoopScope/Koopman/KoopmanEstimate.swift
+func exampleKoopmanEstimate(dictionary: KoopmanDictionary, trajectory: Trajectory) throws {
+    let psi = try dictionary.lift(trajectory.states)           // T×m, Float32
+    let estimate = try KoopmanEstimate(lifted: psi.map(Double.init), estimator: .paperDefault)
+    print(estimate.eigenvalues, estimate.residuals, estimate.singularValues)
+}
+
+// Example: Sources/KoopScope/Koopman/Pseudospectrum.swift
+func examplePseudospectrum(x: Matrix<Double>, y: Matrix<Double>) throws {
+    let p = try Pseudospectrum(psiX: x, psiY: y, grid: .init(real: -1.2...1.2, imaginary: -1.2...1.2, points: 64))
+    print(p.value(row: 10, column: 20))
+}
+
+// Example: Sources/KoopScope/Koopman/ResKoopNetLoss.swift
+func exampleResKoopNetLoss(batch: [Matrix<Float>], w: Matrix<Double>, b: [Double]) throws {
+    let step = try ResKoopNetLoss.paper(trajectories: batch, weight: w, bias: b)
+    print(step.loss, step.weight /* ∂J/∂W */, step.bias)
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/BLASThreads.swift
+func exampleBLASThreads(count: Int) throws {
+    BLASThreads.singleThreaded {
+        DispatchQueue.concurrentPerform(iterations: count) { k in /* one small GEMM each */ }
+    }
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/Matrix+BLAS.swift
+func exampleMatrixBLAS(psiX: Matrix<Double>, m: Int) throws {
+    var g = Matrix<Double>(rows: m, columns: m, repeating: 0)
+    g.addProduct(psiX, psiX, transposingLeft: true)   // G = Ψ_Xᵀ Ψ_X
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/Matrix+BLAS.swift
+func exampleMatrixBLAS1(psiX: Matrix<Double>) throws {
+    let g = psiX.gram(transposingSelf: true)   // G = Ψ_Xᵀ Ψ_X
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/Matrix+Decompositions.swift
+func exampleMatrixDecompositions(k: Matrix<Double>) throws {
+    let svd = try k.singularValueDecomposition()
+    let largest = svd.singularValues[0]
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/Matrix+Decompositions.swift
+func exampleMatrixDecompositions1(k: Matrix<Double>) throws {
+    let eig = try k.eigenDecomposition()
+    let magnitudes = eig.values.map { $0.length }
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/Matrix+Decompositions.swift
+func exampleMatrixDecompositions2(g: Matrix<Double>, delta: Double, m: Int, a: Matrix<Double>) throws {
+    let k = try (g + delta * .identity(m)).solving(a)   // K = (G + δI)⁻¹ A
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/Matrix.swift
+func exampleMatrix() throws {
+    var k = Matrix<Double>(rows: 2, columns: 2, elements: [0.9, -0.2, 0.2, 0.9])
+    k[0, 1] = -0.3
+    let kt = k.transposed()
+}
+
+// Example: Sources/KoopScope/LinearAlgebra/SymmetricEigen.swift
+func exampleSymmetricEigen() throws {
+    let g = Matrix<Double>(rows: 3, columns: 3) { i, j in i == j ? Double(i + 1) : 0.1 }
+    let top = try SymmetricEigen(g) { values in 2 }
+    print(top.values)    // all three eigenvalues, largest first
+    print(top.vectors)   // 3×2: the eigenvectors of the two largest, as columns
+}
+
+// Example: Sources/KoopScope/Plots/Chart.swift
+func exampleChart(re: [Double], im: [Double], colors: [String]) throws {
+    var chart = Chart(title: "Eigenvalues", xLabel: "Re λ", yLabel: "Im λ")
+    chart.equalAspect = true
+    chart.layers.append(.circle(x: 0, y: 0, radius: 1, label: "unit circle"))
+    chart.layers.append(.points(xs: re, ys: im, colors: colors, label: nil))
+    let svg = chart.svg()
+}
+
+// Example: Sources/KoopScope/Reports/AnalysisMerge.swift
+func exampleAnalysisMerge(paths: [String]) throws {
+    let parts = try paths.map { (path: $0, text: try String(contentsOfFile: $0, encoding: .utf8)) }
+    let report = try AnalysisMerge.merge(parts)   // the text `koopscope analyze --format json` writes
+}
+
+// Example: Sources/KoopScope/Reports/AnalysisWriter.swift
+func exampleAnalysisWriter(analyzer: Analyzer, dump: Dump) throws {
+    let writer = AnalysisWriter(format: .csv) { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+    let (header, summary) = try analyzer.analyze(dump) { try writer.add($0) }
+    try writer.finish(summary)
+}
+
+// Example: Sources/KoopScope/Reports/ExperimentReport.swift
+func exampleExperimentReport(grpoRuns: [TrainingRun], relaxRuns: [TrainingRun]) throws {
+    let report = ExperimentReport(title: "countdown-trace", arms: [("grpo", grpoRuns), ("relax", relaxRuns)],
+                                  tables: [])
+    try report.html.write(toFile: "report.html", atomically: true, encoding: .utf8)
+}
+
+// Example: Sources/KoopScope/Reports/HTMLReport.swift
+func exampleHTMLReport(before: AnalysisReport, after: AnalysisReport) throws {
+    let page = HTMLReport(analyses: [("step 0", before), ("step 200", after)], runs: [], options: .init())
+    try AtomicFile.write(Data(page.html.utf8), to: "report.html")
+}
+
+// Example: Sources/KoopScope/Statistics/PairedComparison.swift
+func examplePairedComparison() throws {
+    let c = PairedComparison(baseline: [0.31, 0.28, 0.35], method: [0.36, 0.30, 0.41])
+    print(c.meanDifference, c.confidenceInterval, c.t.p, c.wilcoxon.p)
+}
+
+// Example: Sources/KoopScope/Statistics/PairedComparison.swift
+func examplePairedComparison1() throws {
+    let adjusted = PairedComparison.holm([0.01, 0.04, 0.03])   // [0.03, 0.06, 0.06]
+}
+
+// Example: Sources/KoopScope/Statistics/SignificanceTests.swift
+func exampleSignificanceTests(before: [Double], after: [Double]) throws {
+    let test = SampleComparison(before, after)
+    print(test.mannWhitney.p, test.welch.p, test.differenceOfMeans)
+}
+
+// Example: Sources/KoopScope/Statistics/Statistics.swift
+func exampleStatistics() throws {
+    let s = Statistics([3, 1, 2])   // s.median == 2, s.standardDeviation == 1
+}
+
+// Example: Sources/KoopScope/Support/Adam.swift
+func exampleAdam(w: inout [Double], g: [Double]) throws {
+    var adam = Adam(count: w.count, learningRate: 1e-4)
+    adam.step(&w, gradient: g)
+}
+
+// Example: Sources/KoopScope/Support/NumberText.swift
+func exampleNumberText() throws {
+    print(shortNumber(39.5))        // "39.5"
+    print(shortNumber(0.0861234))   // "0.08612"
+}
+
+// Example: Sources/KoopScope/Support/SHA256.swift
+func exampleSHA256() throws {
+    let digest = SHA256.hex(Array("abc".utf8))   // "ba7816bf…"
+}
+
+// Example: Sources/KoopScope/Support/SeededGenerator.swift
+func exampleSeededGenerator() throws {
+    var rng = SeededGenerator(seed: 42)
+    let u = Double.random(in: -1...1, using: &rng)
+}
+
+// Example: Sources/KoopScopeCUDA/CUDADevice.swift
+func exampleCUDADevice() throws {
+    let device = try CUDADevice.open()
+    print(device.name, device.architecture)      // "NVIDIA H100 80GB HBM3 sm_90"
+}
+
+// Example: Sources/KoopScopeCUDA/CUDALifter.swift
+func exampleCUDALifter(settings: inout AnalysisSettings) throws {
+    settings.lifter = try CUDALifter()
+}
+
+// Example: Sources/KoopScopeCUDA/DeviceChoice.swift
+func exampleDeviceChoice() throws {
+    let choice = DeviceChoice(rawValue: "auto")   // .auto
+    let message = DeviceChoice.problem("tpu")     // "\"tpu\" is not one of cpu, cuda, auto"
+}
+
+// Example: Sources/KoopScopeCUDA/LibraryLoader.swift
+func exampleLibraryLoader() throws {
+    let driver = try LibraryLoader.open(["libcuda.so.1"], environment: ProcessInfo.processInfo.environment)
+}
+
+// Example: Sources/KoopScopeTraining/Configuration/TOMLFile.swift
+func exampleTOMLFile() throws {
+    let entries = try TOMLFile.parse(contentsOf: "run.toml")   // [("group-size", "16", line 3), …]
+}
+
+// Example: Sources/KoopScopeTraining/Configuration/TrainingConfiguration.swift
+func exampleTrainingConfiguration() throws {
+    var c = TrainingConfiguration()
+    try c.set("group-size", to: "8", source: "--group-size")
+}
+
+// Example: Sources/KoopScopeTraining/Experiment/ExperimentArm.swift
+func exampleExperimentArm() throws {
+    let arm = try ExperimentArm(parsing: "relax:alpha=0.3:relax-variant=reference")
+    print(arm.settings)   // [("method", "relax"), ("relax-alpha", "0.3"), ("relax-variant", "reference")]
+}
+
+// Example: Sources/KoopScopeTraining/Experiment/ExperimentPlan.swift
+func exampleExperimentPlan() throws {
+    let plan = try ExperimentPlan(arms: ["grpo", "relax"], seeds: [1, 2], flags: [("task", "countdown-trace")])
+    print(plan.runs.map(\.directory))   // ["grpo/seed-1", "relax/seed-1", "grpo/seed-2", "relax/seed-2"]
+}
+
+// Example: Sources/KoopScopeTraining/Experiment/ExperimentSummary.swift
+func exampleExperimentSummary(plan: ExperimentPlan) throws {
+    let summary = try ExperimentSummary(plan: plan, directory: "exp")
+    try summary.write(to: "exp")   // summary.json, summary.md
+}
+
+// Example: Sources/KoopScopeTraining/Objectives/GroupAdvantages.swift
+func exampleGroupAdvantages() throws {
+    let advantages = GroupAdvantages.compute(rewards: [1, 0, 0, 1], groups: [0, 0, 0, 0])   // ±0.866
+}
+
+// Example: Sources/KoopScopeTraining/Policy/PolicyConfiguration.swift
+func examplePolicyConfiguration() throws {
+    let small = PolicyConfiguration(vocabularySize: 50, dimension: 128, layers: 5, heads: 4)
+    print(small.parameterCount)   // 1 012 658
+}
+
+// Example: Sources/KoopScopeTraining/Policy/Sampler.swift
+func exampleSampler(policy: TransformerPolicy<Float>, prompts: [[Int32]], rng: inout SeededGenerator) throws {
+    let responses = Sampler(policy: policy, endOfSequence: 2)
+        .sample(prompts: prompts, settings: SamplingSettings(), using: &rng)
+}
+
+// Example: Sources/KoopScopeTraining/Policy/TransformerPolicy.swift
+func exampleTransformerPolicy(shape: PolicyConfiguration, batch: [Int32]) throws {
+    let policy = TransformerPolicy<Float>(configuration: shape, backend: CPUBackend(), seed: 1)
+    let tape = Tape<Float>(backend: policy.backend)
+    let out = policy.forward(tape, tokens: batch, length: 12)
+}
+
+// Example: Sources/KoopScopeTraining/Tasks/CharacterTokenizer.swift
+func exampleCharacterTokenizer() throws {
+    let tokens = try CharacterTokenizer.standard.encode("12+30=")
+    print(CharacterTokenizer.standard.decode(tokens))   // "12+30="
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/Backend.swift
+func exampleBackend() throws {
+    let backend: any Backend = CPUBackend()
+    let x = backend.upload([1, 2, 3] as [Float])
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/BackendParity.swift
+func exampleBackendParity() throws {
+    var parity = BackendParity(reference: CPUBackend(), candidate: try CUDABackend(), seed: 1)
+    let rows = parity.run()
+    print(BackendParity.table(rows, title: "CPU against CUDA"))
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/CPUBackend.swift
+func exampleCPUBackend() throws {
+    let tape = Tape<Float>(backend: CPUBackend())
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/CUDABackend.swift
+func exampleCUDABackend() throws {
+    let backend: any Backend = try CUDABackend()     // throws CUDAError naming what is missing
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/DeviceSelection.swift
+func exampleDeviceSelection() throws {
+    let (backend, notice) = try DeviceSelection.backend(for: "auto")
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/Tape.swift
+func exampleTape(weight: Parameter<Float>, x: Tensor<Float>, gradientOfLossWithRespectToY: Buffer<Float>) throws {
+    let tape = Tape<Float>(backend: CPUBackend())
+    let w = tape.watch(weight)
+    let y = tape.matmul(x, w)
+    tape.backward(seeds: [(y, gradientOfLossWithRespectToY)])
+    let dW = tape.gradient(of: w)
+}
+
+// Example: Sources/KoopScopeTraining/Tensor/Tensor.swift
+func exampleTensor() throws {
+    let tape = Tape<Float>(backend: CPUBackend())
+    let x = tape.constant([1, 2, 3, 4], rows: 2, columns: 2)
+}
+
+// Example: Sources/KoopScopeTraining/Training/ActorLoss.swift
+func exampleActorLoss(c: TrainingConfiguration, sequences: [ActorLoss.Sequence], rng: inout SeededGenerator) throws {
+    let result = ActorLoss(configuration: c, maxResponseLength: 32).evaluate(sequences, using: &rng)
+}
+
+// Example: Sources/KoopScopeTraining/Training/AdamWOptimizer.swift
+func exampleAdamWOptimizer(policy: TransformerPolicy<Float>, gradients: [Buffer<Float>]) throws {
+    let optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(learningRate: 3e-4),
+                                   backend: policy.backend)
+    let norm = optimizer.step(gradients: gradients, clip: 1.0)
+}
+
+// Example: Sources/KoopScopeTraining/Training/Trainer.swift
+func exampleTrainer(c: TrainingConfiguration) throws {
+    let trainer = try Trainer(configuration: c, runDirectory: "runs/grpo")
+    try trainer.run { report in print(report.summary) }
+}
+
+// Example: Sources/KoopScopeTraining/Training/TrajectoryDSD.swift
+func exampleTrajectoryDSD(states: [Matrix<Float>], d: KoopmanDictionary) throws {
+    let outcomes = TrajectoryDSD.compute(states, dictionary: d, variant: .paper, variance: .sample, withGradient: true)
+}
