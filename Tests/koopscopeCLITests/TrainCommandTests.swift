@@ -131,6 +131,33 @@ struct TrainCommandTests {
         #expect(changed.status != 0 && changed.stderr.contains("--method"))
     }
 
+    /// The same run on one core and on all of them (`taskset`), compared number for number: what
+    /// a run computes does not follow the machine's core count.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
+                   && ProcessInfo.processInfo.activeProcessorCount > 1))
+    func aRunIsTheSameOnOneCoreAndOnAll() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Wide enough that OpenBLAS would split the dictionary fit's products across threads.
+        let arguments = Self.tiny + ["--steps", "3", "--eval-every", "3", "--method", "relax", "--quiet", "--model-dim", "64",
+                                     "--heads", "4", "--mlp-dim", "256", "--koopman-dim", "50", "--sft-steps", "30",
+                                     "--prompts-per-step", "32", "--group-size", "8", "--mini-batches", "1"]
+        let one = dir.appendingPathComponent("one").path, all = dir.appendingPathComponent("all").path
+        let pinned = Process()
+        pinned.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        pinned.arguments = ["-c", "0", koopscopeBinary.path, "train", "--run-dir", one] + arguments
+        pinned.standardOutput = FileHandle.nullDevice
+        pinned.standardError = FileHandle.nullDevice
+        try pinned.run()
+        pinned.waitUntilExit()
+        #expect(pinned.terminationStatus == 0)
+        let unpinned = try koopscope(["train", "--run-dir", all] + arguments)
+        #expect(unpinned.status == 0, "\(unpinned.stderr)")
+        let a = try deterministic(one + "/metrics.jsonl"), b = try deterministic(all + "/metrics.jsonl")
+        #expect(a.count == 4 && a == b)
+        #expect(try deterministic(one + "/sft.jsonl") == deterministic(all + "/sft.jsonl"), "the warm-up too")
+    }
+
     @Test func badSettingsAreNamedAndLeaveNothingBehind() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

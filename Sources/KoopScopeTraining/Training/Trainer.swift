@@ -106,6 +106,14 @@ public final class Trainer {
     /// Runs the warm-up (unless resumed past it or started from a checkpoint) and the remaining RL
     /// steps; with `steps` 0, checkpoints the warmed-up policy as `checkpoints/step-000000`.
     public func run(progress: (StepReport) -> Void = { _ in }) throws {
+        // OpenBLAS with one thread: a run then computes the same numbers on any number of cores
+        // (threaded BLAS sums in an order that follows the thread count) and whatever other
+        // threads of the process do with OpenBLAS's count. The policy's products are small
+        // enough that OpenBLAS's threads cost more than they bring.
+        try BLASThreads.singleThreaded { try runSteps(progress: progress) }
+    }
+
+    private func runSteps(progress: (StepReport) -> Void) throws {
         if !warmedUp {
             if !startedFromCheckpoint { try warmUp(progress: progress) }
             warmedUp = true
