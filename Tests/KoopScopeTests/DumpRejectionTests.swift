@@ -34,6 +34,8 @@ struct DumpRejectionTests {
         ("ragged-bad-name.h5", "/trajectories: member \"01\""),
         ("int32-states.h5", "/hidden_states: unsupported element type: int32"),
         ("uint16-without-dtype.h5", "uint16 without attribute dtype = \"bfloat16\""),
+        // Found by fuzzing: HDF5 1.10 would allocate 4 GB converting it before failing.
+        ("advantages-huge-element-type.h5", "/advantages: HDF5 error: H5Dread(advantages) failed: its elements are declared 4278190088 bytes wide"),
     ])
     func rejection(name: String, message: String) throws {
         let error = try #require(self.error(opening: name), "\(name) must be refused")

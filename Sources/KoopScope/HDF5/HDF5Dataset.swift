@@ -96,8 +96,21 @@ struct HDF5Dataset {
         try checkStatus(H5Dread(id, memType, ks_H5S_ALL(), ks_H5S_ALL(), ks_H5P_DEFAULT(), buffer), "H5Dread(\(name))")
     }
 
+    /// Refuses an element type that is not a number of at most 16 bytes before HDF5 converts
+    /// it: a damaged file can declare a numeric type gigabytes wide, and HDF5 1.10 allocates
+    /// conversion buffers of that size before it fails.
+    func requireNumericElements() throws {
+        let typeClass = typeClass, size = typeSize
+        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT, (1...16).contains(size) else {
+            throw HDF5Failure(call: "H5Dread(\(name))", stack: typeClass == H5T_INTEGER || typeClass == H5T_FLOAT
+                ? "its elements are declared \(size) bytes wide, which no number is (a damaged file)"
+                : "its elements are not numbers")
+        }
+    }
+
     /// A 1-D numeric dataset as Int64 (HDF5 converts any integer type).
     func readIntegers() throws -> [Int64] {
+        try requireNumericElements()
         var values = [Int64](repeating: 0, count: shape.reduce(1, *))
         if values.isEmpty { return [] }
         try values.withUnsafeMutableBytes { try readAll(into: $0.baseAddress!, memType: ks_H5T_NATIVE_INT64()) }
@@ -106,6 +119,7 @@ struct HDF5Dataset {
 
     /// A 1-D numeric dataset as Double.
     func readDoubles() throws -> [Double] {
+        try requireNumericElements()
         var values = [Double](repeating: 0, count: shape.reduce(1, *))
         if values.isEmpty { return [] }
         try values.withUnsafeMutableBytes { try readAll(into: $0.baseAddress!, memType: ks_H5T_NATIVE_DOUBLE()) }
