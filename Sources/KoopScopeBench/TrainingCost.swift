@@ -15,6 +15,7 @@ struct TrainingCost: ParsableCommand {
     @Option(help: "Tokens per sampled response.") var responseLength = 24
     @Option(help: "Sequences per update.") var batch = 64
     @Option(help: "Positions per training sequence.") var length = 32
+    @Option(help: "Context length of the policy (positions it can hold).") var context = 64
     @Option(help: "Dictionary features m.") var koopmanDim = 50
     @Option(help: "Repetitions (the best is reported).") var repeats = 5
     @Option(help: "cpu or cuda.") var device = "cpu"
@@ -22,7 +23,7 @@ struct TrainingCost: ParsableCommand {
     func run() throws {
         let backend = try DeviceSelection.backend(for: device).backend
         print("backend: \(backend.name)")
-        let shape = PolicyConfiguration(vocabularySize: CharacterTokenizer.standard.vocabularySize, contextLength: 64,
+        let shape = PolicyConfiguration(vocabularySize: CharacterTokenizer.standard.vocabularySize, contextLength: context,
                                         dimension: dimension, layers: layers, heads: 4)
         let policy = TransformerPolicy<Float>(configuration: shape, backend: backend, seed: 1)
         var rng = SeededGenerator(seed: 2)
