@@ -68,7 +68,7 @@ struct InspectCommandTests {
 @Suite("Files that crash HDF5")
 struct CorruptFileTests {
     @Test(arguments: ["malformed/corrupt-attribute-heap.h5", "malformed/corrupt-string-heap.h5",
-                      "malformed/corrupt-heap-on-close.h5"])
+                      "malformed/corrupt-heap-on-close.h5", "malformed/corrupt-string-attribute.h5"])
     func endInAnErrorNamingTheFile(name: String) throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -127,5 +127,29 @@ struct InternalCrashTests {
         #expect(text.contains("\(file): HDF5 did not return from reading /prompts within 0.5 s"), "\(text)")
         #expect(Date().timeIntervalSince(started) < 30)
         #expect(!FileManager.default.fileExists(atPath: file + ".partial"), "the partial output is removed")
+    }
+
+    /// A fuzzed file on which HDF5 1.10.8 loops for ever reading the prompts' string heap.
+    @Test func aFileOnWhichHDF5LoopsEndsInAnError() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let name = fixturePath("malformed/hang-string-heap.h5"), out = dir.appendingPathComponent("out.json").path
+        for arguments in [["inspect", name], ["analyze", name, "--format", "json", "-o", out]] {
+            let process = Process()
+            process.executableURL = koopscopeBinary
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(["KOOPSCOPE_HDF5_TIMEOUT": "1"]) { $1 }
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = Pipe()
+            let started = Date()
+            try process.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments[0]): \(text)")
+            #expect(text.contains("\(name): HDF5 did not return from reading prompts within 1.0 s"), "\(text)")
+            #expect(Date().timeIntervalSince(started) < 30)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no output, no temporary file")
     }
 }

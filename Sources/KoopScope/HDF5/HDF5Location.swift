@@ -102,7 +102,12 @@ struct HDF5Location {
         guard dims.count <= 1 else { return .unsupported("\(dims.count)-D array") }
         let n = dims.first ?? 1
         let scalar = dims.isEmpty
-        switch H5Tget_class(type.id) {
+        let typeClass = H5Tget_class(type.id), width = H5Tget_size(type.id)
+        // A damaged file can declare numbers gigabytes wide, which HDF5 1.10 allocates for.
+        if (typeClass == H5T_INTEGER || typeClass == H5T_FLOAT) && !(1...16).contains(width) {
+            return .unsupported("\(width)-byte number")
+        }
+        switch typeClass {
         case H5T_INTEGER:
             var values = [Int64](repeating: 0, count: n)
             try checkStatus(H5Aread(attribute.id, ks_H5T_NATIVE_INT64(), &values), "H5Aread")
