@@ -107,4 +107,23 @@ struct PolicyTests {
         let sharp = Sampler<Float>.choose(logits, settings: SamplingSettings(temperature: 0.5, greedy: true), using: &rng)
         #expect(abs(sharp.1 - (4 - log(logits.map { exp(2 * $0) }.reduce(0, +)))) < 1e-12)
     }
+
+    /// A batch sampled whole (split across the cores) gives each sequence exactly what it gets
+    /// sampled alone from its own generator: responses do not depend on the split.
+    @Test func aSequenceSamplesTheSameWhateverTheBatchAroundIt() {
+        let shape = PolicyConfiguration(vocabularySize: 20, contextLength: 24, dimension: 32, layers: 2, heads: 4)
+        let policy = TransformerPolicy<Float>(configuration: shape, backend: CPUBackend(), seed: 5)
+        let sampler = Sampler(policy: policy, endOfSequence: 2)
+        var draw = SeededGenerator(seed: 9)
+        let prompts: [[Int32]] = (0..<40).map { b in (0..<(3 + b % 4)).map { _ in Int32(3 + draw.next() % 17) } }
+        let settings = SamplingSettings(maxResponseLength: 12)
+        var rng = SeededGenerator(seed: 11)
+        let whole = sampler.sample(prompts: prompts, settings: settings, using: &rng)
+        var seeds = SeededGenerator(seed: 11)
+        for (b, prompt) in prompts.enumerated() {
+            let alone = sampler.sample(prompts: [prompt], settings: settings, generators: [SeededGenerator(seed: seeds.next())])[0]
+            #expect(alone.tokens == whole[b].tokens && alone.logProbabilities == whole[b].logProbabilities, "sequence \(b)")
+        }
+        #expect(Set(whole.map(\.tokens)).count > 30, "the sequences differ from one another")
+    }
 }

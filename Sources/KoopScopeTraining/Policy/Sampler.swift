@@ -31,7 +31,7 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
 /// let responses = Sampler(policy: policy, endOfSequence: 2)
 ///     .sample(prompts: prompts, settings: SamplingSettings(), using: &rng)
 /// ```
-public struct Sampler<S: TensorScalar> {
+public struct Sampler<S: TensorScalar>: Sendable {
     public let policy: TransformerPolicy<S>
     public let endOfSequence: Int32
     public let padding: Int32
@@ -44,12 +44,49 @@ public struct Sampler<S: TensorScalar> {
 
     /// One response per prompt, and the log-probability (at the sampling temperature) of each
     /// response token as the cached forward computed it.
+    ///
+    /// Each sequence samples from its own generator, seeded in turn from `rng`, so what it
+    /// samples does not depend on the others: on the CPU backend the batch is split across the
+    /// cores (OpenBLAS kept to one thread), and the responses are the same on any number of them.
     public func sample(prompts: [[Int32]], settings: SamplingSettings, using rng: inout SeededGenerator)
+        -> [(tokens: [Int32], logProbabilities: [Double])]
+    {
+        let batch = prompts.count
+        guard batch > 0 else { return [] }
+        let generators = (0..<batch).map { _ in SeededGenerator(seed: rng.next()) }
+        let parts = policy.backend is CPUBackend
+            ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch / Self.minimumPart)) : 1
+        let bounds = (0...parts).map { $0 * batch / parts }
+        guard parts > 1 else { return sample(prompts: prompts, settings: settings, generators: generators) }
+        let results = SampledParts(count: parts)
+        BLASThreads.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: parts) { k in
+                let range = bounds[k]..<bounds[k + 1]
+                results.store(k, sample(prompts: Array(prompts[range]), settings: settings, generators: Array(generators[range])))
+            }
+        }
+        return results.joined()
+    }
+
+    /// Sequences below which a part of the batch is not worth a core of its own.
+    static var minimumPart: Int { 8 }
+
+    /// The parts' responses as the cores finish them, in part order when joined.
+    private final class SampledParts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var parts: [[(tokens: [Int32], logProbabilities: [Double])]]
+        init(count: Int) { parts = Array(repeating: [], count: count) }
+        func store(_ k: Int, _ part: [(tokens: [Int32], logProbabilities: [Double])]) { lock.withLock { parts[k] = part } }
+        func joined() -> [(tokens: [Int32], logProbabilities: [Double])] { lock.withLock { parts.flatMap { $0 } } }
+    }
+
+    /// Samples every prompt, sequence b drawing from `generators[b]`.
+    func sample(prompts: [[Int32]], settings: SamplingSettings, generators: [SeededGenerator])
         -> [(tokens: [Int32], logProbabilities: [Double])]
     {
         let c = policy.configuration, backend = policy.backend
         let batch = prompts.count, d = c.dimension
-        guard batch > 0 else { return [] }
+        var generators = generators
         let capacity = min(c.contextLength, prompts.map(\.count).max()! + settings.maxResponseLength)
         let tape = Tape<S>(backend: backend, recording: false)
         let p = policy.parameters.map { tape.watch($0) }
@@ -71,7 +108,7 @@ public struct Sampler<S: TensorScalar> {
             let rows = backend.download(logits.buffer)
             for b in 0..<batch where !finished[b] && position + 1 >= prompts[b].count {
                 let row = rows[(b * c.vocabularySize)..<((b + 1) * c.vocabularySize)].map { Double($0) }
-                let (token, logp) = Self.choose(row, settings: settings, using: &rng)
+                let (token, logp) = Self.choose(row, settings: settings, using: &generators[b])
                 responses[b].append(Int32(token))
                 logProbabilities[b].append(logp)
                 if Int32(token) == endOfSequence || responses[b].count >= settings.maxResponseLength
