@@ -6,7 +6,7 @@ import Dispatch
 import Foundation
 @testable import KoopScope
 import KoopScopeCUDA
-import KoopScopeTraining
+@testable import KoopScopeTraining
 
 // Example: Sources/KoopScope/Analysis/AnalysisShard.swift
 func exampleAnalysisShard() throws {
@@ -389,6 +389,11 @@ func exampleAdamWOptimizer(policy: TransformerPolicy<Float>, gradients: [Buffer<
     let optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(learningRate: 3e-4),
                                    backend: policy.backend)
     let norm = optimizer.step(gradients: gradients, clip: 1.0)
+}
+
+// Example: Sources/KoopScopeTraining/Training/ConcurrentMap.swift
+func exampleConcurrentMap() throws {
+    let squares = concurrentMap(4) { $0 * $0 }   // [0, 1, 4, 9]
 }
 
 // Example: Sources/KoopScopeTraining/Training/Trainer.swift

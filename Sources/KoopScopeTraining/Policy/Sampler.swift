@@ -58,27 +58,17 @@ public struct Sampler<S: TensorScalar>: Sendable {
             ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch / Self.minimumPart)) : 1
         let bounds = (0...parts).map { $0 * batch / parts }
         guard parts > 1 else { return sample(prompts: prompts, settings: settings, generators: generators) }
-        let results = SampledParts(count: parts)
-        BLASThreads.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: parts) { k in
+        let parted = BLASThreads.singleThreaded {
+            concurrentMap(parts) { k in
                 let range = bounds[k]..<bounds[k + 1]
-                results.store(k, sample(prompts: Array(prompts[range]), settings: settings, generators: Array(generators[range])))
+                return sample(prompts: Array(prompts[range]), settings: settings, generators: Array(generators[range]))
             }
         }
-        return results.joined()
+        return parted.flatMap { $0 }
     }
 
     /// Sequences below which a part of the batch is not worth a core of its own.
     static var minimumPart: Int { 8 }
-
-    /// The parts' responses as the cores finish them, in part order when joined.
-    private final class SampledParts: @unchecked Sendable {
-        private let lock = NSLock()
-        private var parts: [[(tokens: [Int32], logProbabilities: [Double])]]
-        init(count: Int) { parts = Array(repeating: [], count: count) }
-        func store(_ k: Int, _ part: [(tokens: [Int32], logProbabilities: [Double])]) { lock.withLock { parts[k] = part } }
-        func joined() -> [(tokens: [Int32], logProbabilities: [Double])] { lock.withLock { parts.flatMap { $0 } } }
-    }
 
     /// Samples every prompt, sequence b drawing from `generators[b]`.
     func sample(prompts: [[Int32]], settings: SamplingSettings, generators: [SeededGenerator])

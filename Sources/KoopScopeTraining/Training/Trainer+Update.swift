@@ -15,14 +15,24 @@ extension Trainer {
     func update(_ members: [Int], of rollouts: inout [Rollout], old: [[Double]]?, dictionary: KoopmanDictionary,
                 timing: inout UpdateTiming) throws -> [String: Double] {
         let c = configuration
-        let batch = sequenceBatch(prompts: members.map { rollouts[$0].prompt }, responses: members.map { rollouts[$0].response })
-        let tape = Tape<Float>(backend: backend)
-        let (forward, logpTensor, entropyTensor) = score(policy, batch, on: tape)
-        let logp = batch.responseValues(backend.download(logpTensor.buffer).map(Double.init))
-        let entropy = batch.responseValues(backend.download(entropyTensor.buffer).map(Double.init))
-        // Response-aligned states, their DSD, and ∂D/∂x when the loss needs it.
         let d = policy.configuration.dimension
-        let states = batch.responseStates(backend.download(forward.hidden.buffer), dimension: d)
+        // The mini-batch in parts, each on its own tape, scored and differentiated on the cores
+        // at once; the parts depend only on the mini-batch's size, never on the core count.
+        let prompts = members.map { rollouts[$0].prompt }, responses = members.map { rollouts[$0].response }
+        let ranges = Self.partRanges(count: members.count, parted: splitsUpdates && backend is CPUBackend)
+        let parts = BLASThreads.singleThreaded { concurrentMap(ranges.count) { k in
+            let batch = sequenceBatch(prompts: Array(prompts[ranges[k]]), responses: Array(responses[ranges[k]]))
+            let tape = Tape<Float>(backend: backend)
+            let (forward, logp, entropy) = score(policy, batch, on: tape)
+            return ScoredPart(batch: batch, tape: tape, forward: forward, logp: logp, entropy: entropy)
+        } }
+        var logp: [[Double]] = [], entropy: [[Double]] = [], states: [Matrix<Float>] = []
+        for part in parts {
+            logp += part.batch.responseValues(backend.download(part.logp.buffer).map(Double.init))
+            entropy += part.batch.responseValues(backend.download(part.entropy.buffer).map(Double.init))
+            // Response-aligned states, their DSD, and ∂D/∂x when the loss needs it.
+            states += part.batch.responseStates(backend.download(part.forward.hidden.buffer), dimension: d)
+        }
         let dsdStarted = Date()
         let outcomes = TrajectoryDSD.compute(states, dictionary: dictionary, variant: dsdVariant, variance: c.dsdVariance,
                                              withGradient: c.method == .relax, paddedLength: paddedLength)
@@ -54,29 +64,38 @@ extension Trainer {
             throw TrainingError.nonFinite(step: step + 1, detail: "the loss of a mini-batch is \(result.loss)")
         }
 
-        // Seeds for the tape: log-probabilities, entropies, and (ReLaX) the hidden states.
-        var dLogp = [Float](repeating: 0, count: batch.count * batch.length), dEntropy = dLogp
-        for k in members.indices {
-            for t in 0..<batch.responseLengths[k] {
-                let row = batch.row(sequence: k, responseToken: t)
-                dLogp[row] = Float(result.dLogp[k][t])
-                dEntropy[row] = Float(result.dEntropy[k][t])
+        // Seeds for each part's tape: log-probabilities, entropies, and (ReLaX) the hidden states.
+        let seedStarted = Date()
+        let seeds = parts.enumerated().map { p, part in
+            let batch = part.batch, first = ranges[p].lowerBound
+            var dLogp = [Float](repeating: 0, count: batch.count * batch.length), dEntropy = dLogp
+            for j in 0..<batch.count {
+                for t in 0..<batch.responseLengths[j] {
+                    let row = batch.row(sequence: j, responseToken: t)
+                    dLogp[row] = Float(result.dLogp[first + j][t])
+                    dEntropy[row] = Float(result.dEntropy[first + j][t])
+                }
+            }
+            var seeds = [(part.logp, backend.upload(dLogp)), (part.entropy, backend.upload(dEntropy))]
+            if c.method == .relax {
+                var dHidden = [Float](repeating: 0, count: batch.count * batch.length * d)
+                for j in 0..<batch.count where result.dDSD[first + j] != 0 {
+                    guard let g = outcomes[first + j].gradient else { continue }
+                    let start = batch.row(sequence: j, responseToken: 0) * d
+                    for e in 0..<(g.rows * d) { dHidden[start + e] = Float(result.dDSD[first + j] * g.elements[e]) }
+                }
+                seeds.append((part.forward.hidden, backend.upload(dHidden)))
+            }
+            return seeds
+        }
+        if c.method == .relax { timing.dsd += Date().timeIntervalSince(seedStarted) }
+        let partGradients = BLASThreads.singleThreaded {
+            concurrentMap(parts.count) { p in
+                parts[p].tape.backward(seeds: seeds[p])
+                return parameterGradients(parts[p].forward, on: parts[p].tape)
             }
         }
-        var seeds = [(logpTensor, backend.upload(dLogp)), (entropyTensor, backend.upload(dEntropy))]
-        if c.method == .relax {
-            let seedStarted = Date()
-            var dHidden = [Float](repeating: 0, count: batch.count * batch.length * d)
-            for k in members.indices where result.dDSD[k] != 0 {
-                guard let g = outcomes[k].gradient else { continue }
-                let start = batch.row(sequence: k, responseToken: 0) * d
-                for e in 0..<(g.rows * d) { dHidden[start + e] = Float(result.dDSD[k] * g.elements[e]) }
-            }
-            seeds.append((forward.hidden, backend.upload(dHidden)))
-            timing.dsd += Date().timeIntervalSince(seedStarted)
-        }
-        tape.backward(seeds: seeds)
-        let gradients = parameterGradients(forward, on: tape)
+        let gradients = sum(partGradients)
         let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
         try backend.synchronize()
         var m = result.metrics
@@ -89,4 +108,33 @@ extension Trainer {
     func parameterGradients(_ forward: TransformerPolicy<Float>.Forward, on tape: Tape<Float>) -> [Buffer<Float>] {
         forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
     }
+
+    /// The parts a mini-batch of `count` sequences is cut into: about 8 sequences each, at most
+    /// 16 parts (one part when not `parted`, as on a GPU).
+    static func partRanges(count: Int, parted: Bool) -> [Range<Int>] {
+        let parts = parted ? max(1, min(16, count / 8)) : 1
+        return (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
+    }
+
+    /// Each parameter's gradient summed over the parts, in part order.
+    func sum(_ parts: [[Buffer<Float>]]) -> [Buffer<Float>] {
+        guard parts.count > 1 else { return parts.first ?? [] }
+        return parts[0].indices.map { i in
+            var total = backend.download(parts[0][i])
+            for part in parts.dropFirst() {
+                let values = backend.download(part[i])
+                for e in total.indices { total[e] += values[e] }
+            }
+            return backend.upload(total)
+        }
+    }
+}
+
+/// One part of a mini-batch after its forward pass on its own tape.
+struct ScoredPart {
+    let batch: SequenceBatch
+    let tape: Tape<Float>
+    let forward: TransformerPolicy<Float>.Forward
+    let logp: Tensor<Float>
+    let entropy: Tensor<Float>
 }

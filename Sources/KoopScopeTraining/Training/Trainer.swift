@@ -36,6 +36,9 @@ public final class Trainer {
     var warmedUp = false
     /// Whether the policy came from `init-checkpoint` (so there is no warm-up to run).
     var startedFromCheckpoint = false
+    /// Whether updates cut a mini-batch into parts on the cores (CPU backend); off only to
+    /// compare against the undivided update.
+    var splitsUpdates = true
 
     /// What one finished step reports to the caller.
     public struct StepReport: Sendable {
