@@ -47,18 +47,25 @@ struct TrainingCost: ParsableCommand {
         // One actor update: forward on the tape, log-probabilities and entropy, backward, AdamW.
         let inputs = tokens(batch * length), targets = tokens(batch * length)
         let optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(learningRate: 1e-6), backend: backend)
-        let seed = backend.upload((0..<(batch * length)).map { _ in Float(rng.nextGaussian()) / Float(batch * length) })
-        let hiddenSeed = backend.upload([Float](repeating: 1e-4, count: batch * length * dimension))
+        let seedValues = (0..<(batch * length)).map { _ in Float(rng.nextGaussian()) / Float(batch * length) }
         var hidden: [Float] = []
+        // As the trainer runs it: parts of about 8 sequences on the cores at once.
+        let ranges = PartedPass.ranges(count: batch, parted: backend is CPUBackend)
+        let parts = ranges.map { r in
+            (tokens: Array(inputs[(r.lowerBound * length)..<(r.upperBound * length)]),
+             targets: Array(targets[(r.lowerBound * length)..<(r.upperBound * length)]), length: length)
+        }
         func update(withHiddenSeed: Bool) {
-            let tape = Tape<Float>(backend: backend)
-            let forward = policy.forward(tape, tokens: inputs, length: length)
-            let out = tape.tokenLogProbabilities(forward.logits, targets: targets)
-            hidden = backend.download(forward.hidden.buffer)
-            var seeds = [(out.logp, seed), (out.entropy, seed)]
-            if withHiddenSeed { seeds.append((forward.hidden, hiddenSeed)) }
-            tape.backward(seeds: seeds)
-            optimizer.step(gradients: forward.parameters.map { tape.gradient(of: $0)! }, clip: 1)
+            let pass = PartedPass(policy: policy, parts: parts, temperature: 1)
+            hidden = pass.parts.flatMap { backend.download($0.forward.hidden.buffer) }
+            let seeds = zip(ranges, pass.parts).map { r, part in
+                let rows = r.count * length
+                var list = [(part.logp, backend.upload(Array(seedValues[(r.lowerBound * length)..<(r.lowerBound * length + rows)]))),
+                            (part.entropy, backend.upload(Array(seedValues[(r.lowerBound * length)..<(r.lowerBound * length + rows)])))]
+                if withHiddenSeed { list.append((part.forward.hidden, backend.upload([Float](repeating: 1e-4, count: rows * dimension)))) }
+                return list
+            }
+            optimizer.step(gradients: pass.gradients(seeds: seeds), clip: 1)
             try? backend.synchronize()
         }
         let updateTime = best(of: repeats) { update(withHiddenSeed: false) }

@@ -396,6 +396,13 @@ func exampleConcurrentMap() throws {
     let squares = concurrentMap(4) { $0 * $0 }   // [0, 1, 4, 9]
 }
 
+// Example: Sources/KoopScopeTraining/Training/PartedPass.swift
+func examplePartedPass(policy: TransformerPolicy<Float>, tokens: [Int32], targets: [Int32]) throws {
+    let pass = PartedPass(policy: policy, parts: [(tokens, targets, 32)], temperature: 1)
+    let seeds = pass.parts.map { [($0.logp, $0.logp.buffer)] }
+    let gradients = pass.gradients(seeds: seeds)   // one buffer per parameter
+}
+
 // Example: Sources/KoopScopeTraining/Training/Trainer.swift
 func exampleTrainer(c: TrainingConfiguration) throws {
     let trainer = try Trainer(configuration: c, runDirectory: "runs/grpo")

@@ -124,7 +124,7 @@ struct TrainerUpdateTests {
                     rollouts.append(r)
                 }
             }
-            #expect(Trainer.partRanges(count: rollouts.count, parted: parted).count == (parted ? 4 : 1))
+            #expect(PartedPass.ranges(count: rollouts.count, parted: parted).count == (parted ? 4 : 1))
             var timing = UpdateTiming()
             let metrics = try trainer.update(Array(rollouts.indices), of: &rollouts, old: nil, dictionary: dictionary, timing: &timing)
             results.append((metrics, trainer.policy.parameters.map { trainer.backend.download($0.value) }))

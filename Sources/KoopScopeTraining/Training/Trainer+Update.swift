@@ -19,19 +19,17 @@ extension Trainer {
         // The mini-batch in parts, each on its own tape, scored and differentiated on the cores
         // at once; the parts depend only on the mini-batch's size, never on the core count.
         let prompts = members.map { rollouts[$0].prompt }, responses = members.map { rollouts[$0].response }
-        let ranges = Self.partRanges(count: members.count, parted: splitsUpdates && backend is CPUBackend)
-        let parts = BLASThreads.singleThreaded { concurrentMap(ranges.count) { k in
-            let batch = sequenceBatch(prompts: Array(prompts[ranges[k]]), responses: Array(responses[ranges[k]]))
-            let tape = Tape<Float>(backend: backend)
-            let (forward, logp, entropy) = score(policy, batch, on: tape)
-            return ScoredPart(batch: batch, tape: tape, forward: forward, logp: logp, entropy: entropy)
-        } }
+        let ranges = PartedPass.ranges(count: members.count, parted: splitsUpdates && backend is CPUBackend)
+        let batches = ranges.map { sequenceBatch(prompts: Array(prompts[$0]), responses: Array(responses[$0])) }
+        let pass = PartedPass(policy: policy, parts: batches.map { ($0.inputs, $0.targets, $0.length) },
+                              temperature: Float(configuration.temperature))
+        let parts = zip(batches, pass.parts).map { (batch: $0, scored: $1) }
         var logp: [[Double]] = [], entropy: [[Double]] = [], states: [Matrix<Float>] = []
         for part in parts {
-            logp += part.batch.responseValues(backend.download(part.logp.buffer).map(Double.init))
-            entropy += part.batch.responseValues(backend.download(part.entropy.buffer).map(Double.init))
+            logp += part.batch.responseValues(backend.download(part.scored.logp.buffer).map(Double.init))
+            entropy += part.batch.responseValues(backend.download(part.scored.entropy.buffer).map(Double.init))
             // Response-aligned states, their DSD, and ∂D/∂x when the loss needs it.
-            states += part.batch.responseStates(backend.download(part.forward.hidden.buffer), dimension: d)
+            states += part.batch.responseStates(backend.download(part.scored.forward.hidden.buffer), dimension: d)
         }
         let dsdStarted = Date()
         let outcomes = TrajectoryDSD.compute(states, dictionary: dictionary, variant: dsdVariant, variance: c.dsdVariance,
@@ -76,7 +74,7 @@ extension Trainer {
                     dEntropy[row] = Float(result.dEntropy[first + j][t])
                 }
             }
-            var seeds = [(part.logp, backend.upload(dLogp)), (part.entropy, backend.upload(dEntropy))]
+            var seeds = [(part.scored.logp, backend.upload(dLogp)), (part.scored.entropy, backend.upload(dEntropy))]
             if c.method == .relax {
                 var dHidden = [Float](repeating: 0, count: batch.count * batch.length * d)
                 for j in 0..<batch.count where result.dDSD[first + j] != 0 {
@@ -84,18 +82,12 @@ extension Trainer {
                     let start = batch.row(sequence: j, responseToken: 0) * d
                     for e in 0..<(g.rows * d) { dHidden[start + e] = Float(result.dDSD[first + j] * g.elements[e]) }
                 }
-                seeds.append((part.forward.hidden, backend.upload(dHidden)))
+                seeds.append((part.scored.forward.hidden, backend.upload(dHidden)))
             }
             return seeds
         }
         if c.method == .relax { timing.dsd += Date().timeIntervalSince(seedStarted) }
-        let partGradients = BLASThreads.singleThreaded {
-            concurrentMap(parts.count) { p in
-                parts[p].tape.backward(seeds: seeds[p])
-                return parameterGradients(parts[p].forward, on: parts[p].tape)
-            }
-        }
-        let gradients = sum(partGradients)
+        let gradients = pass.gradients(seeds: seeds)
         let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
         try backend.synchronize()
         var m = result.metrics
@@ -108,33 +100,4 @@ extension Trainer {
     func parameterGradients(_ forward: TransformerPolicy<Float>.Forward, on tape: Tape<Float>) -> [Buffer<Float>] {
         forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
     }
-
-    /// The parts a mini-batch of `count` sequences is cut into: about 8 sequences each, at most
-    /// 16 parts (one part when not `parted`, as on a GPU).
-    static func partRanges(count: Int, parted: Bool) -> [Range<Int>] {
-        let parts = parted ? max(1, min(16, count / 8)) : 1
-        return (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
-    }
-
-    /// Each parameter's gradient summed over the parts, in part order.
-    func sum(_ parts: [[Buffer<Float>]]) -> [Buffer<Float>] {
-        guard parts.count > 1 else { return parts.first ?? [] }
-        return parts[0].indices.map { i in
-            var total = backend.download(parts[0][i])
-            for part in parts.dropFirst() {
-                let values = backend.download(part[i])
-                for e in total.indices { total[e] += values[e] }
-            }
-            return backend.upload(total)
-        }
-    }
-}
-
-/// One part of a mini-batch after its forward pass on its own tape.
-struct ScoredPart {
-    let batch: SequenceBatch
-    let tape: Tape<Float>
-    let forward: TransformerPolicy<Float>.Forward
-    let logp: Tensor<Float>
-    let entropy: Tensor<Float>
 }

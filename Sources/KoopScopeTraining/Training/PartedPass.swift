@@ -1,0 +1,69 @@
+import KoopScope
+
+/// A forward and backward pass of a policy over a batch cut into parts, each part on its own tape,
+/// the parts on the cores at once (OpenBLAS at one thread), the gradients summed in part order.
+///
+/// The parts are the caller's, so what the pass computes depends on them and never on the
+/// number of cores. The actor update of ``Trainer`` runs through it, and so does the benchmark.
+///
+/// ```swift
+/// let pass = PartedPass(policy: policy, parts: [(tokens, targets, 32)], temperature: 1)
+/// let seeds = pass.parts.map { [($0.logp, $0.logp.buffer)] }
+/// let gradients = pass.gradients(seeds: seeds)   // one buffer per parameter
+/// ```
+public final class PartedPass {
+    /// One part after its forward pass: the tape, the network's outputs, and the log-probability
+    /// and entropy of every position's target.
+    public struct Part {
+        public let tape: Tape<Float>
+        public let forward: TransformerPolicy<Float>.Forward
+        public let logp: Tensor<Float>
+        public let entropy: Tensor<Float>
+    }
+
+    public let policy: TransformerPolicy<Float>
+    public let parts: [Part]
+
+    /// Runs the forward pass of every part (`tokens` and `targets` of sequences of `length`).
+    public init(policy: TransformerPolicy<Float>, parts: [(tokens: [Int32], targets: [Int32], length: Int)],
+                temperature: Float) {
+        self.policy = policy
+        self.parts = BLASThreads.singleThreaded {
+            concurrentMap(parts.count) { k in
+                let tape = Tape<Float>(backend: policy.backend)
+                let forward = policy.forward(tape, tokens: parts[k].tokens, length: parts[k].length)
+                let out = tape.tokenLogProbabilities(forward.logits, targets: parts[k].targets, temperature: temperature)
+                return Part(tape: tape, forward: forward, logp: out.logp, entropy: out.entropy)
+            }
+        }
+    }
+
+    /// The parts a batch of `count` sequences is cut into: about 8 sequences each, at most 16
+    /// parts (one part when not `parted`, as on a GPU, where one large product is faster).
+    public static func ranges(count: Int, parted: Bool) -> [Range<Int>] {
+        let parts = parted ? max(1, min(16, count / 8)) : 1
+        return (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
+    }
+
+    /// Backward from `seeds` (one list per part) and every parameter's gradient summed over the
+    /// parts (zeros where no seed reached it).
+    public func gradients(seeds: [[(Tensor<Float>, Buffer<Float>)]]) -> [Buffer<Float>] {
+        precondition(seeds.count == parts.count, "\(seeds.count) lists of seeds for \(parts.count) parts")
+        let backend = policy.backend
+        let perPart = BLASThreads.singleThreaded {
+            concurrentMap(parts.count) { p in
+                parts[p].tape.backward(seeds: seeds[p])
+                return parts[p].forward.parameters.map { parts[p].tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
+            }
+        }
+        guard perPart.count > 1 else { return perPart.first ?? [] }
+        return perPart[0].indices.map { i in
+            var total = backend.download(perPart[0][i])
+            for part in perPart.dropFirst() {
+                let values = backend.download(part[i])
+                for e in total.indices { total[e] += values[e] }
+            }
+            return backend.upload(total)
+        }
+    }
+}
