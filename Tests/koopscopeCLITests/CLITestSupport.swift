@@ -22,11 +22,13 @@ func koopscope(_ arguments: String...) throws -> CommandResult {
     try koopscope(arguments)
 }
 
-func koopscope(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+/// Runs `koopscope` with `arguments`, in `directory`, with `environment` added to the test's own.
+func koopscope(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
     let process = Process()
     process.executableURL = koopscopeBinary
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -111,20 +111,11 @@ struct InternalCrashTests {
 
     @Test func aReadThatNeverReturnsIsEndedByTheWatchdog() throws {
         let file = temporaryDirectory().appendingPathComponent("looping.h5").path
-        let process = Process()
-        process.executableURL = koopscopeBinary
-        process.arguments = ["inspect", fixturePath("linear-padded.h5")]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["KOOPSCOPE_HANG_CHECK": file, "KOOPSCOPE_HDF5_TIMEOUT": "0.5"]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
         let started = Date()
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1, "\(text)")
-        #expect(text.contains("\(file): HDF5 did not return from reading /prompts within 0.5 s"), "\(text)")
+        let r = try koopscope(["inspect", fixturePath("linear-padded.h5")],
+                              environment: ["KOOPSCOPE_HANG_CHECK": file, "KOOPSCOPE_HDF5_TIMEOUT": "0.5"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("\(file): HDF5 did not return from reading /prompts within 0.5 s"), "\(r.stderr)")
         #expect(Date().timeIntervalSince(started) < 30)
         #expect(!FileManager.default.fileExists(atPath: file + ".partial"), "the partial output is removed")
     }
@@ -135,19 +126,10 @@ struct InternalCrashTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let name = fixturePath("malformed/hang-string-heap.h5"), out = dir.appendingPathComponent("out.json").path
         for arguments in [["inspect", name], ["analyze", name, "--format", "json", "-o", out]] {
-            let process = Process()
-            process.executableURL = koopscopeBinary
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(["KOOPSCOPE_HDF5_TIMEOUT": "1"]) { $1 }
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = Pipe()
             let started = Date()
-            try process.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 1, "\(arguments[0]): \(text)")
-            #expect(text.contains("\(name): HDF5 did not return from reading prompts within 1.0 s"), "\(text)")
+            let r = try koopscope(arguments, environment: ["KOOPSCOPE_HDF5_TIMEOUT": "1"])
+            #expect(r.status == 1, "\(arguments[0]): \(r.stderr)")
+            #expect(r.stderr.contains("\(name): HDF5 did not return from reading prompts within 1.0 s"), "\(r.stderr)")
             #expect(Date().timeIntervalSince(started) < 30)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no output, no temporary file")
