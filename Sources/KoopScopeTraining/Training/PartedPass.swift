@@ -45,14 +45,13 @@ public final class PartedPass {
         return (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
     }
 
-    /// Backward from `seeds` (one list per part) and every parameter's gradient summed over the
-    /// parts (zeros where no seed reached it).
+    /// Backward from `seeds` (the list for part p at index p; a part without one gets no seeds)
+    /// and every parameter's gradient summed over the parts (zeros where no seed reached it).
     public func gradients(seeds: [[(Tensor<Float>, Buffer<Float>)]]) -> [Buffer<Float>] {
-        precondition(seeds.count == parts.count, "\(seeds.count) lists of seeds for \(parts.count) parts")
         let backend = policy.backend
         let perPart = BLASThreads.singleThreaded {
             concurrentMap(parts.count) { p in
-                parts[p].tape.backward(seeds: seeds[p])
+                parts[p].tape.backward(seeds: p < seeds.count ? seeds[p] : [])
                 return parts[p].forward.parameters.map { parts[p].tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
             }
         }

@@ -63,7 +63,7 @@ extension Trainer {
         }
 
         // Seeds for each part's tape: log-probabilities, entropies, and (ReLaX) the hidden states.
-        let seedStarted = Date()
+        var hiddenSeedSeconds = 0.0
         let seeds = parts.enumerated().map { p, part in
             let batch = part.batch, first = ranges[p].lowerBound
             var dLogp = [Float](repeating: 0, count: batch.count * batch.length), dEntropy = dLogp
@@ -76,6 +76,8 @@ extension Trainer {
             }
             var seeds = [(part.scored.logp, backend.upload(dLogp)), (part.scored.entropy, backend.upload(dEntropy))]
             if c.method == .relax {
+                let seedStarted = Date()
+                defer { hiddenSeedSeconds += Date().timeIntervalSince(seedStarted) }
                 var dHidden = [Float](repeating: 0, count: batch.count * batch.length * d)
                 for j in 0..<batch.count where result.dDSD[first + j] != 0 {
                     guard let g = outcomes[first + j].gradient else { continue }
@@ -86,7 +88,7 @@ extension Trainer {
             }
             return seeds
         }
-        if c.method == .relax { timing.dsd += Date().timeIntervalSince(seedStarted) }
+        timing.dsd += hiddenSeedSeconds
         let gradients = pass.gradients(seeds: seeds)
         let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
         try backend.synchronize()
