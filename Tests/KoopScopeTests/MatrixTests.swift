@@ -56,20 +56,20 @@ struct MatrixTests {
 
 @Suite("OpenBLAS thread control")
 struct BLASThreadTests {
-    /// OpenBLAS's count once no region (of this test or a concurrent one) is open.
-    func threadsOutsideRegions() -> Int {
-        for _ in 0..<10_000 {
-            let now = BLASThreads.snapshot
-            if now.regions == 0 { return now.threads }
-            usleep(1000)
-        }
-        return -1
+    /// A thread count of the test's own, so that the regions other tests open meanwhile (a
+    /// training run holds one for a minute) cannot disturb what this test counts.
+    final class Count: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Int32
+        init(_ value: Int32) { self.value = value }
+        func get() -> Int32 { lock.withLock { value } }
+        func set(_ new: Int32) { lock.withLock { value = new } }
+        func raise(to new: Int32) { lock.withLock { value = max(value, new) } }
     }
 
-    func openblasThreads() -> Int { BLASThreads.snapshot.threads }
-
     @Test func overlappingSingleThreadedRegionsRestoreTheCount() {
-        let before = threadsOutsideRegions()
+        let count = Count(4)
+        let state = BLASThreads.State(get: { count.get() }, set: { count.set($0) })
         // A enters, B enters, A leaves while B is still inside, then B leaves: B must keep
         // one thread after A is gone, and the count must come back when both are out.
         let aInside = DispatchSemaphore(value: 0), bInside = DispatchSemaphore(value: 0)
@@ -78,7 +78,7 @@ struct BLASThreadTests {
         defer { seenByB.deallocate() }
         let b = UnsafeSendableBox(seenByB)
         DispatchQueue.global().async(group: done) {
-            BLASThreads.singleThreaded {
+            state.singleThreaded {
                 aInside.signal()
                 bInside.wait()
             }
@@ -86,23 +86,32 @@ struct BLASThreadTests {
         }
         DispatchQueue.global().async(group: done) {
             aInside.wait()
-            BLASThreads.singleThreaded {
+            state.singleThreaded {
                 bInside.signal()
                 aLeft.wait()
-                b.pointer.pointee = BLASThreads.snapshot.threads
+                b.pointer.pointee = state.snapshot.threads
             }
         }
         done.wait()
         #expect(seenByB.pointee == 1)
-        #expect(threadsOutsideRegions() == before)
-        // Many regions overlapping in every order, some nested.
+        #expect(state.snapshot == (regions: 0, threads: 4))
+        // Many regions overlapping in every order, some nested; inside each, one thread.
+        let widest = Count(0)
         DispatchQueue.concurrentPerform(iterations: 64) { k in
-            BLASThreads.singleThreaded {
-                if k % 3 == 0 { BLASThreads.singleThreaded { usleep(50) } }
+            state.singleThreaded {
+                if k % 3 == 0 { state.singleThreaded { usleep(50) } }
+                widest.raise(to: count.get())
                 usleep(UInt32(100 * (k % 7)))
             }
         }
-        #expect(threadsOutsideRegions() == before)
+        #expect(widest.get() == 1)
+        #expect(state.snapshot == (regions: 0, threads: 4))
+    }
+
+    @Test func theProcessRegionSetsOpenBLASToOneThread() {
+        BLASThreads.singleThreaded {
+            #expect(BLASThreads.snapshot.regions >= 1 && BLASThreads.snapshot.threads == 1)
+        }
     }
 }
 

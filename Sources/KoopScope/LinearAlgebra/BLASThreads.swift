@@ -16,43 +16,56 @@ import _CBLAS
 /// }
 /// ```
 public enum BLASThreads {
-    private static let state = State()
+    private static let state = State(get: { openblas_get_num_threads() }, set: { openblas_set_num_threads($0) })
 
     /// Runs `body` with OpenBLAS limited to one thread (so that work split across cores by
     /// the caller does not also fan out inside each BLAS call), then restores the count once
     /// no other caller still needs one thread.
     public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-        state.enter()
-        defer { state.leave() }
-        return try body()
+        try state.singleThreaded(body)
     }
 
     /// The regions now inside ``singleThreaded(_:)`` and OpenBLAS's thread count, read together.
     public static var snapshot: (regions: Int, threads: Int) { state.snapshot }
 
-    private final class State: @unchecked Sendable {
+    /// The shared count of open regions over a thread count read and set by `get` and `set`
+    /// (OpenBLAS's for the process; a test's own for the tests).
+    final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var depth = 0
         private var saved: Int32 = 1
+        private let get: @Sendable () -> Int32
+        private let set: @Sendable (Int32) -> Void
 
-        var snapshot: (regions: Int, threads: Int) {
-            lock.withLock { (depth, Int(openblas_get_num_threads())) }
+        init(get: @escaping @Sendable () -> Int32, set: @escaping @Sendable (Int32) -> Void) {
+            self.get = get
+            self.set = set
         }
 
-        func enter() {
+        var snapshot: (regions: Int, threads: Int) {
+            lock.withLock { (depth, Int(get())) }
+        }
+
+        func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+            enter()
+            defer { leave() }
+            return try body()
+        }
+
+        private func enter() {
             lock.withLock {
                 if depth == 0 {
-                    saved = openblas_get_num_threads()
-                    openblas_set_num_threads(1)
+                    saved = get()
+                    set(1)
                 }
                 depth += 1
             }
         }
 
-        func leave() {
+        private func leave() {
             lock.withLock {
                 depth -= 1
-                if depth == 0 { openblas_set_num_threads(saved) }
+                if depth == 0 { set(saved) }
             }
         }
     }
