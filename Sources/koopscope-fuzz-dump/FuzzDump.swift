@@ -1,7 +1,8 @@
 // The dump reader under a fuzzer: every input is written to a file and opened, validated and
 // read the way `koopscope analyze` reads a dump. Built two ways (scripts/fuzz):
 //
-// - with `-sanitize=fuzzer -parse-as-library -DFUZZING`, libFuzzer drives `fuzzOneInput`;
+// - with `-sanitize=fuzzer -parse-as-library -DFUZZING` (and `--export-dynamic`, so that the
+//   driver can be looked up), libFuzzer drives `fuzzOneInput`;
 // - plainly, it replays files given as arguments (`koopscope-fuzz-dump FILE…`), each through
 //   the same path, and prints what the reader said — how a finding is looked at again.
 import Foundation
@@ -36,6 +37,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     _ = exerciseDump(at: scratchPath)
     return 0
 }
+
 /// libFuzzer's `LLVMFuzzerRunDriver(int *argc, char ***argv, int (*)(const uint8_t *, size_t))`.
 typealias FuzzerDriver = @convention(c) (UnsafeMutablePointer<CInt>,
     UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
