@@ -55,14 +55,16 @@ struct TrainingCost: ParsableCommand {
             (tokens: Array(inputs[(r.lowerBound * length)..<(r.upperBound * length)]),
              targets: Array(targets[(r.lowerBound * length)..<(r.upperBound * length)]), length: length)
         }
+        // The seeds' buffers once, outside the timed updates, as before the parts.
+        let seedBuffers = ranges.map { r in backend.upload(Array(seedValues[(r.lowerBound * length)..<(r.upperBound * length)])) }
+        let hiddenSeeds = ranges.map { r in backend.upload([Float](repeating: 1e-4, count: r.count * length * dimension)) }
         func update(withHiddenSeed: Bool) {
             let pass = PartedPass(policy: policy, parts: parts, temperature: 1)
             hidden = pass.parts.flatMap { backend.download($0.forward.hidden.buffer) }
-            let seeds = zip(ranges, pass.parts).map { r, part in
-                let rows = r.count * length
-                var list = [(part.logp, backend.upload(Array(seedValues[(r.lowerBound * length)..<(r.lowerBound * length + rows)]))),
-                            (part.entropy, backend.upload(Array(seedValues[(r.lowerBound * length)..<(r.lowerBound * length + rows)])))]
-                if withHiddenSeed { list.append((part.forward.hidden, backend.upload([Float](repeating: 1e-4, count: rows * dimension)))) }
+            let seeds = pass.parts.indices.map { p in
+                let part = pass.parts[p]
+                var list = [(part.logp, seedBuffers[p]), (part.entropy, seedBuffers[p])]
+                if withHiddenSeed { list.append((part.forward.hidden, hiddenSeeds[p])) }
                 return list
             }
             optimizer.step(gradients: pass.gradients(seeds: seeds), clip: 1)

@@ -91,17 +91,9 @@ struct InternalCrashTests {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("dump.h5").path
-        let process = Process()
-        process.executableURL = koopscopeBinary
-        process.arguments = ["inspect", fixturePath("linear-padded.h5")]
-        process.environment = ProcessInfo.processInfo.environment.merging(["KOOPSCOPE_CRASH_CHECK": file]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 70, "\(text)")
+        let r = try koopscope(["inspect", fixturePath("linear-padded.h5")], environment: ["KOOPSCOPE_CRASH_CHECK": file])
+        let text = r.stderr
+        #expect(r.status == 70, "\(text)")
         #expect(text.contains("internal error in koopscope"), "\(text)")
         #expect(!text.contains("HDF5") && !text.contains("corrupt"), "\(text)")
         // The backtrace: one line per frame, the first of them in koopscope's binary.

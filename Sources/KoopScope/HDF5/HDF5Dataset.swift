@@ -96,12 +96,11 @@ struct HDF5Dataset {
         try checkStatus(H5Dread(id, memType, ks_H5S_ALL(), ks_H5S_ALL(), ks_H5P_DEFAULT(), buffer), "H5Dread(\(name))")
     }
 
-    /// Refuses an element type that is not a number of at most 16 bytes before HDF5 converts
-    /// it: a damaged file can declare a numeric type gigabytes wide, and HDF5 1.10 allocates
-    /// conversion buffers of that size before it fails.
+    /// Refuses, before HDF5 converts it, an element type that is not a number of at most 16 bytes
+    /// (``isPlausibleNumber(_:width:)``).
     func requireNumericElements() throws {
         let typeClass = typeClass, size = typeSize
-        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT, (1...16).contains(size) else {
+        guard isPlausibleNumber(typeClass, width: size) else {
             throw HDF5Failure(call: "H5Dread(\(name))", stack: typeClass == H5T_INTEGER || typeClass == H5T_FLOAT
                 ? "its elements are declared \(size) bytes wide, which no number is (a damaged file)"
                 : "its elements are not numbers")

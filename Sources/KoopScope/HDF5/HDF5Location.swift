@@ -103,8 +103,7 @@ struct HDF5Location {
         let n = dims.first ?? 1
         let scalar = dims.isEmpty
         let typeClass = H5Tget_class(type.id), width = H5Tget_size(type.id)
-        // A damaged file can declare numbers gigabytes wide, which HDF5 1.10 allocates for.
-        if (typeClass == H5T_INTEGER || typeClass == H5T_FLOAT) && !(1...16).contains(width) {
+        if (typeClass == H5T_INTEGER || typeClass == H5T_FLOAT) && !isPlausibleNumber(typeClass, width: width) {
             return .unsupported("\(width)-byte number")
         }
         switch typeClass {

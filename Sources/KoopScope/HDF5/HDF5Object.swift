@@ -48,3 +48,10 @@ func makeDataspace(_ dims: [Int]) throws -> HDF5Object {
     let d = dims.map { hsize_t($0) }
     return HDF5Object(try checkID(H5Screate_simple(Int32(d.count), d, nil), "H5Screate_simple"), .dataspace)
 }
+
+/// Whether a datatype of `typeClass` and `width` bytes is a number HDF5 can safely convert: a
+/// damaged file can declare numbers gigabytes wide, and HDF5 1.10 allocates conversion buffers
+/// of that width before it fails.
+func isPlausibleNumber(_ typeClass: H5T_class_t, width: Int) -> Bool {
+    (typeClass == H5T_INTEGER || typeClass == H5T_FLOAT) && (1...16).contains(width)
+}

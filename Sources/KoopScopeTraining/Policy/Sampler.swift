@@ -56,11 +56,11 @@ public struct Sampler<S: TensorScalar>: Sendable {
         let generators = (0..<batch).map { _ in SeededGenerator(seed: rng.next()) }
         let parts = policy.backend is CPUBackend
             ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch / Self.minimumPart)) : 1
-        let bounds = (0...parts).map { $0 * batch / parts }
         guard parts > 1 else { return sample(prompts: prompts, settings: settings, generators: generators) }
+        let ranges = evenRanges(batch, parts: parts)
         let parted = BLASThreads.singleThreaded {
             concurrentMap(parts) { k in
-                let range = bounds[k]..<bounds[k + 1]
+                let range = ranges[k]
                 return sample(prompts: Array(prompts[range]), settings: settings, generators: Array(generators[range]))
             }
         }

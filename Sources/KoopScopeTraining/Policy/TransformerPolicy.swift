@@ -104,3 +104,15 @@ public final class TransformerPolicy<S: TensorScalar>: @unchecked Sendable {
         return Forward(logits: logits, hidden: hidden, parameters: p)
     }
 }
+
+extension TransformerPolicy {
+    /// The forward pass over `tokens` (sequences of `length`) on `tape`, with the log-probability
+    /// and entropy of every position's target under softmax(logits/`temperature`).
+    public func score(_ tape: Tape<S>, tokens: [Int32], targets: [Int32], length: Int, temperature: S)
+        -> (forward: Forward, logp: Tensor<S>, entropy: Tensor<S>)
+    {
+        let forward = forward(tape, tokens: tokens, length: length)
+        let out = tape.tokenLogProbabilities(forward.logits, targets: targets, temperature: temperature)
+        return (forward, out.logp, out.entropy)
+    }
+}

@@ -23,6 +23,11 @@ func concurrentMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     return results.map { $0! }
 }
 
+/// `0..<count` cut into `parts` consecutive ranges whose sizes differ by at most one.
+func evenRanges(_ count: Int, parts: Int) -> [Range<Int>] {
+    (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
+}
+
 /// The body and the result slots, handed to the worker threads; each index writes only its own.
 private struct SharedWork<T>: @unchecked Sendable {
     let body: (Int) -> T

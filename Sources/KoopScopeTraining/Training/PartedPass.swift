@@ -31,9 +31,9 @@ public final class PartedPass {
         self.parts = BLASThreads.singleThreaded {
             concurrentMap(parts.count) { k in
                 let tape = Tape<Float>(backend: policy.backend)
-                let forward = policy.forward(tape, tokens: parts[k].tokens, length: parts[k].length)
-                let out = tape.tokenLogProbabilities(forward.logits, targets: parts[k].targets, temperature: temperature)
-                return Part(tape: tape, forward: forward, logp: out.logp, entropy: out.entropy)
+                let scored = policy.score(tape, tokens: parts[k].tokens, targets: parts[k].targets, length: parts[k].length,
+                                          temperature: temperature)
+                return Part(tape: tape, forward: scored.forward, logp: scored.logp, entropy: scored.entropy)
             }
         }
     }
@@ -41,12 +41,12 @@ public final class PartedPass {
     /// The parts a batch of `count` sequences is cut into: about 8 sequences each, at most 16
     /// parts (one part when not `parted`, as on a GPU, where one large product is faster).
     public static func ranges(count: Int, parted: Bool) -> [Range<Int>] {
-        let parts = parted ? max(1, min(16, count / 8)) : 1
-        return (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
+        evenRanges(count, parts: parted ? max(1, min(16, count / 8)) : 1)
     }
 
     /// Backward from `seeds` (the list for part p at index p; a part without one gets no seeds)
     /// and every parameter's gradient summed over the parts (zeros where no seed reached it).
+    /// The gradient of a single part is its tape's, untouched.
     public func gradients(seeds: [[(Tensor<Float>, Buffer<Float>)]]) -> [Buffer<Float>] {
         let backend = policy.backend
         let perPart = BLASThreads.singleThreaded {

@@ -132,10 +132,8 @@ extension Trainer {
     func score(_ policy: TransformerPolicy<Float>, _ batch: SequenceBatch, on tape: Tape<Float>, temperature: Double? = nil)
         -> (forward: TransformerPolicy<Float>.Forward, logp: Tensor<Float>, entropy: Tensor<Float>)
     {
-        let forward = policy.forward(tape, tokens: batch.inputs, length: batch.length)
-        let out = tape.tokenLogProbabilities(forward.logits, targets: batch.targets,
-                                             temperature: Float(temperature ?? configuration.temperature))
-        return (forward, out.logp, out.entropy)
+        policy.score(tape, tokens: batch.inputs, targets: batch.targets, length: batch.length,
+                     temperature: Float(temperature ?? configuration.temperature))
     }
 
     /// The sequences of `prompts` and `responses` laid out for a forward pass.

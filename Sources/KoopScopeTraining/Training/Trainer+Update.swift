@@ -97,9 +97,4 @@ extension Trainer {
         m["actor/dsd_skipped_terms"] = Double(outcomes.reduce(0) { $0 + $1.skippedTerms })
         return m
     }
-
-    /// Every parameter's gradient after `tape.backward` (zeros for one no seed reached).
-    func parameterGradients(_ forward: TransformerPolicy<Float>.Forward, on tape: Tape<Float>) -> [Buffer<Float>] {
-        forward.parameters.map { tape.gradient(of: $0) ?? backend.allocate($0.count, of: Float.self) }
-    }
 }

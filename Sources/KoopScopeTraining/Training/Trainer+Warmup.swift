@@ -18,8 +18,9 @@ extension Trainer {
                 answers.append(try tokenizer.encode(response).map(Int32.init) + [Int32(tokenizer.eos)])
             }
             let batch = sequenceBatch(prompts: prompts, responses: answers)
-            let tape = Tape<Float>(backend: backend)
-            let scored = score(policy, batch, on: tape, temperature: 1)
+            // One part: the warm-up's batch is small, and its numbers stay those of one tape.
+            let pass = PartedPass(policy: policy, parts: [(batch.inputs, batch.targets, batch.length)], temperature: 1)
+            let scored = pass.parts[0]
             let tokens = Double(answers.reduce(0) { $0 + $1.count })
             var seed = [Float](repeating: 0, count: batch.count * batch.length)
             for i in 0..<batch.count {
@@ -27,8 +28,7 @@ extension Trainer {
             }
             let logp = batch.responseValues(backend.download(scored.logp.buffer))
             let nll = -logp.joined().reduce(0.0) { $0 + Double($1) } / tokens
-            tape.backward(seeds: [(scored.logp, backend.upload(seed))])
-            let gradients = parameterGradients(scored.forward, on: tape)
+            let gradients = pass.gradients(seeds: [[(scored.logp, backend.upload(seed))]])
             let norm = optimizer.step(gradients: gradients, clip: configuration.gradientClip)
             try backend.synchronize()
             guard nll.isFinite else { throw TrainingError.nonFinite(step: 0, detail: "warm-up step \(s): the loss is \(nll)") }

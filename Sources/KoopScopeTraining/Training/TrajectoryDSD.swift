@@ -31,37 +31,28 @@ public enum TrajectoryDSD {
     /// with zero rows to that many (its gradient is then that of its own rows).
     public static func compute(_ states: [Matrix<Float>], dictionary: KoopmanDictionary, variant: DSDGradient.Variant,
                         variance: VarianceKind, withGradient: Bool, paddedLength: Int? = nil) -> [Outcome] {
-        let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: states.count)
-        results.initialize(repeating: Outcome())
-        defer { results.deallocate() }
-        let box = ResultBox(results)
         BLASThreads.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: states.count) { i in
+            concurrentMap(states.count) { i in
                 let own = states[i]
                 let x = paddedLength.map { padded(own, to: $0) } ?? own
-                guard x.rows >= 2 else { return }
+                guard x.rows >= 2 else { return Outcome() }
                 if withGradient {
                     if let g = try? DSDGradient(states: x, weight: dictionary.weight, bias: dictionary.bias,
                                                 variant: variant, variance: variance), g.dsd.isFinite {
-                        box.pointer[i] = Outcome(dsd: g.dsd, gradient: g.states.rows(0..<own.rows), skippedTerms: g.skippedTerms)
+                        return Outcome(dsd: g.dsd, gradient: g.states.rows(0..<own.rows), skippedTerms: g.skippedTerms)
                     }
                 } else if let d = try? DSD.value(states: x, dictionary: dictionary, variant: variant, variance: variance),
                           d.isFinite {
-                    box.pointer[i] = Outcome(dsd: d)
+                    return Outcome(dsd: d)
                 }
+                return Outcome()
             }
         }
-        return Array(results)
     }
 
     /// `x` with zero rows appended up to `length` rows (unchanged if it is as long already).
     public static func padded(_ x: Matrix<Float>, to length: Int) -> Matrix<Float> {
         guard x.rows < length else { return x }
         return Matrix(rows: length, columns: x.columns, elements: x.elements + [Float](repeating: 0, count: (length - x.rows) * x.columns))
-    }
-
-    private struct ResultBox: @unchecked Sendable {
-        let pointer: UnsafeMutableBufferPointer<Outcome>
-        init(_ pointer: UnsafeMutableBufferPointer<Outcome>) { self.pointer = pointer }
     }
 }
