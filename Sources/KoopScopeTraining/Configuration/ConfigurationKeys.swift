@@ -62,6 +62,8 @@ extension TrainingConfiguration {
         double("grad-clip", \.gradientClip, atLeast: 0, "global gradient-norm clip, 0: off"),
         double("sft-lr", \.sftLearningRate, greaterThan: 0, "warm-up learning rate"),
         int("sft-batch", \.sftBatch, min: 1, "warm-up examples per step"),
+        choice("sft-schedule", \.sftSchedule, "warm-up learning rate: constant, or cosine (a linear ramp over the first 5 %, then cosine decay to a tenth)"),
+        int("sft-eval-every", \.sftEvalEvery, min: 0, "log held-out greedy accuracy every k warm-up steps, 0: never"),
         string("init-checkpoint", \.initCheckpoint, "start from this checkpoint's policy, warm-up done (a folder checkpoints/step-N)"),
         choice("relax-variant", \.relaxVariant, "paper or reference (docs/math.md §10)"),
         double("relax-alpha", \.relaxAlpha, atLeast: 0, "α, weight of L_xp"),

@@ -66,6 +66,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var gradientClip = 1.0
     public var sftLearningRate = 1e-3
     public var sftBatch = 64
+    /// How the warm-up's learning rate moves over its steps.
+    public var sftSchedule = WarmupSchedule.constant
+    /// Held-out greedy accuracy logged every k warm-up steps (0: never).
+    public var sftEvalEvery = 0
     /// A checkpoint directory whose policy this run starts from, warm-up done ("": none).
     public var initCheckpoint = ""
 

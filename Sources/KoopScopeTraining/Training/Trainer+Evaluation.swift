@@ -12,8 +12,7 @@ extension Trainer {
         // Its own generator: evaluating must not change the training stream (or a run's results
         // would depend on how often it is evaluated).
         var evalRNG = SeededGenerator(seed: configuration.seed &+ 0xE7A1 &+ UInt64(step))
-        let greedy = SamplingSettings(temperature: 1, greedy: true, maxResponseLength: maxResponseLength)
-        let first = sample(sampler, prompts, greedy, &evalRNG)
+        let first = greedyResponses(sampler, &evalRNG)
         let k = configuration.evalSamples
         let sampledSettings = SamplingSettings(temperature: configuration.temperature, topP: configuration.topP,
                                                maxResponseLength: maxResponseLength)
@@ -23,7 +22,7 @@ extension Trainer {
             task.reward(responseText(response), for: instance).correct
         }
         let n = Double(max(evaluationSet.count, 1))
-        let mean1 = zip(first, evaluationSet).reduce(0.0) { $0 + correct($1.0, $1.1) } / n
+        let mean1 = accuracy(of: first)
         var meanK = 0.0, passK = 0.0
         for (i, instance) in evaluationSet.enumerated() {
             let scores = (0..<k).map { correct(sampled[i * k + $0], instance) }
@@ -38,6 +37,30 @@ extension Trainer {
             if !dsd.isEmpty { values["eval/dsd/mean"] = dsd.reduce(0, +) / Double(dsd.count) }
         }
         return values
+    }
+
+    /// Held-out greedy accuracy alone (the warm-up's check), with the evaluation's generator, and
+    /// the first `examples` held-out problems with the responses as text.
+    func greedyAccuracy(examples: Int) -> (accuracy: Double, examples: [(prompt: String, response: String, correct: Bool)]) {
+        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
+        var evalRNG = SeededGenerator(seed: configuration.seed &+ 0xE7A1)
+        let responses = greedyResponses(sampler, &evalRNG)
+        let shown = zip(responses, evaluationSet).prefix(examples).map { response, instance in
+            let text = responseText(response)
+            return (instance.prompt, text, task.reward(text, for: instance).correct == 1)
+        }
+        return (accuracy(of: responses), Array(shown))
+    }
+
+    private func greedyResponses(_ sampler: Sampler<Float>, _ generator: inout SeededGenerator) -> [[Int32]] {
+        let greedy = SamplingSettings(temperature: 1, greedy: true, maxResponseLength: maxResponseLength)
+        return sample(sampler, evaluationPrompts, greedy, &generator)
+    }
+
+    /// The share of the held-out problems that `responses` (one each, in order) solve.
+    private func accuracy(of responses: [[Int32]]) -> Double {
+        let right = zip(responses, evaluationSet).reduce(0.0) { $0 + task.reward(responseText($1.0), for: $1.1).correct }
+        return right / Double(max(evaluationSet.count, 1))
     }
 
     /// Samples in chunks so that the caches stay small whatever the batch.

@@ -2,14 +2,29 @@ import Foundation
 import KoopScope
 
 extension Trainer {
+    private func appendText(_ text: String, to path: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            return try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+    }
+
     /// Supervised warm-up: `sftSteps` steps of cross-entropy on correct answers (end-of-sequence
     /// included) to training prompts, so that RL starts from a policy that is sometimes right.
-    /// Each step's loss goes to `RUN_DIR/sft.jsonl`.
+    /// Each step's loss and learning rate go to `RUN_DIR/sft.jsonl`, with the held-out greedy
+    /// accuracy every `sftEvalEvery` steps; `RUN_DIR/sft-samples.txt` then gets the greedy
+    /// responses to the first held-out problems, to see how the policy goes wrong.
     func warmUp(progress: (StepReport) -> Void) throws {
         guard configuration.sftSteps > 0 else { return }
         let log = MetricsLog(path: runDirectory + "/sft.jsonl")
+        try? FileManager.default.removeItem(atPath: runDirectory + "/sft-samples.txt")   // a warm-up starts over whole
         for s in 1...configuration.sftSteps {
             let started = Date()
+            let rate = configuration.sftSchedule.learningRate(step: s, of: configuration.sftSteps,
+                                                              peak: configuration.sftLearningRate)
+            optimizer.settings.learningRate = rate
             var prompts: [[Int32]] = [], answers: [[Int32]] = []
             for _ in 0..<configuration.sftBatch {
                 let instance = task.sampleTraining(using: &rng, excluding: heldOut)
@@ -32,11 +47,21 @@ extension Trainer {
             let norm = optimizer.step(gradients: gradients, clip: configuration.gradientClip)
             try backend.synchronize()
             guard nll.isFinite else { throw TrainingError.nonFinite(step: 0, detail: "warm-up step \(s): the loss is \(nll)") }
-            let values = ["sft/loss": nll, "sft/grad_norm": norm, "timing_s/step": Date().timeIntervalSince(started)]
+            var values = ["sft/loss": nll, "sft/grad_norm": norm, "sft/lr": rate,
+                          "timing_s/step": Date().timeIntervalSince(started)]
+            var note = "warm-up \(s)/\(configuration.sftSteps): loss \(String(format: "%.4f", nll))"
+            if configuration.sftEvalEvery > 0 && (s % configuration.sftEvalEvery == 0 || s == configuration.sftSteps) {
+                let (accuracy, examples) = greedyAccuracy(examples: 8)
+                values["eval/mean@1"] = accuracy
+                note += ", held-out mean@1 \(String(format: "%.3f", accuracy))"
+                let text = examples.map { "\($0.correct ? "right" : "wrong")  \($0.prompt)\($0.response)\n" }.joined()
+                try appendText("warm-up step \(s): held-out greedy mean@1 \(accuracy)\n" + text + "\n",
+                               to: runDirectory + "/sft-samples.txt")
+            }
             try log.append(step: s, values)
-            if s % 10 == 0 || s == configuration.sftSteps {
+            if s % 10 == 0 || s == configuration.sftSteps || values["eval/mean@1"] != nil {
                 progress(StepReport(step: 0, totalSteps: configuration.steps, metrics: values,
-                                    notes: ["warm-up \(s)/\(configuration.sftSteps): loss \(String(format: "%.4f", nll))"]))
+                                    notes: [note]))
             }
         }
     }
