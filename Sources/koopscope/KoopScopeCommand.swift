@@ -12,7 +12,7 @@ struct KoopScopeCommand: ParsableCommand {
             Reads HDF5 dumps of last-layer hidden-state trajectories written from PyTorch \
             (see docs/dump-format.md).
             """,
-        version: "0.1.0",
+        version: koopscopeVersion,
         subcommands: [Inspect.self, Analyze.self, Merge.self, FitDictionary.self, Report.self, Train.self, Experiment.self])
 
     static func main() {

@@ -391,7 +391,7 @@ func exampleAdamWOptimizer(policy: TransformerPolicy<Float>, gradients: [Buffer<
     let norm = optimizer.step(gradients: gradients, clip: 1.0)
 }
 
-// Example: Sources/KoopScopeTraining/Training/ConcurrentMap.swift
+// Example: Sources/KoopScope/Support/ConcurrentMap.swift
 func exampleConcurrentMap() throws {
     let squares = concurrentMap(4) { $0 * $0 }   // [0, 1, 4, 9]
 }
@@ -412,4 +412,40 @@ func exampleTrainer(c: TrainingConfiguration) throws {
 // Example: Sources/KoopScopeTraining/Training/TrajectoryDSD.swift
 func exampleTrajectoryDSD(states: [Matrix<Float>], d: KoopmanDictionary) throws {
     let outcomes = TrajectoryDSD.compute(states, dictionary: d, variant: .paper, variance: .sample, withGradient: true)
+}
+
+// Example: Sources/KoopScope/Analysis/Analyzer+Memory.swift
+func exampleAnalyzerMemory() throws {
+    let states = Matrix<Float>(rows: 8, columns: 3) { i, j in Float(i + j) / 10 }
+    let batch = try TrajectoryBatch(trajectories: [Trajectory(index: 0, states: states)])
+    let report = try Analyzer(dictionary: .identity(.fixed(2))).analyze(batch, source: "in memory")
+}
+
+// Example: Sources/KoopScope/Dump/StateElementType+Decoding.swift
+func exampleStateElementTypeDecoding() throws {
+    let halves: [UInt16] = [0x3C00, 0x7C00]          // 1.0 and +∞ in float16
+    var out = [Float](repeating: 0, count: 2)
+    let bad = halves.withUnsafeBytes { StateElementType.float16.decode($0.baseAddress!, count: 2, into: &out) }
+}
+
+// Example: Sources/KoopScope/Koopman/DSDGradient.swift
+func exampleDSDGradientFeatures(psi: Matrix<Double>) throws {
+    let (dsd, gradient, skipped) = try DSDGradient.withRespectToFeatures(psi, variant: .paper)
+}
+
+// Example: Sources/KoopScope/Koopman/DictionaryFitter.swift
+func exampleDictionaryFitterMemory() throws {
+    let x = Matrix<Float>(rows: 40, columns: 4) { t, j in Float(sin(0.3 * Double(t) + Double(j))) }
+    let fitted = try DictionaryFitter(options: .init(steps: 5))
+        .fit([x], source: "in memory", initial: .kaimingUniform(dimension: 4, koopmanDimension: 6))
+}
+
+// Example: Sources/KoopScope/Support/Version.swift
+func exampleVersion() throws {
+    print("koopscope", koopscopeVersion)
+}
+
+// Example: Sources/KoopScopeTraining/Training/WarmupSchedule.swift
+func exampleWarmupSchedule() throws {
+    let lr = WarmupSchedule.cosine.learningRate(step: 100, of: 1200, peak: 3e-3)
 }

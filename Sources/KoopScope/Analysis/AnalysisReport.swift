@@ -68,9 +68,18 @@ public struct AnalysisHeader: Sendable {
     }
 
     public init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
-        self.dump = DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
-                             dimension: dump.dimension, elementType: dump.elementType.rawValue,
-                             attributes: dump.attributes)
+        self.init(dump: DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
+                                 dimension: dump.dimension, elementType: dump.elementType.rawValue,
+                                 attributes: dump.attributes),
+                  dictionary: dictionary, settings: settings)
+        self.shard = settings.shard.map {
+            ShardInfo(shard: $0, trajectories: $0.trajectories(of: dump.count), dumpFingerprint: dump.fingerprint)
+        }
+    }
+
+    /// The header of trajectories described by `dump` (read from a file or held in memory).
+    init(dump: DumpInfo, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
+        self.dump = dump
         var rank: String?
         switch dictionary {
         case .sigmoid(let g):
@@ -90,9 +99,6 @@ public struct AnalysisHeader: Sendable {
         }
         self.settings = SettingsInfo(estimator: estimator, ridge: ridge, rcond: rcond, rank: rank,
                                      residualThreshold: settings.residualThreshold, variance: settings.variance)
-        self.shard = settings.shard.map {
-            ShardInfo(shard: $0, trajectories: $0.trajectories(of: dump.count), dumpFingerprint: dump.fingerprint)
-        }
     }
 }
 

@@ -89,20 +89,38 @@ public struct DSDGradient: Sendable {
         var zBar: Matrix<Double>
     }
 
-    private static func core(lifted g: Matrix<Double>, delta: Double, variant: Variant, variance: VarianceKind) throws
-        -> Core
+    /// DSD of features lifted elsewhere (T×m, Float64) and ∂DSD/∂features (T×m): what a caller
+    /// that lifts the states itself (a PyTorch dictionary on a GPU) backpropagates from.
+    ///
+    /// ```swift
+    /// let (dsd, gradient, skipped) = try DSDGradient.withRespectToFeatures(psi, variant: .paper)
+    /// ```
+    public static func withRespectToFeatures(_ g: Matrix<Double>, delta: Double = 1e-3, variant: Variant = .paper,
+                                             variance: VarianceKind = .sample) throws
+        -> (dsd: Double, gradient: Matrix<Double>, skipped: Int)
+    {
+        guard g.rows >= 2 else { throw KoopmanError.tooShort(length: g.rows) }
+        for x in g.elements where !x.isFinite { throw KoopmanError.nonFinite }
+        let core = try core(lifted: g, delta: delta, variant: variant, variance: variance, throughSigmoid: false)
+        return (core.dsd, core.zBar, core.skipped)
+    }
+
+    private static func core(lifted g: Matrix<Double>, delta: Double, variant: Variant, variance: VarianceKind,
+                             throughSigmoid: Bool = true) throws -> Core
     {
         let t = g.rows, m = g.columns
         let psiX = g.rows(0..<(t - 1)), psiY = g.rows(1..<t)
         do {
             if RidgeOperator.usesLowRank(pairs: t - 1, features: m, variant: variant) {
-                return try lowRankCore(lifted: g, psiX: psiX, psiY: psiY, delta: delta, variance: variance)
+                return try lowRankCore(lifted: g, psiX: psiX, psiY: psiY, delta: delta, variance: variance,
+                                       throughSigmoid: throughSigmoid)
             }
             let (h, kMatrix) = try RidgeOperator.full(psiX: psiX, psiY: psiY, delta: delta)
             let back = try withRespectToK(kMatrix, variant: variant, variance: variance,
                                           cutoff: nearZeroMagnitude(delta: delta))
             let bar = try SnapshotBackward.throughRidge(h: h, k: kMatrix, kBar: back.gradient, psiX: psiX, psiY: psiY)
-            let zBar = SnapshotBackward.foldOntoRows(psiXBar: bar.psiX, psiYBar: bar.psiY, lifted: g)
+            let zBar = SnapshotBackward.foldOntoRows(psiXBar: bar.psiX, psiYBar: bar.psiY, lifted: g,
+                                                     throughSigmoid: throughSigmoid)
             return Core(dsd: back.dsd, kBar: back.gradient, skipped: back.skipped, condition: back.condition, zBar: zBar)
         } catch let error as LinearAlgebraError {
             throw KoopmanError.linearAlgebra(error.description)
@@ -115,7 +133,7 @@ public struct DSDGradient: Sendable {
     /// variance runs over all m; the zeros contribute no gradient (as |λ| ≤ δ does in the
     /// full path). Back through C: B̄ = Ĥ⁻¹C̄, Ĥ̄ = −B̄Cᵀ, Ψ̄_Y = B̄Ψ_X, Ψ̄_X = B̄ᵀΨ_Y + (Ĥ̄ + Ĥ̄ᵀ)Ψ_X.
     private static func lowRankCore(lifted g: Matrix<Double>, psiX: Matrix<Double>, psiY: Matrix<Double>, delta: Double,
-                                    variance: VarianceKind) throws -> Core {
+                                    variance: VarianceKind, throughSigmoid: Bool) throws -> Core {
         let n = psiX.rows, m = psiX.columns
         let (hSmall, c) = try RidgeOperator.lowRank(psiX: psiX, psiY: psiY, delta: delta)
         let back = try withRespectToK(c, variant: .paper, variance: variance, zeroEigenvalues: m - n,
@@ -124,7 +142,8 @@ public struct DSDGradient: Sendable {
         let hBar = -1 * bBar.multiplied(by: c, transposingOther: true)
         let psiYBar = bBar.multiplied(by: psiX)
         let psiXBar = bBar.multiplied(by: psiY, transposingSelf: true) + (hBar + hBar.transposed()).multiplied(by: psiX)
-        let zBar = SnapshotBackward.foldOntoRows(psiXBar: psiXBar, psiYBar: psiYBar, lifted: g)
+        let zBar = SnapshotBackward.foldOntoRows(psiXBar: psiXBar, psiYBar: psiYBar, lifted: g,
+                                                 throughSigmoid: throughSigmoid)
         return Core(dsd: back.dsd, kBar: nil, skipped: back.skipped, condition: back.condition, zBar: zBar)
     }
 

@@ -61,25 +61,47 @@ public struct DictionaryFitter: Sendable {
             throw DictionaryError.dimensionMismatch(file: initial.source, dictionary: initial.dimension,
                                                     dump: dump.path, states: dump.dimension)
         }
+        return try fit(lengths: dump.lengths, source: dump.path, initial: initial, progress: progress) { i in
+            let t = try dump.read(trajectory: i, maxRows: options.maxPositions)
+            return t.nonFiniteCount > 0 ? nil : t.states
+        }
+    }
+
+    /// Fits `initial` to trajectories held in memory (each T×d); `source` names them in the
+    /// result's attributes and messages.
+    ///
+    /// ```swift
+    /// let x = Matrix<Float>(rows: 40, columns: 4) { t, j in Float(sin(0.3 * Double(t) + Double(j))) }
+    /// let fitted = try DictionaryFitter(options: .init(steps: 5))
+    ///     .fit([x], source: "in memory", initial: .kaimingUniform(dimension: 4, koopmanDimension: 6))
+    /// ```
+    public func fit(_ trajectories: [Matrix<Float>], source: String, initial: KoopmanDictionary,
+                    progress: ((Int, Int, Double) -> Void)? = nil) throws -> Result {
+        for t in trajectories where t.columns != initial.dimension {
+            throw DictionaryError.dimensionMismatch(file: initial.source, dictionary: initial.dimension,
+                                                    dump: source, states: t.columns)
+        }
+        return try fit(lengths: trajectories.map(\.rows), source: source, initial: initial, progress: progress) { i in
+            let x = trajectories[i]
+            let kept = x.rows(0..<min(x.rows, options.maxPositions))
+            return kept.elements.allSatisfy(\.isFinite) ? kept : nil
+        }
+    }
+
+    /// The fit itself, over trajectories `0..<lengths.count` that `read` loads (nil: not finite).
+    private func fit(lengths: [Int], source: String, initial: KoopmanDictionary,
+                     progress: ((Int, Int, Double) -> Void)?, read: (Int) throws -> Matrix<Float>?) throws -> Result {
         // Usable trajectories, shuffled by the seed, the holdout split off.
         var rng = SeededGenerator(seed: options.seed)
-        let usable = (0..<dump.count).filter { dump.lengths[$0] >= 2 }.shuffled(using: &rng)
+        let usable = (0..<lengths.count).filter { lengths[$0] >= 2 }.shuffled(using: &rng)
         let holdCount = Int((Double(usable.count) * options.holdout).rounded())
         let validation = Array(usable.prefix(holdCount)), training = Array(usable.dropFirst(holdCount))
         guard !training.isEmpty else {
-            throw DictionaryError.invalid(file: dump.path, dataset: "/hidden_states",
+            throw DictionaryError.invalid(file: source, dataset: "/hidden_states",
                                           detail: "no trajectory of length ≥ 2 is left to fit on")
         }
-        var skipped = dump.count - usable.count
-        func load(_ indices: ArraySlice<Int>) throws -> [Matrix<Float>] {
-            var out: [Matrix<Float>] = []
-            for i in indices {
-                let t = try dump.read(trajectory: i, maxRows: options.maxPositions)
-                if t.nonFiniteCount > 0 { continue }
-                out.append(t.states)
-            }
-            return out
-        }
+        var skipped = lengths.count - usable.count
+        func load(_ indices: ArraySlice<Int>) throws -> [Matrix<Float>] { try indices.compactMap(read) }
         var weight = initial.weight.elements.map(Double.init)
         var bias = options.bias ? (initial.bias ?? Array(repeating: 0, count: initial.koopmanDimension)).map(Double.init) : []
         let m = initial.koopmanDimension, d = initial.dimension
@@ -125,14 +147,14 @@ public struct DictionaryFitter: Sendable {
         }
         let fitted = try KoopmanDictionary(weight: Matrix(rows: m, columns: d, elements: weight.map(Float.init)),
                                            bias: options.bias ? bias.map(Float.init) : nil,
-                                           source: "fitted on \(dump.path)")
+                                           source: "fitted on \(source)")
         let attributes: [(name: String, value: AttributeValue)] = [
             ("variant", .string(options.variant.rawValue)), ("learning_rate", .real(options.learningRate)),
             ("batch", .integer(Int64(options.batch))), ("epochs", .integer(Int64(options.epochs))),
             ("steps", .integer(Int64(total))), ("max_positions", .integer(Int64(options.maxPositions))),
             ("seed", .integer(Int64(options.seed))), ("holdout", .real(options.holdout)),
             ("ridge", .real(options.delta)), ("koopman_dim", .integer(Int64(m))), ("bias", .integer(options.bias ? 1 : 0)),
-            ("dump", .string(dump.path)), ("initial", .string(initial.source)), ("loss_curve", .reals(losses)),
+            ("dump", .string(source)), ("initial", .string(initial.source)), ("loss_curve", .reals(losses)),
             ("validation_curve", .reals(validationLosses)),
             ("effective_rank_before", .real(rankBefore)), ("effective_rank_after", .real(rankAfter)),
             ("saturated_before", .real(before.saturatedFraction)), ("saturated_after", .real(after.saturatedFraction)),

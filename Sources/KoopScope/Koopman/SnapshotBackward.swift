@@ -22,9 +22,10 @@ enum SnapshotBackward {
     }
 
     /// ∂/∂z (T×m, z the pre-activations) of the lifted trajectory `g` whose pairs are rows
-    /// `firstPair ..< firstPair + T − 1` of the pooled Ψ_X and Ψ_Y.
+    /// `firstPair ..< firstPair + T − 1` of the pooled Ψ_X and Ψ_Y; ∂/∂g itself when
+    /// `throughSigmoid` is false (features lifted elsewhere).
     static func foldOntoRows(psiXBar: Matrix<Double>, psiYBar: Matrix<Double>, lifted g: Matrix<Double>,
-                             firstPair: Int = 0) -> Matrix<Double> {
+                             firstPair: Int = 0, throughSigmoid: Bool = true) -> Matrix<Double> {
         let t = g.rows, m = g.columns
         var zBar = Matrix<Double>(rows: t, columns: m, repeating: 0)
         for i in 0..<t {
@@ -32,7 +33,7 @@ enum SnapshotBackward {
                 var v = 0.0
                 if i < t - 1 { v += psiXBar[firstPair + i, j] }
                 if i > 0 { v += psiYBar[firstPair + i - 1, j] }
-                zBar[i, j] = v * g[i, j] * (1 - g[i, j])
+                zBar[i, j] = throughSigmoid ? v * g[i, j] * (1 - g[i, j]) : v
             }
         }
         return zBar

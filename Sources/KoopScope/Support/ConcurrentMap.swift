@@ -8,7 +8,7 @@ import Dispatch
 /// ```swift
 /// let squares = concurrentMap(4) { $0 * $0 }   // [0, 1, 4, 9]
 /// ```
-func concurrentMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+public func concurrentMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     if count <= 1 { return count == 1 ? [body(0)] : [] }
     let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
     results.initialize(repeating: nil)
@@ -24,7 +24,7 @@ func concurrentMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
 }
 
 /// `0..<count` cut into `parts` consecutive ranges whose sizes differ by at most one.
-func evenRanges(_ count: Int, parts: Int) -> [Range<Int>] {
+public func evenRanges(_ count: Int, parts: Int) -> [Range<Int>] {
     (0..<parts).map { ($0 * count / parts)..<(($0 + 1) * count / parts) }
 }
 
