@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "KoopScopeTraining", targets: ["KoopScopeTraining"]),
         .library(name: "KoopScopeCUDA", targets: ["KoopScopeCUDA"]),
         .executable(name: "koopscope", targets: ["koopscope"]),
+        // The C interface (include/koopscope.h of _KoopScopeABI) as a shared library, libKoopScopeC.so.
+        .library(name: "KoopScopeC", type: .dynamic, targets: ["KoopScopeC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +52,10 @@ let package = Package(
         // Training: tensors on a backend with a tape, the transformer policy, tasks, GRPO and ReLaX.
         .target(name: "KoopScopeTraining", dependencies: ["KoopScope", "KoopScopeCUDA", "_CBLAS", "_KoopScopeTensorKernels"]),
 
+        // The C interface: its header (the types both sides share) and the exported functions.
+        .target(name: "_KoopScopeABI"),
+        .target(name: "KoopScopeC", dependencies: ["KoopScope", "_KoopScopeABI"]),
+
         .executableTarget(
             name: "koopscope",
             dependencies: [
@@ -88,6 +94,9 @@ let package = Package(
         .testTarget(
             name: "KoopScopeCUDATests",
             dependencies: ["KoopScopeCUDA", "KoopScope"]),
+        .testTarget(
+            name: "KoopScopeCTests",
+            dependencies: ["KoopScopeC", "_KoopScopeABI", "KoopScope"]),
         .testTarget(
             name: "koopscopeCLITests",
             dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),

@@ -1,0 +1,134 @@
+/* koopscope's C interface: DSD and its gradient, the analysis of trajectories and dumps,
+ * dictionary fitting and dump reading, for callers in C, Python (ctypes) and anything else
+ * that can call C.
+ *
+ * Conventions:
+ *  - Every function that can fail returns a koopscope_code and, when `status` is not NULL,
+ *    writes the same code and a one-line message into it. Nothing is kept between calls: the
+ *    functions may be called from many threads at once.
+ *  - Arrays are dense and row-major. A batch of trajectories is batch × max_length × d with
+ *    lengths[i] ≤ max_length valid states in trajectory i (lengths NULL: all max_length);
+ *    rows past a trajectory's length are ignored on input and zero on output.
+ *  - Formulas and defaults are those of docs/math.md; koopscope_dsd_options_init gives the paper's.
+ *  - Strings the library allocates (char **) are freed with koopscope_free.
+ *
+ *   koopscope_dsd_options o; koopscope_dsd_options_init(&o);
+ *   koopscope_status s;
+ *   if (koopscope_dsd_states(x, KOOPSCOPE_FLOAT32, 1, T, d, NULL, W, NULL, 50, &o, &dsd,
+ *                            NULL, NULL, NULL, &s) != KOOPSCOPE_OK) fprintf(stderr, "%s\n", s.message);
+ */
+#ifndef KOOPSCOPE_H
+#define KOOPSCOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of this interface; a caller built against another refuses to run. */
+#define KOOPSCOPE_ABI_VERSION 1
+
+typedef enum koopscope_code {
+    KOOPSCOPE_OK = 0,
+    KOOPSCOPE_ERROR_ARGUMENT = 1,  /* a NULL pointer, a shape, a flag or an option is wrong */
+    KOOPSCOPE_ERROR_NUMERICAL = 2, /* a decomposition failed, or the data are not finite */
+    KOOPSCOPE_ERROR_FILE = 3,      /* a file could not be read or is not what it should be */
+    KOOPSCOPE_ERROR_INTERNAL = 4   /* a failure koopscope did not foresee; the message says which */
+} koopscope_code;
+
+typedef enum koopscope_dtype {
+    KOOPSCOPE_FLOAT16 = 1,
+    KOOPSCOPE_BFLOAT16 = 2,
+    KOOPSCOPE_FLOAT32 = 3,
+    KOOPSCOPE_FLOAT64 = 4
+} koopscope_dtype;
+
+typedef struct koopscope_status {
+    int32_t code;        /* a koopscope_code */
+    char message[1024];  /* NUL-terminated; empty on success */
+} koopscope_status;
+
+typedef struct koopscope_dsd_options {
+    int32_t variant;        /* 0: the paper's Var |λ_j| over the eigenvalues of K; 1: the reference
+                               code's Var √(s_j² + 10⁻³) over its singular values */
+    int32_t population;     /* 0: sample variance (divisor n − 1); 1: population (n) */
+    double delta;           /* ridge δ of K = (Ψ_XᵀΨ_X + δI)⁻¹Ψ_XᵀΨ_Y; 10⁻³ */
+    int64_t padded_length;  /* 0: each trajectory as it is; L ≥ max_length: zero states appended up to
+                               L states before the lift, as the reference code pads (states only) */
+    int64_t window;         /* 0: every snapshot pair; w ≥ 1: the first w pairs only (the windowed DSD) */
+} koopscope_dsd_options;
+
+/* The functions. (Swift, which defines them in the library, sees only the types above.) */
+#ifndef __swift__
+
+/* KOOPSCOPE_ABI_VERSION of the library loaded, and its release ("0.1.0"). */
+int32_t koopscope_abi_version(void);
+const char *koopscope_version(void);
+
+/* The paper's options: variant 0, sample variance, δ = 10⁻³, no padding, no window. */
+void koopscope_dsd_options_init(koopscope_dsd_options *options);
+
+/* DSD of already-lifted features (float64, batch × max_length × m) and, when `grad` is not NULL,
+ * ∂dsd[i]/∂features of trajectory i into grad (float64, same shape). A trajectory with fewer than
+ * two states gets dsd NaN and a zero gradient. padded_length does not apply (pad the states
+ * before lifting them). */
+int32_t koopscope_dsd_features(const double *features, int64_t batch, int64_t max_length, int64_t m,
+                               const int64_t *lengths, const koopscope_dsd_options *options,
+                               double *dsd, double *grad, koopscope_status *status);
+
+/* DSD of states (dtype, batch × max_length × d) lifted by σ(x Wᵀ + b), W float32 m × d row-major,
+ * b NULL (none) or m entries. Each output pointer may be NULL: grad_states (float64,
+ * batch × max_length × d), grad_weight (float64 m × d) and grad_bias (float64 m), the last two
+ * summed over the batch. */
+int32_t koopscope_dsd_states(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
+                             const int64_t *lengths, const float *weight, const float *bias, int64_t m,
+                             const koopscope_dsd_options *options, double *dsd, double *grad_states,
+                             double *grad_weight, double *grad_bias, koopscope_status *status);
+
+/* The analysis `koopscope analyze` does (eigenvalues, residuals, singular values, the DSDs and the
+ * summary), of states in memory or of a dump file, as the same JSON report (*report_json, freed
+ * with koopscope_free). options_json may be NULL or an object with the analyze flags as keys:
+ * {"dictionary": "dict.h5", "identity": true, "rank": "50", "koopman_dim": 50, "seed": 42,
+ *  "ridge": 1e-3, "pinv": true, "rcond": 1e-12, "residual_threshold": 0.5,
+ *  "population_variance": true, "shard": "2/4"}. */
+int32_t koopscope_analyze_states(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
+                                 const int64_t *lengths, const char *options_json, char **report_json,
+                                 koopscope_status *status);
+int32_t koopscope_analyze_file(const char *path, const char *options_json, char **report_json,
+                               koopscope_status *status);
+
+/* The dictionary `koopscope analyze` lifts with when given none: Kaiming-uniform weights drawn
+ * from `seed` (42 there), into weight (float32 m × d). */
+int32_t koopscope_default_dictionary(int64_t d, int64_t m, uint64_t seed, float *weight, koopscope_status *status);
+
+/* Fits a sigmoid dictionary of m features to the trajectories (ResKoopNet, docs/math.md §8) into
+ * weight (float32 m × d) and, when the options ask for one ("bias": true), bias (float32 m; NULL
+ * otherwise). options_json as `koopscope fit-dictionary`'s flags: {"variant": "paper",
+ * "epochs": 1, "steps": 200, "batch": 64, "lr": 1e-4, "seed": 42, "bias": false,
+ * "holdout": 0.1}, starting from koopscope_default_dictionary(d, m, seed). *report_json (may be NULL) gets the losses and diagnostics. */
+int32_t koopscope_fit_dictionary(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
+                                 const int64_t *lengths, int64_t m, const char *options_json, float *weight,
+                                 float *bias, char **report_json, koopscope_status *status);
+
+/* Reading a dump (docs/dump-format.md): open, ask its shape and lengths, read trajectories
+ * [first, first + count) as float32 into count × max_length × d (rows past each length zero),
+ * close. A handle belongs to its caller; two threads may each read their own. */
+typedef struct koopscope_dump koopscope_dump;
+int32_t koopscope_dump_open(const char *path, koopscope_dump **dump, koopscope_status *status);
+int32_t koopscope_dump_shape(const koopscope_dump *dump, int64_t *trajectories, int64_t *max_length, int64_t *d,
+                             koopscope_status *status);
+int32_t koopscope_dump_lengths(const koopscope_dump *dump, int64_t *lengths, koopscope_status *status);
+int32_t koopscope_dump_read(const koopscope_dump *dump, int64_t first, int64_t count, float *states,
+                            koopscope_status *status);
+void koopscope_dump_close(koopscope_dump *dump);
+
+void koopscope_free(char *string);
+
+#endif /* __swift__ */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
