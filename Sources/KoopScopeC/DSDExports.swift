@@ -47,9 +47,10 @@ public func koopscope_dsd_options_init(_ options: UnsafeMutablePointer<koopscope
     options?.pointee = koopscope_dsd_options(variant: 0, population: 0, delta: 1e-3, padded_length: 0, window: 0)
 }
 
-/// Each trajectory's outcome, computed on all cores (each one's m×m work is independent).
+/// Each trajectory's outcome, computed on all cores (each one's m×m work is independent), with
+/// OpenBLAS at one thread meanwhile: its own threads would spin against these on small products.
 func perTrajectory<R>(_ count: Int, _ body: (Int) throws -> R) throws -> [R] {
-    try concurrentMap(count) { i in Result { try body(i) } }.map { try $0.get() }
+    try BLASThreads.singleThreaded { concurrentMap(count) { i in Result { try body(i) } } }.map { try $0.get() }
 }
 
 @_cdecl("koopscope_dsd_features")

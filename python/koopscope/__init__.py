@@ -1,0 +1,208 @@
+"""koopscope from Python: DSD and its gradient, the Koopman analysis of hidden-state
+trajectories, dictionary fitting and dump reading, by koopscope's Swift library.
+
+    import numpy as np, koopscope
+    states = np.random.default_rng(0).standard_normal((200, 16)).astype(np.float32)
+    weight = koopscope.default_dictionary(16)          # the paper's m = 50 sigmoid features
+    print(koopscope.dsd(states, weight))               # Var |λ_j| of the ridge Koopman estimate
+    report = koopscope.analyze(states[None])           # as `koopscope analyze --format json`
+
+Arrays are row-major numpy arrays: one trajectory T×d, or a batch B×L×d with `lengths`
+(valid states per trajectory; the rest is ignored). Formulas and defaults are those of the
+project's docs/math.md.
+"""
+
+import ctypes
+import json
+import os
+
+import numpy as np
+
+from . import _native
+from ._native import ArgumentError, FileError, InternalError, KoopscopeError, NumericalError
+
+__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "fit_dictionary", "read_dump", "default_dictionary",
+           "KoopscopeError", "ArgumentError", "NumericalError", "FileError", "InternalError", "__version__"]
+
+__version__ = _native.lib.koopscope_version().decode()
+
+_VARIANTS = {"paper": 0, "reference": 1}
+_DTYPES = {np.dtype(np.float16): _native.FLOAT16, np.dtype(np.float32): _native.FLOAT32,
+           np.dtype(np.float64): _native.FLOAT64}
+
+
+def _pointer(array):
+    return array.ctypes.data_as(ctypes.c_void_p) if array is not None else None
+
+
+def _options(variant, population, delta, padded_length, window):
+    if variant not in _VARIANTS:
+        raise ArgumentError(1, f"variant {variant!r} is neither 'paper' nor 'reference'")
+    options = _native.DSDOptions()
+    _native.lib.koopscope_dsd_options_init(ctypes.byref(options))
+    options.variant = _VARIANTS[variant]
+    options.population = 1 if population else 0
+    options.delta = float(delta)
+    options.padded_length = int(padded_length or 0)
+    options.window = int(window or 0)
+    return options
+
+
+def _batch(x, name, dtypes=None, bfloat16=False):
+    """(array C-contiguous, dtype code, B, L, width, single): one trajectory becomes a batch of one."""
+    x = np.asarray(x)
+    if bfloat16:
+        if x.dtype != np.uint16:
+            raise ArgumentError(1, f"{name}: bfloat16=True expects the raw bits as uint16, got {x.dtype}")
+        code = _native.BFLOAT16
+    else:
+        if x.dtype not in (dtypes or _DTYPES):
+            x = x.astype(np.float32) if dtypes is None else x.astype(np.float64)
+        code = _DTYPES[x.dtype]
+    if x.ndim == 2:
+        single, x = True, x[None]
+    elif x.ndim == 3:
+        single = False
+    else:
+        raise ArgumentError(1, f"{name} must be T×d or B×L×d, got shape {x.shape}")
+    return np.ascontiguousarray(x), code, x.shape[0], x.shape[1], x.shape[2], single
+
+
+def _lengths(lengths, batch, max_length):
+    if lengths is None:
+        return None
+    out = np.ascontiguousarray(np.asarray(lengths, dtype=np.int64).reshape(-1))
+    if out.shape[0] != batch:
+        raise ArgumentError(1, f"lengths has {out.shape[0]} entries for {batch} trajectories")
+    return out
+
+
+def default_dictionary(d, m=50, seed=42):
+    """The sigmoid dictionary `koopscope analyze` lifts with when given none (Kaiming-uniform
+    from a seed): W, m×d float32, drawn by the library, so Python and the CLI lift alike."""
+    weight = np.empty((int(m), int(d)), dtype=np.float32)
+    status = _native.Status()
+    _native.check(_native.lib.koopscope_default_dictionary(int(d), int(m), int(seed), _pointer(weight),
+                                                           ctypes.byref(status)), status)
+    return weight
+
+
+def dsd(states, weight, bias=None, lengths=None, variant="paper", population=False, delta=1e-3,
+        padded_length=0, window=0, bfloat16=False):
+    """DSD of one trajectory (T×d → float) or a batch (B×L×d → B floats, NaN where a trajectory
+    is too short) lifted by σ(x Wᵀ + b)."""
+    return dsd_and_grad(states, weight, bias, lengths, variant, population, delta, padded_length, window, bfloat16,
+                        gradient=False)
+
+
+def dsd_and_grad(states, weight, bias=None, lengths=None, variant="paper", population=False, delta=1e-3,
+                 padded_length=0, window=0, bfloat16=False, gradient=True):
+    """DSD with ∂DSD/∂states (same shape, float64), ∂DSD/∂W (m×d) and ∂DSD/∂b (m), the last two
+    summed over the batch: (dsd, grad_states, grad_weight, grad_bias)."""
+    x, code, b, length, d, single = _batch(states, "states", bfloat16=bfloat16)
+    w = np.ascontiguousarray(np.asarray(weight, dtype=np.float32))
+    if w.ndim != 2 or w.shape[1] != d:
+        raise ArgumentError(1, f"weight must be m×d with d = {d}, got shape {w.shape}")
+    m = w.shape[0]
+    bias_array = None if bias is None else np.ascontiguousarray(np.asarray(bias, dtype=np.float32).reshape(-1))
+    if bias_array is not None and bias_array.shape[0] != m:
+        raise ArgumentError(1, f"bias has {bias_array.shape[0]} entries for m = {m}")
+    lens = _lengths(lengths, b, length)
+    out = np.empty(b, dtype=np.float64)
+    grad_states = np.empty((b, length, d), dtype=np.float64) if gradient else None
+    grad_weight = np.empty((m, d), dtype=np.float64) if gradient else None
+    grad_bias = np.empty(m, dtype=np.float64) if gradient else None
+    status = _native.Status()
+    options = _options(variant, population, delta, padded_length, window)
+    code = _native.lib.koopscope_dsd_states(_pointer(x), code, b, length, d, _pointer(lens), _pointer(w),
+                                            _pointer(bias_array), m, ctypes.byref(options), _pointer(out),
+                                            _pointer(grad_states), _pointer(grad_weight), _pointer(grad_bias),
+                                            ctypes.byref(status))
+    _native.check(code, status)
+    value = float(out[0]) if single else out
+    if not gradient:
+        return value
+    return value, (grad_states[0] if single else grad_states), grad_weight, grad_bias
+
+
+def dsd_features(features, lengths=None, variant="paper", population=False, delta=1e-3, window=0, gradient=False):
+    """DSD of already-lifted features (T×m or B×L×m, float64), with ∂DSD/∂features when
+    `gradient`: dsd, or (dsd, grad)."""
+    g, _, b, length, m, single = _batch(features, "features", dtypes={np.dtype(np.float64): _native.FLOAT64})
+    lens = _lengths(lengths, b, length)
+    out = np.empty(b, dtype=np.float64)
+    grad = np.empty((b, length, m), dtype=np.float64) if gradient else None
+    status = _native.Status()
+    options = _options(variant, population, delta, 0, window)
+    code = _native.lib.koopscope_dsd_features(_pointer(g), b, length, m, _pointer(lens), ctypes.byref(options),
+                                              _pointer(out), _pointer(grad), ctypes.byref(status))
+    _native.check(code, status)
+    value = float(out[0]) if single else out
+    if not gradient:
+        return value
+    return value, (grad[0] if single else grad)
+
+
+def _options_json(options):
+    unknown = [k for k, v in options.items() if v is None]
+    for k in unknown:
+        del options[k]
+    return json.dumps(options).encode()
+
+
+def analyze(states_or_path, lengths=None, bfloat16=False, **options):
+    """The analysis `koopscope analyze --format json` writes, as a dict with the same keys and
+    numbers: of a dump file (a path) or of states in memory (T×d or B×L×d with `lengths`).
+    Options are the analyze flags: dictionary, identity, rank, koopman_dim, seed, ridge, pinv,
+    rcond, residual_threshold, population_variance, shard."""
+    status = _native.Status()
+    report = ctypes.c_void_p()
+    text = _options_json(dict(options))
+    if isinstance(states_or_path, (str, bytes, os.PathLike)):
+        path = os.fsencode(states_or_path)
+        code = _native.lib.koopscope_analyze_file(path, text, ctypes.byref(report), ctypes.byref(status))
+    else:
+        x, dtype, b, length, d, _ = _batch(states_or_path, "states", bfloat16=bfloat16)
+        lens = _lengths(lengths, b, length)
+        code = _native.lib.koopscope_analyze_states(_pointer(x), dtype, b, length, d, _pointer(lens), text,
+                                                    ctypes.byref(report), ctypes.byref(status))
+    _native.check(code, status)
+    return json.loads(_native.take_string(report.value))
+
+
+def fit_dictionary(states, m=50, lengths=None, bias=False, bfloat16=False, **options):
+    """Fits a sigmoid dictionary of m features (ResKoopNet) to the trajectories: (W m×d float32,
+    b or None, report dict of losses and diagnostics). Options as `koopscope fit-dictionary`:
+    variant, epochs, steps, batch, lr, max_positions, seed, holdout."""
+    x, dtype, b, length, d, _ = _batch(states, "states", bfloat16=bfloat16)
+    lens = _lengths(lengths, b, length)
+    weight = np.empty((int(m), d), dtype=np.float32)
+    bias_out = np.empty(int(m), dtype=np.float32) if bias else None
+    status = _native.Status()
+    report = ctypes.c_void_p()
+    text = _options_json(dict(options, bias=bool(bias)))
+    code = _native.lib.koopscope_fit_dictionary(_pointer(x), dtype, b, length, d, _pointer(lens), int(m), text,
+                                                _pointer(weight), _pointer(bias_out), ctypes.byref(report),
+                                                ctypes.byref(status))
+    _native.check(code, status)
+    return weight, bias_out, json.loads(_native.take_string(report.value))
+
+
+def read_dump(path):
+    """A dump's hidden states as float32 (N×L×d, rows past each length zero) and its lengths (N)."""
+    status = _native.Status()
+    handle = ctypes.c_void_p()
+    _native.check(_native.lib.koopscope_dump_open(os.fsencode(path), ctypes.byref(handle), ctypes.byref(status)),
+                  status)
+    try:
+        n, length, d = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
+        _native.check(_native.lib.koopscope_dump_shape(handle, ctypes.byref(n), ctypes.byref(length),
+                                                       ctypes.byref(d), ctypes.byref(status)), status)
+        lengths = np.empty(n.value, dtype=np.int64)
+        _native.check(_native.lib.koopscope_dump_lengths(handle, _pointer(lengths), ctypes.byref(status)), status)
+        states = np.empty((n.value, length.value, d.value), dtype=np.float32)
+        _native.check(_native.lib.koopscope_dump_read(handle, 0, n.value, _pointer(states), ctypes.byref(status)),
+                      status)
+        return states, lengths
+    finally:
+        _native.lib.koopscope_dump_close(handle)
