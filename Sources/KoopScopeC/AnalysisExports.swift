@@ -78,3 +78,26 @@ public func koopscope_analyze_file(
         reportJSON.pointee = allocatedCString(try report.text(.json))
     }
 }
+
+@_cdecl("koopscope_merge")
+public func koopscope_merge(
+    _ parts: UnsafePointer<UnsafePointer<CChar>?>?, _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int64,
+    _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ status: UnsafeMutablePointer<koopscope_status>?
+) -> Int32 {
+    abiCall(status) {
+        guard let reportJSON else { throw ABIFailure.argument("report_json is NULL") }
+        reportJSON.pointee = nil
+        guard count >= 1, count <= 1 << 20 else { throw ABIFailure.argument("count is \(count); it must lie in 1…2²⁰") }
+        guard let parts else { throw ABIFailure.argument("parts is NULL") }
+        let texts = try (0..<Int(count)).map { k -> (path: String, text: String) in
+            guard let text = parts[k] else { throw ABIFailure.argument("parts[\(k)] is NULL") }
+            let name = names?[k].map { String(cString: $0) } ?? "part \(k + 1)"
+            return (name, String(cString: text))
+        }
+        do {
+            reportJSON.pointee = allocatedCString(try AnalysisMerge.merge(texts))
+        } catch let error as MergeError {
+            throw ABIFailure.argument(error.description)
+        }
+    }
+}

@@ -21,7 +21,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentError, FileError, InternalError, KoopscopeError, NumericalError
 
-__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "fit_dictionary", "read_dump", "default_dictionary",
+__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "merge", "fit_dictionary", "read_dump", "default_dictionary",
            "KoopscopeError", "ArgumentError", "NumericalError", "FileError", "InternalError", "__version__"]
 
 __version__ = _native.lib.koopscope_version().decode()
@@ -56,6 +56,9 @@ def _batch(x, name, dtypes=None, bfloat16=False):
             raise ArgumentError(1, f"{name}: bfloat16=True expects the raw bits as uint16, got {x.dtype}")
         code = _native.BFLOAT16
     else:
+        if x.dtype.kind != "f":
+            raise ArgumentError(1, f"{name}: dtype {x.dtype} is not a floating type (float16, float32 or float64; "
+                                   "bfloat16 as its uint16 bits with bfloat16=True)")
         if x.dtype not in (dtypes or _DTYPES):
             x = x.astype(np.float32) if dtypes is None else x.astype(np.float64)
         code = _DTYPES[x.dtype]
@@ -154,7 +157,12 @@ def analyze(states_or_path, lengths=None, bfloat16=False, **options):
     """The analysis `koopscope analyze --format json` writes, as a dict with the same keys and
     numbers: of a dump file (a path) or of states in memory (T×d or B×L×d with `lengths`).
     Options are the analyze flags: dictionary, identity, rank, koopman_dim, seed, ridge, pinv,
-    rcond, residual_threshold, population_variance, shard."""
+    rcond, residual_threshold, population_variance, shard ("K/N", files only)."""
+    return json.loads(analyze_text(states_or_path, lengths, bfloat16, **options))
+
+
+def analyze_text(states_or_path, lengths=None, bfloat16=False, **options):
+    """analyze's report as the JSON text the CLI writes (what merge takes)."""
     status = _native.Status()
     report = ctypes.c_void_p()
     text = _options_json(dict(options))
@@ -166,6 +174,22 @@ def analyze(states_or_path, lengths=None, bfloat16=False, **options):
         lens = _lengths(lengths, b, length)
         code = _native.lib.koopscope_analyze_states(_pointer(x), dtype, b, length, d, _pointer(lens), text,
                                                     ctypes.byref(report), ctypes.byref(status))
+    _native.check(code, status)
+    return _native.take_string(report.value)
+
+
+def merge(parts, names=None):
+    """Combines the JSON texts of a sharded analysis (analyze_text(path, shard="K/N") for K = 1…N,
+    in any order) into the report of one unsharded run, as `koopscope merge` does: a dict."""
+    texts = [p if isinstance(p, str) else json.dumps(p) for p in parts]
+    labels = names or [f"part {k + 1}" for k in range(len(texts))]
+    if len(labels) != len(texts):
+        raise ArgumentError(1, f"{len(labels)} names for {len(texts)} parts")
+    array = (ctypes.c_char_p * max(len(texts), 1))(*[t.encode() for t in texts])
+    label_array = (ctypes.c_char_p * max(len(labels), 1))(*[str(n).encode() for n in labels])
+    status = _native.Status()
+    report = ctypes.c_void_p()
+    code = _native.lib.koopscope_merge(array, label_array, len(texts), ctypes.byref(report), ctypes.byref(status))
     _native.check(code, status)
     return json.loads(_native.take_string(report.value))
 

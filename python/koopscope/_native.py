@@ -17,6 +17,10 @@ class KoopscopeError(Exception):
         super().__init__(message)
         self.code = code
 
+    def __reduce__(self):
+        # Picklable (Ray and multiprocessing send errors between processes).
+        return type(self), (self.code, str(self))
+
 
 class ArgumentError(KoopscopeError, ValueError):
     """A shape, a pointer, an option or a value handed to koopscope is wrong."""
@@ -67,6 +71,8 @@ _SIGNATURES = {
                                     _p, _p, _p, _p, _status]),
     "koopscope_analyze_states": (_i32, [_p, _i32, _i64, _i64, _i64, _p, ctypes.c_char_p, _charpp, _status]),
     "koopscope_analyze_file": (_i32, [ctypes.c_char_p, ctypes.c_char_p, _charpp, _status]),
+    "koopscope_merge": (_i32, [ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p), _i64, _charpp,
+                               _status]),
     "koopscope_default_dictionary": (_i32, [_i64, _i64, ctypes.c_uint64, _p, _status]),
     "koopscope_fit_dictionary": (_i32, [_p, _i32, _i64, _i64, _i64, _p, _i64, ctypes.c_char_p, _p, _p, _charpp,
                                         _status]),

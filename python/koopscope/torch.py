@@ -70,6 +70,8 @@ def dsd(states, weight, bias=None, lengths=None, variant="paper", padded_length=
     (the reference code's padded DSD, whose gradient reaches only the real states)."""
     single = states.dim() == 2
     x = states.unsqueeze(0) if single else states
+    if not x.is_floating_point() or not weight.is_floating_point():
+        raise ArgumentError(1, f"states and weight must be floating tensors, got {states.dtype} and {weight.dtype}")
     if x.dim() != 3:
         raise ArgumentError(1, f"states must be T×d or B×L×d, got shape {tuple(states.shape)}")
     if weight.dim() != 2 or weight.shape[1] != x.shape[2]:

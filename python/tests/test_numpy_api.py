@@ -133,6 +133,12 @@ def test_bad_input_raises_koopscopes_message(fixtures):
         x = trajectory()
         x[3, 2] = np.nan
         koopscope.dsd(x, w)
+    with pytest.raises(koopscope.ArgumentError, match="states: dtype int64 is not a floating type"):
+        koopscope.dsd(np.zeros((5, 6), dtype=np.int64), w)
+    with pytest.raises(koopscope.ArgumentError, match="must be T×d or B×L×d"):
+        koopscope.dsd(np.zeros(5, dtype=np.float32), w)
+    strided = np.asfortranarray(trajectory())                      # not C-contiguous: copied, same answer
+    assert koopscope.dsd(strided, w) == koopscope.dsd(trajectory(), w)
     with pytest.raises(koopscope.FileError, match="no such file"):
         koopscope.read_dump("/no/such/dump.h5")
     with pytest.raises(koopscope.FileError, match="lzf"):

@@ -99,6 +99,13 @@ int32_t koopscope_analyze_states(const void *states, int32_t dtype, int64_t batc
 int32_t koopscope_analyze_file(const char *path, const char *options_json, char **report_json,
                                koopscope_status *status);
 
+/* Combines the JSON parts of a sharded analysis (what koopscope_analyze_file wrote with
+ * {"shard": "K/N"} for K = 1…N, in any order) into the report of one unsharded run, as
+ * `koopscope merge` does; names (NULL: "part 1", …) label the parts in messages. Parts of
+ * different dumps or settings, or a missing or repeated shard: KOOPSCOPE_ERROR_ARGUMENT. */
+int32_t koopscope_merge(const char *const *parts, const char *const *names, int64_t count, char **report_json,
+                        koopscope_status *status);
+
 /* The dictionary `koopscope analyze` lifts with when given none: Kaiming-uniform weights drawn
  * from `seed` (42 there), into weight (float32 m × d). */
 int32_t koopscope_default_dictionary(int64_t d, int64_t m, uint64_t seed, float *weight, koopscope_status *status);
