@@ -67,6 +67,9 @@ public func koopscope_dsd_features(
         }
         guard shape.count == 0 || dsd != nil else { throw ABIFailure.argument("dsd is NULL") }
         let psi = try shape.doubleTrajectories(features, name: "features")
+        for (i, g) in psi.enumerated() where !g.elements.allSatisfy(\.isFinite) {
+            throw ABIFailure(code: KOOPSCOPE_ERROR_NUMERICAL, message: "the features of trajectory \(i) are not finite")
+        }
         let outcomes = try perTrajectory(shape.count) { i -> (Double, Matrix<Double>?) in
             guard let rows = settings.rows(of: shape.lengths[i]) else { return (.nan, nil) }
             let (value, gradient, _) = try DSDGradient.withRespectToFeatures(

@@ -122,3 +122,9 @@ def test_bad_shapes_raise_argument_errors():
         kt.relax_loss(x, torch.ones(3, 5), torch.zeros(3), w)
     with pytest.raises(koopscope.ArgumentError, match="padded_length"):
         kt.dsd(x, w, padded_length=5)
+    with pytest.raises(koopscope.ArgumentError, match="floating tensors"):
+        kt.dsd(torch.zeros(3, 10, 5, dtype=torch.int64), w)
+    bad = x.clone()
+    bad[1, 3, 2] = float("nan")
+    with pytest.raises(koopscope.NumericalError, match="trajectory 1 are not finite"):
+        kt.dsd(bad, w)

@@ -56,7 +56,16 @@ open class CPUBackend: Backend, @unchecked Sendable {
         Double(S._dot(x.count, x.pointer, x.pointer))
     }
 
+    /// Products with at most this many rows of A (and no transposes) skip BLAS's packing of B:
+    /// the sampler's one token per sequence, where packing the weights costs as much as using them.
+    static let smallGEMMRows = 64
+
     open func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
+        if s.m <= Self.smallGEMMRows && !s.transposeA && !s.transposeB && alpha == 1 && (beta == 0 || beta == 1),
+           S._smallGEMM(a.pointer + s.offsetA, s.lda, b.pointer + s.offsetB, s.ldb, c.pointer + s.offsetC, s.ldc,
+                        s.m, s.n, s.k, accumulate: beta == 1) {
+            return
+        }
         S._gemm(transA: s.transposeA, transB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: alpha,
                 a: a.pointer + s.offsetA, lda: s.lda, b: b.pointer + s.offsetB, ldb: s.ldb,
                 beta: beta, c: c.pointer + s.offsetC, ldc: s.ldc)

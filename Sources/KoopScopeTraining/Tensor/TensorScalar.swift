@@ -42,6 +42,11 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
                               _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
                               _ scratch: UnsafeMutablePointer<Self>, _ out: UnsafeMutablePointer<Self>)
     static func _axpy(_ count: Int, _ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    /// C = A·B (+ C when `accumulate`) for a few rows of A without BLAS's packing of B; false
+    /// where there is no such kernel (Double, or a CPU without AVX2 and FMA): BLAS then.
+    static func _smallGEMM(_ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int,
+                           _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int,
+                           accumulate: Bool) -> Bool
     static func _dot(_ count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
 }
 
@@ -107,6 +112,11 @@ extension Float: TensorScalar {
     }
     public static func _axpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+    public static func _smallGEMM(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int,
+                                  accumulate: Bool) -> Bool {
+        ks_small_gemm_f(a, lda, b, ldb, c, ldc, m, n, k, accumulate ? 1 : 0) != 0
     }
     public static func _dot(_ count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
         Float(cblas_dsdot(Int32(count), x, 1, y, 1))
@@ -176,6 +186,9 @@ extension Double: TensorScalar {
     public static func _axpy(_ count: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
         cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
     }
+    public static func _smallGEMM(_ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                                  _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int,
+                                  accumulate: Bool) -> Bool { false }
     public static func _dot(_ count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         cblas_ddot(Int32(count), x, 1, y, 1)
     }

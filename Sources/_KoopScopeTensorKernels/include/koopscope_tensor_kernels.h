@@ -49,4 +49,10 @@
 KS_DECLARE_TENSOR_KERNELS(float, f)
 KS_DECLARE_TENSOR_KERNELS(double, d)
 
+/* C (m x n, leading dimension ldc) = A (m x k) B (k x n), plus C when accumulate, for small m:
+ * no packing of B, one fixed-order FMA chain per element. Returns 0 (and does nothing) where the
+ * CPU lacks AVX2 and FMA, for the caller to use BLAS instead. */
+int ks_small_gemm_f(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                    size_t m, size_t n, size_t k, int accumulate);
+
 #endif

@@ -1,0 +1,71 @@
+// C = A·B (+ C) for a few rows of A — the sampler's one-token-per-sequence products — without
+// packing B. BLAS packs the whole of B (the weights) into panels on every call, which costs as
+// much memory traffic as the product itself when A has only tens of rows. Here a 16-column strip
+// of B (K × 64 bytes, in L1 for the model widths used) is read straight from the weights and
+// reused by every 6-row block of A. Each C element is one fixed-order FMA chain over k, so the
+// result does not depend on threads or on the rest of the batch.
+#include "koopscope_tensor_kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define KS_TILE_ROW(r)                                                                             \
+    __m256 c##r##0 = accumulate ? _mm256_loadu_ps(c + (i + r) * ldc + j) : _mm256_setzero_ps();    \
+    __m256 c##r##1 = accumulate ? _mm256_loadu_ps(c + (i + r) * ldc + j + 8) : _mm256_setzero_ps();
+#define KS_TILE_FMA(r)                                                                             \
+    {                                                                                              \
+        __m256 x = _mm256_broadcast_ss(a + (i + r) * lda + p);                                     \
+        c##r##0 = _mm256_fmadd_ps(x, b0, c##r##0);                                                 \
+        c##r##1 = _mm256_fmadd_ps(x, b1, c##r##1);                                                 \
+    }
+#define KS_TILE_STORE(r)                                                                           \
+    _mm256_storeu_ps(c + (i + r) * ldc + j, c##r##0);                                              \
+    _mm256_storeu_ps(c + (i + r) * ldc + j + 8, c##r##1);
+
+__attribute__((target("avx2,fma")))
+static void small_gemm_avx2(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                            size_t m, size_t n, size_t k, int accumulate) {
+    size_t strips = n / 16 * 16;
+    for (size_t j = 0; j < strips; j += 16) {
+        size_t i = 0;
+        for (; i + 6 <= m; i += 6) {
+            KS_TILE_ROW(0) KS_TILE_ROW(1) KS_TILE_ROW(2) KS_TILE_ROW(3) KS_TILE_ROW(4) KS_TILE_ROW(5)
+            for (size_t p = 0; p < k; p++) {
+                __m256 b0 = _mm256_loadu_ps(b + p * ldb + j), b1 = _mm256_loadu_ps(b + p * ldb + j + 8);
+                KS_TILE_FMA(0) KS_TILE_FMA(1) KS_TILE_FMA(2) KS_TILE_FMA(3) KS_TILE_FMA(4) KS_TILE_FMA(5)
+            }
+            KS_TILE_STORE(0) KS_TILE_STORE(1) KS_TILE_STORE(2) KS_TILE_STORE(3) KS_TILE_STORE(4) KS_TILE_STORE(5)
+        }
+        for (; i < m; i++) {
+            KS_TILE_ROW(0)
+            for (size_t p = 0; p < k; p++) {
+                __m256 b0 = _mm256_loadu_ps(b + p * ldb + j), b1 = _mm256_loadu_ps(b + p * ldb + j + 8);
+                KS_TILE_FMA(0)
+            }
+            KS_TILE_STORE(0)
+        }
+    }
+    // The last n mod 16 columns, one at a time, in the same k order.
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = strips; j < n; j++) {
+            float sum = accumulate ? c[i * ldc + j] : 0.0f;
+            for (size_t p = 0; p < k; p++) sum = __builtin_fmaf(a[i * lda + p], b[p * ldb + j], sum);
+            c[i * ldc + j] = sum;
+        }
+    }
+}
+
+int ks_small_gemm_f(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                    size_t m, size_t n, size_t k, int accumulate) {
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
+    small_gemm_avx2(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+    return 1;
+}
+
+#else
+int ks_small_gemm_f(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                    size_t m, size_t n, size_t k, int accumulate) {
+    (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)m; (void)n; (void)k; (void)accumulate;
+    return 0;
+}
+#endif

@@ -1,0 +1,51 @@
+import Testing
+import KoopScope
+@testable import KoopScopeTraining
+
+/// The CPU backend's product for few rows (no packing of B) against a Float64 product, on shapes
+/// whose rows and columns leave every kind of remainder, overwriting and accumulating.
+@Suite("Small products")
+struct SmallGEMMTests {
+    @Test(arguments: [(1, 16, 7), (5, 17, 33), (6, 48, 384), (13, 50, 64), (32, 1152, 384), (64, 3, 9)])
+    func equalsTheFloat64Product(m: Int, n: Int, k: Int) {
+        var rng = SeededGenerator(seed: UInt64(m * 1000 + n))
+        let a = (0..<(m * k)).map { _ in Float(rng.nextGaussian()) }
+        let b = (0..<(k * n)).map { _ in Float(rng.nextGaussian()) }
+        let start = (0..<(m * n)).map { _ in Float(rng.nextGaussian()) }
+        let backend = CPUBackend()
+        for accumulate in [false, true] {
+            let c = backend.upload(start)
+            backend.gemm(GEMMShape(m: m, n: n, k: k), alpha: 1, backend.upload(a), backend.upload(b),
+                         beta: accumulate ? 1 : 0, c)
+            let got = backend.download(c)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var exact = accumulate ? Double(start[i * n + j]) : 0
+                    var size = abs(exact)
+                    for p in 0..<k {
+                        exact += Double(a[i * k + p]) * Double(b[p * n + j])
+                        size += abs(Double(a[i * k + p]) * Double(b[p * n + j]))
+                    }
+                    #expect(abs(Double(got[i * n + j]) - exact) <= 1e-6 * size + 1e-30, "(\(i), \(j)) of \(m)×\(n)×\(k)")
+                }
+            }
+        }
+    }
+
+    /// A row's result is the same whatever other rows share its product (the sampler's batches
+    /// are split across cores in varying ways).
+    @Test func aRowDoesNotDependOnItsNeighbours() {
+        var rng = SeededGenerator(seed: 9)
+        let (k, n) = (40, 37)
+        let a = (0..<(7 * k)).map { _ in Float(rng.nextGaussian()) }
+        let b = backendBuffer((0..<(k * n)).map { _ in Float(rng.nextGaussian()) })
+        let backend = CPUBackend()
+        let all = backend.allocate(7 * n, of: Float.self)
+        backend.gemm(GEMMShape(m: 7, n: n, k: k), alpha: 1, backend.upload(a), b, beta: 0, all)
+        let one = backend.allocate(n, of: Float.self)
+        backend.gemm(GEMMShape(m: 1, n: n, k: k), alpha: 1, backend.upload(Array(a[(6 * k)...])), b, beta: 0, one)
+        #expect(Array(backend.download(all)[(6 * n)...]) == backend.download(one))
+    }
+
+    func backendBuffer(_ values: [Float]) -> Buffer<Float> { CPUBackend().upload(values) }
+}
