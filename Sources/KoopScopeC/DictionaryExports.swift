@@ -8,6 +8,7 @@ public func koopscope_default_dictionary(_ d: Int64, _ m: Int64, _ seed: UInt64,
     abiCall(status) {
         guard d >= 1, d <= 1 << 20 else { throw ABIFailure.argument("d is \(d); it must lie in 1…2²⁰") }
         guard m >= 1, m <= 1 << 16 else { throw ABIFailure.argument("m is \(m); it must lie in 1…65536") }
+        guard m * d <= 1 << 31 else { throw ABIFailure.argument("m × d = \(m) × \(d) is too large") }
         guard let weight else { throw ABIFailure.argument("weight is NULL") }
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: Int(d), koopmanDimension: Int(m), seed: seed)
         for (k, x) in dictionary.weight.elements.enumerated() { weight[k] = x }
@@ -26,6 +27,7 @@ public func koopscope_fit_dictionary(
         let type = try ABIBatch.elementType(dtype)
         let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: "d")
         guard m >= 1, m <= 1 << 16 else { throw ABIFailure.argument("m is \(m); it must lie in 1…65536") }
+        guard m * Int64(shape.width) <= 1 << 31 else { throw ABIFailure.argument("m × d = \(m) × \(d) is too large") }
         guard let weight else { throw ABIFailure.argument("weight is NULL") }
         let o = try ABIOptions(optionsJSON, allowed: ["variant", "epochs", "steps", "batch", "lr", "max_positions",
                                                       "seed", "bias", "holdout"])

@@ -192,6 +192,8 @@ struct CInterfaceTests {
         #expect(koopscope_default_dictionary(4, 3, 42, &w, &status) == 0)
         #expect(w == KoopmanDictionary.kaimingUniform(dimension: 4, koopmanDimension: 3, seed: 42).weight.elements)
         #expect(koopscope_default_dictionary(0, 3, 42, &w, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
+        #expect(koopscope_default_dictionary(1 << 20, 1 << 16, 42, &w, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
+        #expect(message(status).contains("too large"))
     }
 
     func fixtureFile(_ name: String) -> String {
