@@ -83,11 +83,11 @@ class ReLaXGRPOTrainer(GRPOTrainer):
             self._refit(hidden, mask)
         weight = self.relax_weight.to(hidden.device, hidden.dtype)
         groups = torch.arange(hidden.shape[0]) // self.num_generations
-        terms = kt.relax_loss(hidden, mask, inputs["advantages"], weight, alpha=self.relax_alpha, xi=self.relax_xi,
-                              variant=self.relax_variant, groups=groups)
+        terms = kt.relax_loss(hidden, mask, inputs["advantages"], weight, alpha=self.relax_alpha, beta=self.relax_beta,
+                              xi=self.relax_xi, variant=self.relax_variant, groups=groups)
         extra = terms.loss
         if self.relax_reference is not None and terms.penalised.any():
-            extra = extra + terms.kl_term(self._token_kl(model, inputs), mask, self.relax_beta)
+            extra = extra + terms.kl_term(self._token_kl(model, inputs), mask)
         for key, value in terms.metrics.items():
             self._metrics[mode][key].append(value)
         return loss + extra / self.current_gradient_accumulation_steps

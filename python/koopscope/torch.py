@@ -94,23 +94,25 @@ def dsd(states, weight, bias=None, lengths=None, variant="paper", padded_length=
 
 class ReLaXTerms:
     """What relax_loss gives: `loss` (α·L_xp, to add to the policy loss), `l_xp`, `dsd` (B),
-    `penalised` (B booleans, the set 𝓘 whose tokens take β·KL) and `metrics` (floats to log)."""
+    `penalised` (B booleans, the set 𝓘 whose tokens take β·KL), `beta` and `metrics` (floats to log)."""
 
-    def __init__(self, loss, l_xp, dsd, penalised, metrics, variant):
+    def __init__(self, loss, l_xp, dsd, penalised, metrics, variant, beta):
         self.loss, self.l_xp, self.dsd, self.penalised, self.metrics = loss, l_xp, dsd, penalised, metrics
-        self.variant = variant
+        self.variant, self.beta = variant, beta
 
-    def kl_term(self, token_kl, response_mask, beta):
-        """β·agg(KL over the tokens of 𝓘): a sum over 𝓘's tokens (paper), or masked to 𝓘 and averaged
-        over all response tokens (reference) — per the variant relax_loss was called with."""
+    def kl_term(self, token_kl, response_mask, beta=None):
+        """β·agg(KL over the tokens of 𝓘), from per-token KL to the reference policy (B × L): a sum
+        over 𝓘's tokens (paper), or masked to 𝓘 and averaged over all response tokens (reference) —
+        per the variant relax_loss was called with; β is relax_loss's unless given."""
+        beta = self.beta if beta is None else beta
         mask = response_mask.to(token_kl.dtype) * self.penalised.to(token_kl.dtype).unsqueeze(1)
         if self.variant == "paper":
             return beta * (token_kl * mask).sum()
         return beta * (token_kl * mask).sum() / response_mask.to(token_kl.dtype).sum().clamp(min=1)
 
 
-def relax_loss(hidden_states, response_mask, advantages, weight, bias=None, alpha=0.1, xi=None, variant="paper",
-               groups=None, shaping="advantage", kl_set="adaptive", population=False, delta=1e-3):
+def relax_loss(hidden_states, response_mask, advantages, weight, bias=None, alpha=0.1, beta=0.01, xi=None,
+               variant="paper", groups=None, shaping="advantage", kl_set="adaptive", population=False, delta=1e-3):
     """ReLaX's exploration term (docs/math.md §10) over a micro-batch of responses.
 
     hidden_states: B × L × d response states (position t of response i at [i, t]);
@@ -122,7 +124,8 @@ def relax_loss(hidden_states, response_mask, advantages, weight, bias=None, alph
     reference: Ā_i = token advantages averaged over the padded length, D_i of the zero-padded
     response tensor, the mean over the micro-batch, 𝓘 = {w_i > 0 and D_i > ξ} (ξ 10) with D_i
     detached inside L_xp for i ∈ 𝓘.
-    Minimising α·L_xp = α·log((1/N) Σ exp(−w_i D_i)) raises DSD where w_i = max(Ā_i, 0) > 0.
+    Minimising α·L_xp = α·log((1/N) Σ exp(−w_i D_i)) raises DSD where w_i = max(Ā_i, 0) > 0;
+    β weighs the KL that `terms.kl_term(token_kl, response_mask)` gives on the tokens of 𝓘.
     """
     if variant not in ("paper", "reference"):
         raise ArgumentError(1, f"variant {variant!r} is neither 'paper' nor 'reference'")
@@ -167,7 +170,7 @@ def relax_loss(hidden_states, response_mask, advantages, weight, bias=None, alph
     metrics = {"relax/l_xp": float(l_xp.detach()), "relax/penalised_fraction": float(penalised.float().mean()),
                "actor/dsd/mean": float(dv.mean()) if dv.numel() else float("nan"),
                "actor/dsd/short_fraction": float((lengths - 1 < weight.shape[0]).float().mean())}
-    return ReLaXTerms(alpha * l_xp, l_xp, d, penalised, metrics, variant)
+    return ReLaXTerms(alpha * l_xp, l_xp, d, penalised, metrics, variant, beta)
 
 
 def _log_mean_exp(e):

@@ -101,6 +101,12 @@ def test_relax_loss_worked_by_hand():
     expected = math.log(sum(math.exp(-a * float(v)) for a, v in zip(abar, dr)) / 4)
     assert float(ref.l_xp) == pytest.approx(expected, rel=1e-12)
     assert not ref.penalised.any()
+    # β·KL on 𝓘: paper sums over the set's tokens, reference averages over every response token.
+    token_kl = torch.full((4, 20), 0.5, dtype=torch.float64)
+    in_set = terms.penalised.double().unsqueeze(1) * mask.double()
+    assert float(terms.kl_term(token_kl, mask)) == pytest.approx(0.01 * 0.5 * float(in_set.sum()), rel=1e-12)
+    everyone = kt.relax_loss(x, mask, advantages, w, variant="reference", beta=0.2, kl_set="uniform")
+    assert float(everyone.kl_term(token_kl, mask)) == pytest.approx(0.2 * 0.5, rel=1e-12)
 
 
 @pytest.mark.parametrize("variant", ["paper", "reference"])
