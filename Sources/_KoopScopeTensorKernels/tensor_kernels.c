@@ -179,25 +179,38 @@ void ks_adamw_##S(T *parameters, const T *gradient, T *m, T *v, size_t count, T 
 }                                                                                                  \
 void ks_attend_cached_##S(const T *q, const T *keys, const T *values, size_t length,               \
                           size_t heads, size_t head_dim, size_t ld, T *scratch, T *out) {          \
+    /* scratch holds heads x length scores. Keys and values are each swept once, row by row,     */ \
+    /* every head at a time: the cache streams in order instead of once per head.                */ \
     T scale = (T)1 / SQRT((T)head_dim);                                                            \
-    for (size_t h = 0; h < heads; h++) {                                                           \
-        const T *qh = q + h * head_dim;                                                            \
-        T top = -INFINITY;                                                                         \
-        for (size_t j = 0; j < length; j++) {                                                      \
-            const T *k = keys + j * ld + h * head_dim;                                             \
-            T s = 0;                                                                               \
-            for (size_t e = 0; e < head_dim; e++) s += qh[e] * k[e];                               \
-            scratch[j] = s * scale;                                                                \
-            if (scratch[j] > top) top = scratch[j];                                                \
+    for (size_t j = 0; j < length; j++) {                                                          \
+        const T *krow = keys + j * ld;                                                             \
+        for (size_t h = 0; h < heads; h++) {                                                       \
+            const T *qh = q + h * head_dim, *k = krow + h * head_dim;                              \
+            /* Eight interleaved partial sums, added in a fixed order: a vector's worth of FMAs   */ \
+            /* per step instead of one dependent chain (strict IEEE order forbids the compiler    */ \
+            /* to split a single sum), and the same result on every run.                          */ \
+            T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                  \
+            size_t e = 0;                                                                          \
+            for (; e + 8 <= head_dim; e += 8)                                                      \
+                for (size_t u = 0; u < 8; u++) part[u] += qh[e + u] * k[e + u];                    \
+            for (; e < head_dim; e++) part[e % 8] += qh[e] * k[e];                                 \
+            T s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7])); \
+            scratch[h * length + j] = s * scale;                                                   \
         }                                                                                          \
-        T sum = 0;                                                                                 \
-        for (size_t j = 0; j < length; j++) { scratch[j] = EXP(scratch[j] - top); sum += scratch[j]; } \
-        T *oh = out + h * head_dim;                                                                \
-        for (size_t e = 0; e < head_dim; e++) oh[e] = 0;                                           \
-        for (size_t j = 0; j < length; j++) {                                                      \
-            const T *vrow = values + j * ld + h * head_dim;                                        \
-            T w = scratch[j] / sum;                                                                \
-            for (size_t e = 0; e < head_dim; e++) oh[e] += w * vrow[e];                            \
+    }                                                                                              \
+    for (size_t h = 0; h < heads; h++) {                                                           \
+        T *p = scratch + h * length, top = -INFINITY, sum = 0;                                     \
+        for (size_t j = 0; j < length; j++) if (p[j] > top) top = p[j];                            \
+        for (size_t j = 0; j < length; j++) { p[j] = EXP(p[j] - top); sum += p[j]; }               \
+        for (size_t j = 0; j < length; j++) p[j] /= sum;                                           \
+    }                                                                                              \
+    for (size_t i = 0; i < heads * head_dim; i++) out[i] = 0;                                      \
+    for (size_t j = 0; j < length; j++) {                                                          \
+        const T *vrow = values + j * ld;                                                           \
+        for (size_t h = 0; h < heads; h++) {                                                       \
+            T w = scratch[h * length + j], *oh = out + h * head_dim;                               \
+            const T *v = vrow + h * head_dim;                                                      \
+            for (size_t e = 0; e < head_dim; e++) oh[e] += w * v[e];                               \
         }                                                                                          \
     }                                                                                              \
 }

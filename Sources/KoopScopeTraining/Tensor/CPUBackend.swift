@@ -188,7 +188,7 @@ open class CPUBackend: Backend, @unchecked Sendable {
 
     open func attendCached<S: TensorScalar>(_ qkv: Buffer<S>, keys: Buffer<S>, values: Buffer<S>, batch: Int,
                                               length: Int, capacity: Int, heads: Int, dimension d: Int, out: Buffer<S>) {
-        let scratch = UnsafeMutablePointer<S>.allocate(capacity: max(length, 1))
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: max(heads * length, 1))
         defer { scratch.deallocate() }
         for b in 0..<batch {
             S._attendCached(qkv.pointer + b * 3 * d, keys.pointer + b * capacity * d, values.pointer + b * capacity * d,

@@ -42,7 +42,7 @@
     void ks_adamw_##S(T *parameters, const T *gradient, T *m, T *v, size_t count, T learning_rate, \
                       T beta1, T beta2, T epsilon, T weight_decay, T c1, T c2);                    \
     /* Attention of one new query (all heads) over `length` cached keys and values:          */    \
-    /* q, out: heads*head_dim; caches: length rows of leading dimension ld */                       \
+    /* q, out: heads*head_dim; caches: length rows of leading dimension ld; scratch: heads*length */ \
     void ks_attend_cached_##S(const T *q, const T *keys, const T *values, size_t length,           \
                               size_t heads, size_t head_dim, size_t ld, T *scratch, T *out);
 
