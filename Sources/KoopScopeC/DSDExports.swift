@@ -100,8 +100,8 @@ public func koopscope_dsd_states(
             throw ABIFailure.argument("options.padded_length \(settings.paddedLength) is below max_length \(shape.maxLength)")
         }
         let features = Int(m)
-        let (_, overflow) = features.multipliedReportingOverflow(by: shape.width)
-        guard !overflow else { throw ABIFailure.argument("m × d is too large") }
+        let (size, overflow) = features.multipliedReportingOverflow(by: shape.width)
+        guard !overflow, size <= 1 << 31 else { throw ABIFailure.argument("m × d = \(m) × \(d) is too large") }
         let w = Matrix(rows: features, columns: shape.width,
                        elements: Array(UnsafeBufferPointer(start: weight, count: features * shape.width)))
         let b = bias.map { Array(UnsafeBufferPointer(start: $0, count: features)) }
@@ -114,11 +114,7 @@ public func koopscope_dsd_states(
         let wantsGradient = gradStates != nil || gradWeight != nil || gradBias != nil
         let outcomes = try perTrajectory(shape.count) { i -> (Double, DSDGradient?) in
             var x = trajectories[i].states
-            if settings.paddedLength > x.rows {
-                // The reference code's padding: zero states up to the padded length, lifted like the rest.
-                x = Matrix(rows: settings.paddedLength, columns: x.columns,
-                           elements: x.elements + [Float](repeating: 0, count: (settings.paddedLength - x.rows) * x.columns))
-            }
+            x = x.appendingZeroRows(upTo: settings.paddedLength)   // zero states, lifted like the rest
             guard let rows = settings.rows(of: x.rows) else { return (.nan, nil) }
             x = x.rows(0..<rows)
             if !wantsGradient {

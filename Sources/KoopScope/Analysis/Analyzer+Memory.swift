@@ -29,16 +29,18 @@ extension TrajectoryBatch {
     public init(trajectories: [Trajectory]) throws {
         var elements: [Float] = [], offsets: [Int] = [], lengths: [Int] = [], nonFinite: [Int] = []
         let d = trajectories.first?.states.columns ?? 0
+        var rows = 0
         for t in trajectories {
             guard t.states.columns == d else {
                 throw KoopmanError.shapeMismatch("trajectory \(t.index) has d = \(t.states.columns), the first d = \(d)")
             }
-            offsets.append(lengths.reduce(0, +))
+            offsets.append(rows)
+            rows += t.length
             lengths.append(t.length)
             nonFinite.append(t.nonFiniteCount)
             elements += t.states.elements
         }
         self.init(indices: 0..<trajectories.count, lengths: lengths, offsets: offsets,
-                  states: Matrix(rows: lengths.reduce(0, +), columns: d, elements: elements), nonFiniteCounts: nonFinite)
+                  states: Matrix(rows: rows, columns: d, elements: elements), nonFiniteCounts: nonFinite)
     }
 }

@@ -132,6 +132,14 @@ extension Matrix where Element: Numeric {
         for i in 0..<n { m.elements[i * n + i] = diagonal[i] }
         return m
     }
+
+    /// The matrix with zero rows appended up to `rows` rows (unchanged if it has as many already):
+    /// the reference code's padding of a response to the padded length.
+    public func appendingZeroRows(upTo rows: Int) -> Matrix {
+        guard self.rows < rows else { return self }
+        return Matrix(rows: rows, columns: columns,
+                      elements: elements + [Element](repeating: 0, count: (rows - self.rows) * columns))
+    }
 }
 
 extension Matrix: CustomStringConvertible {

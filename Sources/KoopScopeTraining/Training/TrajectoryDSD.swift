@@ -51,8 +51,5 @@ public enum TrajectoryDSD {
     }
 
     /// `x` with zero rows appended up to `length` rows (unchanged if it is as long already).
-    public static func padded(_ x: Matrix<Float>, to length: Int) -> Matrix<Float> {
-        guard x.rows < length else { return x }
-        return Matrix(rows: length, columns: x.columns, elements: x.elements + [Float](repeating: 0, count: (length - x.rows) * x.columns))
-    }
+    public static func padded(_ x: Matrix<Float>, to length: Int) -> Matrix<Float> { x.appendingZeroRows(upTo: length) }
 }
