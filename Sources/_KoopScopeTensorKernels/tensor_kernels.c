@@ -11,7 +11,10 @@
 static inline float ks_fast_exp2uf(float u) {
     float v = 2.0f * u;
     v = v > 80.0f ? 80.0f : (v < -80.0f ? -80.0f : v);      // e^{±80} stays a normal float
-    float k = __builtin_roundf(v * 1.44269504088896341f);
+    // k = nearest integer to v·log₂e by adding and removing 1.5·2²³ (exact for |k| < 2²²; the
+    // compiler may not fold it under IEEE rules): a vector add where roundf is a libm call
+    // that stops the loop vectorising.
+    float k = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = v - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.16666666666f + r * (0.04166666666f
                 + r * (0.00833333333f + r * 0.00138888889f)))));
