@@ -16,6 +16,8 @@ import time
 import h5py
 import numpy as np
 
+from benchtime import best  # scripts/benchtime.py
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 DATA = os.path.join(ROOT, "bench-data", "layouts")
 KOOPSCOPE = os.path.join(ROOT, ".build", "release", "koopscope")
@@ -101,15 +103,6 @@ def h5py_read(path, each):
             block = ds[i:i + step].astype(np.float32)
             for x in block:
                 each(x)
-
-
-def best(repeats, fn):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def numpy_analysis(x, w, b, delta=1e-3):

@@ -7,12 +7,13 @@ copies to and from float64 host arrays and the call, as a share of koopscope's p
 """
 
 import argparse
-import time
 
 import torch
 
 import koopscope
 import koopscope.torch as kt
+
+from benchtime import best  # scripts/benchtime.py
 
 
 def torch_reference(states, weight, delta=1e-3):
@@ -22,15 +23,6 @@ def torch_reference(states, weight, delta=1e-3):
     k = torch.linalg.solve(px.transpose(1, 2) @ px + delta * eye, px.transpose(1, 2) @ py)
     r = torch.sqrt(torch.linalg.svdvals(k) ** 2 + 1e-3)
     return torch.var(r, dim=1, unbiased=True)
-
-
-def best(repeats, fn):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():

@@ -10,10 +10,11 @@ timed the same way (best of --repeats). Prints one line per measurement in the f
 """
 import argparse
 import math
-import time
 
 import torch
 import torch.nn.functional as F
+
+from benchtime import best  # scripts/benchtime.py
 
 
 class Block(torch.nn.Module):
@@ -62,15 +63,6 @@ class Policy(torch.nn.Module):
             x = block(x, None if caches is None else caches[i])
         hidden = self.norm(x)
         return self.head(hidden), hidden
-
-
-def best(repeats, body):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        body()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():

@@ -64,6 +64,15 @@ func allocatedCString(_ text: String) -> UnsafeMutablePointer<CChar> {
     return out
 }
 
+/// Fills a `char **` output with the text `make` returns: checked non-NULL and cleared first, so
+/// that a failure anywhere leaves the caller's pointer NULL.
+func returnText(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, named name: String = "report_json",
+                _ make: () throws -> String) throws {
+    guard let out else { throw ABIFailure.argument("\(name) is NULL") }
+    out.pointee = nil
+    out.pointee = allocatedCString(try make())
+}
+
 /// Frees a string the library allocated.
 @_cdecl("koopscope_free")
 public func koopscope_free(_ string: UnsafeMutablePointer<CChar>?) {

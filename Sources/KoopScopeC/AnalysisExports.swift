@@ -50,14 +50,14 @@ public func koopscope_analyze_states(
     _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ status: UnsafeMutablePointer<koopscope_status>?
 ) -> Int32 {
     abiCall(status) {
-        guard let reportJSON else { throw ABIFailure.argument("report_json is NULL") }
-        reportJSON.pointee = nil
-        let type = try ABIBatch.elementType(dtype)
-        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: "d")
-        let analyzer = try analyzer(optionsJSON, d: shape.width)
-        let trajectories = try shape.floatTrajectories(states, type, name: "states")
-        let report = try analyzer.analyze(try TrajectoryBatch(trajectories: trajectories), source: "memory", elementType: type)
-        reportJSON.pointee = allocatedCString(try report.text(.json))
+        try returnText(reportJSON) {
+            let type = try ABIBatch.elementType(dtype)
+            let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: "d")
+            let analyzer = try analyzer(optionsJSON, d: shape.width)
+            let trajectories = try shape.floatTrajectories(states, type, name: "states")
+            let batch = try TrajectoryBatch(trajectories: trajectories)
+            return try analyzer.analyze(batch, source: "memory", elementType: type).text(.json)
+        }
     }
 }
 
@@ -67,15 +67,15 @@ public func koopscope_analyze_file(
     _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ status: UnsafeMutablePointer<koopscope_status>?
 ) -> Int32 {
     abiCall(status) {
-        guard let reportJSON else { throw ABIFailure.argument("report_json is NULL") }
-        reportJSON.pointee = nil
-        guard let path else { throw ABIFailure.argument("path is NULL") }
-        // The analysis reads the file as it goes, so it holds the lock throughout.
-        let report = try withHDF5 {
-            let dump = try Dump(path: String(cString: path))
-            return try analyzer(optionsJSON, d: dump.dimension).analyze(dump)
+        try returnText(reportJSON) {
+            guard let path else { throw ABIFailure.argument("path is NULL") }
+            // The analysis reads the file as it goes, so it holds the lock throughout.
+            let report = try withHDF5 {
+                let dump = try Dump(path: String(cString: path))
+                return try analyzer(optionsJSON, d: dump.dimension).analyze(dump)
+            }
+            return try report.text(.json)
         }
-        reportJSON.pointee = allocatedCString(try report.text(.json))
     }
 }
 
@@ -85,19 +85,19 @@ public func koopscope_merge(
     _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ status: UnsafeMutablePointer<koopscope_status>?
 ) -> Int32 {
     abiCall(status) {
-        guard let reportJSON else { throw ABIFailure.argument("report_json is NULL") }
-        reportJSON.pointee = nil
-        guard count >= 1, count <= 1 << 20 else { throw ABIFailure.argument("count is \(count); it must lie in 1…2²⁰") }
-        guard let parts else { throw ABIFailure.argument("parts is NULL") }
-        let texts = try (0..<Int(count)).map { k -> (path: String, text: String) in
-            guard let text = parts[k] else { throw ABIFailure.argument("parts[\(k)] is NULL") }
-            let name = names?[k].map { String(cString: $0) } ?? "part \(k + 1)"
-            return (name, String(cString: text))
-        }
-        do {
-            reportJSON.pointee = allocatedCString(try AnalysisMerge.merge(texts))
-        } catch let error as MergeError {
-            throw ABIFailure.argument(error.description)
+        try returnText(reportJSON) {
+            guard count >= 1, count <= 1 << 20 else { throw ABIFailure.argument("count is \(count); it must lie in 1…2²⁰") }
+            guard let parts else { throw ABIFailure.argument("parts is NULL") }
+            let texts = try (0..<Int(count)).map { k -> (path: String, text: String) in
+                guard let text = parts[k] else { throw ABIFailure.argument("parts[\(k)] is NULL") }
+                let name = names?[k].map { String(cString: $0) } ?? "part \(k + 1)"
+                return (name, String(cString: text))
+            }
+            do {
+                return try AnalysisMerge.merge(texts)
+            } catch let error as MergeError {
+                throw ABIFailure.argument(error.description)
+            }
         }
     }
 }

@@ -84,7 +84,7 @@ func exampleDSDGradient(x: Matrix<Float>, w: Matrix<Float>) throws {
 
 // Example: Sources/KoopScope/Koopman/DictionaryFitter.swift
 func exampleDictionaryFitter(dump: Dump) throws {
-    var fitter = DictionaryFitter(options: .init(epochs: 1))
+    let fitter = DictionaryFitter(options: .init(epochs: 1))
     let result = try fitter.fit(dump, initial: .kaimingUniform(dimension: dump.dimension))
     try result.dictionary.write(to: "dict.h5", attributes: result.attributes)
 }

@@ -71,7 +71,7 @@ def _batch(x, name, dtypes=None, bfloat16=False):
     return np.ascontiguousarray(x), code, x.shape[0], x.shape[1], x.shape[2], single
 
 
-def _lengths(lengths, batch, max_length):
+def _lengths(lengths, batch):
     if lengths is None:
         return None
     out = np.ascontiguousarray(np.asarray(lengths, dtype=np.int64).reshape(-1))
@@ -110,7 +110,7 @@ def dsd_and_grad(states, weight, bias=None, lengths=None, variant="paper", popul
     bias_array = None if bias is None else np.ascontiguousarray(np.asarray(bias, dtype=np.float32).reshape(-1))
     if bias_array is not None and bias_array.shape[0] != m:
         raise ArgumentError(1, f"bias has {bias_array.shape[0]} entries for m = {m}")
-    lens = _lengths(lengths, b, length)
+    lens = _lengths(lengths, b)
     out = np.empty(b, dtype=np.float64)
     grad_states = np.empty((b, length, d), dtype=np.float64) if gradient else None
     grad_weight = np.empty((m, d), dtype=np.float64) if gradient else None
@@ -132,7 +132,7 @@ def dsd_features(features, lengths=None, variant="paper", population=False, delt
     """DSD of already-lifted features (T×m or B×L×m, float64), with ∂DSD/∂features when
     `gradient`: dsd, or (dsd, grad)."""
     g, _, b, length, m, single = _batch(features, "features", dtypes={np.dtype(np.float64): _native.FLOAT64})
-    lens = _lengths(lengths, b, length)
+    lens = _lengths(lengths, b)
     out = np.empty(b, dtype=np.float64)
     grad = np.empty((b, length, m), dtype=np.float64) if gradient else None
     status = _native.Status()
@@ -171,7 +171,7 @@ def analyze_text(states_or_path, lengths=None, bfloat16=False, **options):
         code = _native.lib.koopscope_analyze_file(path, text, ctypes.byref(report), ctypes.byref(status))
     else:
         x, dtype, b, length, d, _ = _batch(states_or_path, "states", bfloat16=bfloat16)
-        lens = _lengths(lengths, b, length)
+        lens = _lengths(lengths, b)
         code = _native.lib.koopscope_analyze_states(_pointer(x), dtype, b, length, d, _pointer(lens), text,
                                                     ctypes.byref(report), ctypes.byref(status))
     _native.check(code, status)
@@ -199,7 +199,7 @@ def fit_dictionary(states, m=50, lengths=None, bias=False, bfloat16=False, **opt
     b or None, report dict of losses and diagnostics). Options as `koopscope fit-dictionary`:
     variant, epochs, steps, batch, lr, max_positions, seed, holdout."""
     x, dtype, b, length, d, _ = _batch(states, "states", bfloat16=bfloat16)
-    lens = _lengths(lengths, b, length)
+    lens = _lengths(lengths, b)
     weight = np.empty((int(m), d), dtype=np.float32)
     bias_out = np.empty(int(m), dtype=np.float32) if bias else None
     status = _native.Status()

@@ -42,7 +42,7 @@ class _FeatureDSD(_torch.autograd.Function):
         return weight.reshape(-1, 1, 1) * grad, None, None, None, None, None
 
 
-def _lengths_tensor(lengths, batch, max_length, device):
+def _lengths_tensor(lengths, batch):
     if lengths is None:
         return None
     lengths = _torch.as_tensor(lengths, dtype=_torch.int64).reshape(-1)
@@ -57,7 +57,7 @@ def dsd_of_features(features, lengths=None, variant="paper", population=False, d
     f = features.unsqueeze(0) if single else features
     if f.dim() != 3:
         raise ArgumentError(1, f"features must be T×m or B×L×m, got shape {tuple(features.shape)}")
-    out = _FeatureDSD.apply(f, _lengths_tensor(lengths, f.shape[0], f.shape[1], f.device), variant, population,
+    out = _FeatureDSD.apply(f, _lengths_tensor(lengths, f.shape[0]), variant, population,
                             delta, window)
     return out[0] if single else out
 

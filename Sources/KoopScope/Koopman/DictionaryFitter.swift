@@ -4,7 +4,7 @@ import Foundation
 /// trajectories, the first `maxPositions` states of each, Adam, either loss variant.
 ///
 /// ```swift
-/// var fitter = DictionaryFitter(options: .init(epochs: 1))
+/// let fitter = DictionaryFitter(options: .init(epochs: 1))
 /// let result = try fitter.fit(dump, initial: .kaimingUniform(dimension: dump.dimension))
 /// try result.dictionary.write(to: "dict.h5", attributes: result.attributes)
 /// ```

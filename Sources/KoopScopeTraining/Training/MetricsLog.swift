@@ -1,8 +1,9 @@
 import Foundation
 import KoopScope
 
-/// `RUN_DIR/metrics.jsonl`: one JSON object per step, keys sorted, `step` first, appended and
-/// flushed line by line so a killed run leaves every finished step readable.
+/// A run's log (`RUN_DIR/metrics.jsonl`, `sft.jsonl`): one JSON object per step, keys sorted,
+/// `step` first, appended and flushed line by line so a killed run leaves every finished step
+/// readable; `append(text:)` appends free text the same way (`sft-samples.txt`).
 final class MetricsLog {
     let path: String
 
@@ -16,18 +17,23 @@ final class MetricsLog {
             line += ", \(Self.quote(key)): " + (v.isFinite ? Self.number(v) : "null")
         }
         line += "}\n"
+        try append(text: line)
+    }
+
+    /// Appends `text` as it is (creating the file), flushed before it returns.
+    func append(text: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw TrainingError.runDirectory(path: path, detail: "cannot create the metrics file")
+                throw TrainingError.runDirectory(path: path, detail: "cannot create the file")
             }
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw TrainingError.runDirectory(path: path, detail: "cannot open the metrics file for writing")
+            throw TrainingError.runDirectory(path: path, detail: "cannot open the file for writing")
         }
         defer { try? handle.close() }
         do {
             try handle.seekToEnd()
-            try handle.write(contentsOf: Data(line.utf8))
+            try handle.write(contentsOf: Data(text.utf8))
         } catch {
             throw TrainingError.runDirectory(path: path, detail: "cannot append: \(error.localizedDescription)")
         }

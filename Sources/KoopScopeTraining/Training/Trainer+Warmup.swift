@@ -2,15 +2,6 @@ import Foundation
 import KoopScope
 
 extension Trainer {
-    private func appendText(_ text: String, to path: String) throws {
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            return try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
-    }
-
     /// Supervised warm-up: `sftSteps` steps of cross-entropy on correct answers (end-of-sequence
     /// included) to training prompts, so that RL starts from a policy that is sometimes right.
     /// Each step's loss and learning rate go to `RUN_DIR/sft.jsonl`, with the held-out greedy
@@ -19,7 +10,8 @@ extension Trainer {
     func warmUp(progress: (StepReport) -> Void) throws {
         guard configuration.sftSteps > 0 else { return }
         let log = MetricsLog(path: runDirectory + "/sft.jsonl")
-        try? FileManager.default.removeItem(atPath: runDirectory + "/sft-samples.txt")   // a warm-up starts over whole
+        let samples = MetricsLog(path: runDirectory + "/sft-samples.txt")
+        try? FileManager.default.removeItem(atPath: samples.path)   // a warm-up starts over whole
         for s in 1...configuration.sftSteps {
             let started = Date()
             let rate = configuration.sftSchedule.learningRate(step: s, of: configuration.sftSteps,
@@ -55,8 +47,7 @@ extension Trainer {
                 values["eval/mean@1"] = accuracy
                 note += ", held-out mean@1 \(String(format: "%.3f", accuracy))"
                 let text = examples.map { "\($0.correct ? "right" : "wrong")  \($0.prompt)\($0.response)\n" }.joined()
-                try appendText("warm-up step \(s): held-out greedy mean@1 \(accuracy)\n" + text + "\n",
-                               to: runDirectory + "/sft-samples.txt")
+                try samples.append(text: "warm-up step \(s): held-out greedy mean@1 \(accuracy)\n" + text + "\n")
             }
             try log.append(step: s, values)
             if s % 10 == 0 || s == configuration.sftSteps || values["eval/mean@1"] != nil {
