@@ -12,7 +12,8 @@ struct Experiment: ParsableCommand {
             warmed up once (DIR/warmup/seed-S, the --sft-steps given) and every arm of that seed starts from \
             that policy, draws the same prompts and fits its dictionary on the same first rollouts. Runs are \
             normal run directories, DIR/ARM/seed-S, run in parallel processes. Running the same command again \
-            resumes a killed experiment. At the end DIR/summary.json, DIR/summary.md and DIR/report.html \
+            resumes a killed experiment; --reuse copies in the runs another experiment already finished with the \
+            same settings (its warm-ups, and the arms they share). At the end DIR/summary.json, DIR/summary.md and DIR/report.html \
             (with SVGs in DIR/figures/) compare every arm with the first.
             Arms: a method (grpo, relax, entropy-reg, clip-higher, kl-cov, clip-cov) or an ablation \
             (relax-random-dictionary, relax-no-advantage-shaping, relax-uniform-kl), then optional \
@@ -31,6 +32,10 @@ struct Experiment: ParsableCommand {
     @Option(help: "Runs at once (default: the number of cores).")
     var jobs: Int?
 
+    @Option(help: ArgumentHelp("Another experiment's folder: its finished runs that train exactly as this one's "
+                                + "(warm-ups, shared arms) are copied instead of trained again.", valueName: "dir"))
+    var reuse: String?
+
     @Flag(help: "Print no progress lines.")
     var quiet = false
 
@@ -42,37 +47,41 @@ struct Experiment: ParsableCommand {
                                       seeds: try Self.seeds(seeds), flags: try TrainingFlags.parse(trainFlags))
         if let jobs, jobs < 1 { throw ExperimentError.invalidFlag(flag: "--jobs", detail: "must be at least 1, got \(jobs)") }
         let fm = FileManager.default
+        var reusable: [ExperimentPlan.Run] = []
+        if let reuse {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: reuse, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ExperimentError.invalidFlag(flag: "--reuse", detail: "\(reuse) is not a folder")
+            }
+            reusable = try plan.reusableRuns(from: reuse)
+        }
         try Self.prepare(out, plan: plan)
         let width = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         // One BLAS thread per process when several run at once: the cores are already shared out.
         let environment = width > 1 ? ["OPENBLAS_NUM_THREADS": "1"] : [:]
         let queue = RunQueue(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                              workingDirectory: URL(fileURLWithPath: out), width: width, environment: environment)
+        let say: (String) -> Void = { line in if !quiet { FileHandle.standardError.write(Data("\(line)\n".utf8)) } }
         var jobsToRun: [RunQueue.Job] = []
-        for seed in plan.seeds {
-            let warm = plan.warmUp(seed: seed)
-            if !fm.fileExists(atPath: "\(out)/\(warm.directory)/\(ExperimentPlan.warmUpCheckpoint)/state.json") {
-                try? fm.removeItem(atPath: "\(out)/\(warm.directory)")
-                jobsToRun.append(.init(name: warm.directory, arguments: Self.arguments(warm), log: "logs/warmup-seed-\(seed).log", after: []))
-            }
-        }
-        for run in plan.runs {
+        for run in plan.seeds.map(plan.warmUp(seed:)) + plan.runs {
             let folder = "\(out)/\(run.directory)"
-            var c = TrainingConfiguration()
-            for s in run.settings { try c.set(s.key, to: s.value, source: "--\(s.key)") }
-            if fm.fileExists(atPath: folder + String(format: "/checkpoints/step-%06d/state.json", c.steps)) { continue }
+            if fm.fileExists(atPath: "\(out)/\(try plan.finishedMarker(of: run))") { continue }
+            if let reuse, reusable.contains(run), try plan.copy(run, from: reuse, into: out) {
+                say("copied \(run.directory) from \(reuse)")
+                continue
+            }
             var arguments = Self.arguments(run)
-            if fm.fileExists(atPath: folder + "/config.toml") {
+            if run.arm != nil && fm.fileExists(atPath: folder + "/config.toml") {
                 arguments = ["train", "--run-dir", run.directory, "--resume", "--quiet"]
             } else {
                 try? fm.removeItem(atPath: folder)
             }
             let warm = plan.warmUp(seed: run.seed).directory
-            jobsToRun.append(.init(name: run.directory, arguments: arguments,
-                                   log: "logs/\(run.directory.replacingOccurrences(of: "/", with: "-")).log",
-                                   after: jobsToRun.contains { $0.name == warm } ? [warm] : []))
+            let log = run.arm == nil ? "logs/warmup-seed-\(run.seed).log"
+                : "logs/\(run.directory.replacingOccurrences(of: "/", with: "-")).log"
+            jobsToRun.append(.init(name: run.directory, arguments: arguments, log: log,
+                                   after: run.arm != nil && jobsToRun.contains { $0.name == warm } ? [warm] : []))
         }
-        let say: (String) -> Void = { line in if !quiet { FileHandle.standardError.write(Data("\(line)\n".utf8)) } }
         say("experiment in \(out): \(plan.arms.count) arms × \(plan.seeds.count) seeds; \(jobsToRun.count) runs to do, \(width) at a time")
         let signals = Self.forwardSignals(to: queue)
         defer { _ = signals }

@@ -300,6 +300,14 @@ func exampleExperimentPlan() throws {
     print(plan.runs.map(\.directory))   // ["grpo/seed-1", "relax/seed-1", "grpo/seed-2", "relax/seed-2"]
 }
 
+// Example: Sources/KoopScopeTraining/Experiment/ExperimentPlan+Reuse.swift
+func exampleExperimentPlanReuse() throws {
+    let plan = try ExperimentPlan(arms: ["relax", "relax:alpha=0.3"], seeds: [1], flags: [("task", "countdown-trace")])
+    for run in try plan.reusableRuns(from: "exp-main") {
+        _ = try plan.copy(run, from: "exp-main", into: "exp-alpha")
+    }
+}
+
 // Example: Sources/KoopScopeTraining/Experiment/ExperimentSummary.swift
 func exampleExperimentSummary(plan: ExperimentPlan) throws {
     let summary = try ExperimentSummary(plan: plan, directory: "exp")

@@ -77,6 +77,26 @@ struct ExperimentCommandTests {
         let other = try koopscope(["experiment", "--out", dir, "--arms", "grpo,entropy-reg", "--seeds", "3,4"] + Self.flags)
         #expect(other.status != 0 && other.stderr.contains("--out \(dir): holds a different experiment"), "\(other.stderr)")
         #expect(!fm.fileExists(atPath: dir + "/entropy-reg"))
+
+        // Another experiment that shares the warm-ups and an arm: those are copied, byte for byte,
+        // and only the new arm trains.
+        let more = temporaryDirectory().appendingPathComponent("exp-more").path
+        let added = try koopscope(["experiment", "--out", more, "--arms", "entropy-reg,grpo", "--seeds", "3,4", "--reuse", dir] + Self.flags)
+        #expect(added.status == 0 && added.stderr.contains("2 runs to do"), "\(added.stderr)")
+        for run in ["warmup/seed-3", "warmup/seed-4", "grpo/seed-3", "grpo/seed-4"] {
+            #expect(added.stderr.contains("copied \(run) from \(dir)"), "\(run): \(added.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: more + "/grpo/seed-3/metrics.jsonl"))
+                == Data(contentsOf: URL(fileURLWithPath: dir + "/grpo/seed-3/metrics.jsonl")))
+        #expect(fm.fileExists(atPath: more + "/entropy-reg/seed-4/checkpoints/step-000003/state.json"))
+
+        // Runs there trained otherwise than they would be here: refused, naming the setting, nothing written.
+        let otherwise = temporaryDirectory().appendingPathComponent("exp-otherwise").path
+        let flags = Self.flags.map { $0 == "1e-3" ? "2e-3" : $0 }
+        let refused = try koopscope(["experiment", "--out", otherwise, "--arms", "grpo", "--seeds", "3", "--reuse", dir] + flags)
+        #expect(refused.status != 0 && refused.stderr.contains("--reuse: \(dir)/warmup/seed-3 was trained with other settings (lr 0.001 there, 0.002 here)"),
+                "\(refused.stderr)")
+        #expect(!fm.fileExists(atPath: otherwise))
     }
 
     @Test func badExperimentsAreRefusedBeforeAnythingRuns() throws {
@@ -88,6 +108,7 @@ struct ExperimentCommandTests {
             (["--arms", "grpo", "--seeds", "1,-2"], "--seeds: \"-2\" is not a non-negative integer"),
             (["--arms", "grpo", "--seeds", "1", "--group-sise", "3"], "--group-sise: is not a training setting"),
             (["--arms", "grpo", "--seeds", "1", "--seed", "3"], "--seed: is set by the experiment"),
+            (["--arms", "grpo", "--seeds", "1", "--reuse", "/nonexistent-experiment"], "--reuse: /nonexistent-experiment is not a folder"),
         ]
         for (arguments, message) in cases {
             let r = try koopscope(["experiment", "--out", dir] + arguments)
