@@ -62,8 +62,8 @@ struct TraceTaskTests {
     }
 
     @Test func additionTraceChecksEveryColumnAndTheSum() {
-        let task = AdditionTraceTask()
-        let i = TaskInstance(prompt: "958+67=", answer: "", numbers: [], target: nil)
+        let task = AdditionTraceTask(maxDigits: 3, minDigits: 2)
+        let i = TaskInstance(prompt: "958+067=", answer: "", numbers: [], target: nil)
         #expect(task.reward("8+7+0=15,5+6+1=12,9+0+1=10:1025", for: i) == Reward(correct: 1, format: 1))
         #expect(task.reward("8+7+0=15,5+6+1=12,9+0+1=10:1035", for: i) == Reward(correct: 0, format: 1), "wrong sum")
         #expect(task.reward("8+7+0=15,5+6+0=11,9+0+1=10:1025", for: i).correct == 0, "a carry dropped")
@@ -71,12 +71,20 @@ struct TraceTaskTests {
         #expect(task.reward("8+7+0=15,6+5+1=12,9+0+1=10:1025", for: i).correct == 0, "digits swapped")
         #expect(task.reward("8+7+0=15,5+6+1=12,9+0+1=10", for: i).format == 0)
         #expect(task.reward("8+7=15:1025", for: i).format == 0)
+        let small = TaskInstance(prompt: "058+067=", answer: "", numbers: [], target: nil)
+        #expect(task.reward("8+7+0=15,5+6+1=12,0+0+1=01:0125", for: small) == Reward(correct: 1, format: 1))
+        #expect(task.reward("8+7+0=15,5+6+1=12,0+0+1=1:0125", for: small).format == 0, "a column's sum in two digits")
+        #expect(task.reward("8+7+0=15,5+6+1=12,0+0+1=01:125", for: small) == Reward(correct: 0, format: 1), "the sum in four places")
+        #expect(task.reward("8+7+0=15,5+6+1=12:125", for: small).correct == 0, "every place has its column")
         var rng = SeededGenerator(seed: 5)
+        let full = AdditionTraceTask()
         for _ in 0..<200 {
-            let s = task.sample(using: &rng)
-            #expect(task.reward(s.answer, for: s).correct == 1, "\(s.prompt) \(s.answer)")
-            let digits = s.prompt.dropLast().split(separator: "+").map(\.count)
-            #expect(digits.allSatisfy { (6...12).contains($0) })
+            let s = full.sample(using: &rng)
+            #expect(full.reward(s.answer, for: s).correct == 1, "\(s.prompt) \(s.answer)")
+            let operands = s.prompt.dropLast().split(separator: "+")
+            #expect(operands.allSatisfy { $0.count == 12 && (6...12).contains($0.drop { $0 == "0" }.count) }, "\(s.prompt)")
+            let a = Int(operands[0])!, b = Int(operands[1])!
+            #expect(s.answer.hasSuffix(":" + String(repeating: "0", count: 13 - String(a + b).count) + String(a + b)))
             #expect((50...200).contains(s.answer.count + 1))
         }
         #expect(TaskCatalog.task(named: "addition-trace") is AdditionTraceTask)
