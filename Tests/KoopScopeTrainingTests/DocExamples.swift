@@ -357,6 +357,13 @@ func exampleBackendParity() throws {
     print(BackendParity.table(rows, title: "CPU against CUDA"))
 }
 
+// Example: Sources/KoopScopeTraining/Tensor/BufferPool.swift
+func exampleBufferPool() throws {
+    let pool = BufferPool(capacity: 1 << 30)
+    let block = pool.take(1 << 20)
+    pool.give(block, 1 << 20)   // the next take(1 << 20) returns it
+}
+
 // Example: Sources/KoopScopeTraining/Tensor/CPUBackend.swift
 func exampleCPUBackend() throws {
     let tape = Tape<Float>(backend: CPUBackend())

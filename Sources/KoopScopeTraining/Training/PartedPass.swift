@@ -56,13 +56,10 @@ public final class PartedPass {
             }
         }
         guard perPart.count > 1 else { return perPart.first ?? [] }
+        // Summed into the first part's buffers, in part order (the first part's tape is done with them).
         return perPart[0].indices.map { i in
-            var total = backend.download(perPart[0][i])
-            for part in perPart.dropFirst() {
-                let values = backend.download(part[i])
-                for e in total.indices { total[e] += values[e] }
-            }
-            return backend.upload(total)
+            for part in perPart.dropFirst() { backend.axpy(1, part[i], perPart[0][i]) }
+            return perPart[0][i]
         }
     }
 }
