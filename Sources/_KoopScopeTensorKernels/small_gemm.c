@@ -4,6 +4,13 @@
 // of B (K × 64 bytes, in L1 for the model widths used) is read straight from the weights and
 // reused by every 6-row block of A. Each C element is one fixed-order FMA chain over k, so the
 // result does not depend on threads or on the rest of the batch.
+//
+// Read in place, a strip's K rows lie a whole row of B apart — for the wide layers of a large
+// policy, a page apart — so the hardware prefetcher cannot stream them and every line is a
+// cache miss paid in full. The sampler reads the same weights for every token it draws, so it
+// can lay them out once as strips (K × 16, one after another) and stream them: the same FMA
+// chains, the same bits, without the misses. Both layouts go through one kernel: strip s starts
+// at b + s·strip_step and its rows are row_step apart.
 #include "koopscope_tensor_kernels.h"
 
 #if defined(__x86_64__)
@@ -23,15 +30,17 @@
     _mm256_storeu_ps(c + (i + r) * ldc + j + 8, c##r##1);
 
 __attribute__((target("avx2,fma")))
-static void small_gemm_avx2(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
-                            size_t m, size_t n, size_t k, int accumulate) {
+static void small_gemm_avx2(const float *a, size_t lda, const float *strips_b, size_t row_step, size_t strip_step,
+                            float *c, size_t ldc, size_t m, size_t n, size_t k, int accumulate) {
     size_t strips = n / 16 * 16;
     for (size_t j = 0; j < strips; j += 16) {
+        const float *b = strips_b + j / 16 * strip_step;
+        const size_t ldb = row_step;
         size_t i = 0;
         for (; i + 6 <= m; i += 6) {
             KS_TILE_ROW(0) KS_TILE_ROW(1) KS_TILE_ROW(2) KS_TILE_ROW(3) KS_TILE_ROW(4) KS_TILE_ROW(5)
             for (size_t p = 0; p < k; p++) {
-                __m256 b0 = _mm256_loadu_ps(b + p * ldb + j), b1 = _mm256_loadu_ps(b + p * ldb + j + 8);
+                __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
                 KS_TILE_FMA(0) KS_TILE_FMA(1) KS_TILE_FMA(2) KS_TILE_FMA(3) KS_TILE_FMA(4) KS_TILE_FMA(5)
             }
             KS_TILE_STORE(0) KS_TILE_STORE(1) KS_TILE_STORE(2) KS_TILE_STORE(3) KS_TILE_STORE(4) KS_TILE_STORE(5)
@@ -39,26 +48,36 @@ static void small_gemm_avx2(const float *a, size_t lda, const float *b, size_t l
         for (; i < m; i++) {
             KS_TILE_ROW(0)
             for (size_t p = 0; p < k; p++) {
-                __m256 b0 = _mm256_loadu_ps(b + p * ldb + j), b1 = _mm256_loadu_ps(b + p * ldb + j + 8);
+                __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
                 KS_TILE_FMA(0)
             }
             KS_TILE_STORE(0)
         }
     }
     // The last n mod 16 columns, one at a time, in the same k order.
+    const float *tail = strips_b + strips / 16 * strip_step;
     for (size_t i = 0; i < m; i++) {
         for (size_t j = strips; j < n; j++) {
             float sum = accumulate ? c[i * ldc + j] : 0.0f;
-            for (size_t p = 0; p < k; p++) sum = __builtin_fmaf(a[i * lda + p], b[p * ldb + j], sum);
+            for (size_t p = 0; p < k; p++) sum = __builtin_fmaf(a[i * lda + p], tail[p * row_step + (j - strips)], sum);
             c[i * ldc + j] = sum;
         }
     }
 }
 
+static int has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
 int ks_small_gemm_f(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
                     size_t m, size_t n, size_t k, int accumulate) {
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
-    small_gemm_avx2(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+    if (!has_avx2_fma()) return 0;
+    small_gemm_avx2(a, lda, b, ldb, 16, c, ldc, m, n, k, accumulate);
+    return 1;
+}
+
+int ks_small_gemm_strips_f(const float *a, size_t lda, const float *strips, float *c, size_t ldc,
+                           size_t m, size_t n, size_t k, int accumulate) {
+    if (!has_avx2_fma()) return 0;
+    small_gemm_avx2(a, lda, strips, 16, 16 * k, c, ldc, m, n, k, accumulate);
     return 1;
 }
 
@@ -68,4 +87,20 @@ int ks_small_gemm_f(const float *a, size_t lda, const float *b, size_t ldb, floa
     (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)m; (void)n; (void)k; (void)accumulate;
     return 0;
 }
+
+int ks_small_gemm_strips_f(const float *a, size_t lda, const float *strips, float *c, size_t ldc,
+                           size_t m, size_t n, size_t k, int accumulate) {
+    (void)a; (void)lda; (void)strips; (void)c; (void)ldc; (void)m; (void)n; (void)k; (void)accumulate;
+    return 0;
+}
 #endif
+
+void ks_pack_strips_f(const float *b, size_t ldb, size_t k, size_t n, float *strips) {
+    for (size_t j = 0; j < n; j += 16) {
+        float *strip = strips + j / 16 * 16 * k;
+        size_t width = n - j < 16 ? n - j : 16;
+        for (size_t p = 0; p < k; p++) {
+            for (size_t c = 0; c < 16; c++) strip[p * 16 + c] = c < width ? b[p * ldb + j + c] : 0.0f;
+        }
+    }
+}

@@ -364,6 +364,16 @@ func exampleBufferPool() throws {
     pool.give(block, 1 << 20)   // the next take(1 << 20) returns it
 }
 
+// Example: Sources/KoopScopeTraining/Tensor/CPUBackend+Strips.swift
+func exampleCPUBackendStrips() throws {
+    let backend = CPUBackend()
+    let w = backend.upload([Float](repeating: 0.5, count: 384 * 1152))
+    if let strips = backend.stripPacked(w, rows: 384, columns: 1152) {
+        let x = backend.upload([Float](repeating: 1, count: 32 * 384)), y = backend.allocate(32 * 1152, of: Float.self)
+        _ = backend.stripProduct(x, rows: 32, strips, k: 384, n: 1152, into: y)   // y = x·w
+    }
+}
+
 // Example: Sources/KoopScopeTraining/Tensor/CPUBackend.swift
 func exampleCPUBackend() throws {
     let tape = Tape<Float>(backend: CPUBackend())

@@ -47,5 +47,24 @@ struct SmallGEMMTests {
         #expect(Array(backend.download(all)[(6 * n)...]) == backend.download(one))
     }
 
+    /// Weights laid out as strips give the very bits of the product from the weights in place,
+    /// for every remainder of rows and of columns.
+    @Test(arguments: [(1, 16, 7), (5, 17, 33), (7, 50, 64), (32, 1152, 384), (64, 3, 9), (64, 1536, 40)])
+    func stripsGiveTheBitsOfTheProductInPlace(m: Int, n: Int, k: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(m * 7 + n))
+        let backend = CPUBackend()
+        let a = backend.upload((0..<(m * k)).map { _ in Float(rng.nextGaussian()) })
+        let b = backend.upload((0..<(k * n)).map { _ in Float(rng.nextGaussian()) })
+        let inPlace = backend.allocate(m * n, of: Float.self), streamed = backend.allocate(m * n, of: Float.self)
+        backend.gemm(GEMMShape(m: m, n: n, k: k), alpha: 1, a, b, beta: 0, inPlace)
+        let strips = try #require(backend.stripPacked(b, rows: k, columns: n))
+        #expect(strips.count == (n + 15) / 16 * 16 * k)
+        #expect(backend.stripProduct(a, rows: m, strips, k: k, n: n, into: streamed))
+        #expect(backend.download(streamed) == backend.download(inPlace))
+        let tooMany = backend.upload([Float](repeating: 1, count: 65 * k)), out = backend.allocate(65 * n, of: Float.self)
+        #expect(!backend.stripProduct(tooMany, rows: 65, strips, k: k, n: n, into: out), "more rows than the kernel takes")
+        #expect(CPUBackend().stripPacked(CPUBackend().upload([Double](repeating: 1, count: k * n)), rows: k, columns: n) == nil)
+    }
+
     func backendBuffer(_ values: [Float]) -> Buffer<Float> { CPUBackend().upload(values) }
 }

@@ -54,14 +54,19 @@ public struct Sampler<S: TensorScalar>: Sendable {
         let batch = prompts.count
         guard batch > 0 else { return [] }
         let generators = (0..<batch).map { _ in SeededGenerator(seed: rng.next()) }
+        // Parts of at most smallGEMMRows, so that every product goes through the one kernel whose
+        // rows do not depend on one another, whatever the number of cores.
         let parts = policy.backend is CPUBackend
-            ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch / Self.minimumPart)) : 1
-        guard parts > 1 else { return sample(prompts: prompts, settings: settings, generators: generators) }
+            ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch / Self.minimumPart),
+                  (batch + CPUBackend.smallGEMMRows - 1) / CPUBackend.smallGEMMRows) : 1
+        let strips = stripPackedWeights()
+        guard parts > 1 else { return sample(prompts: prompts, settings: settings, generators: generators, strips: strips) }
         let ranges = evenRanges(batch, parts: parts)
         let parted = BLASThreads.singleThreaded {
             concurrentMap(parts) { k in
                 let range = ranges[k]
-                return sample(prompts: Array(prompts[range]), settings: settings, generators: Array(generators[range]))
+                return sample(prompts: Array(prompts[range]), settings: settings, generators: Array(generators[range]),
+                              strips: strips)
             }
         }
         return parted.flatMap { $0 }
@@ -70,10 +75,23 @@ public struct Sampler<S: TensorScalar>: Sendable {
     /// Sequences below which a part of the batch is not worth a core of its own.
     static var minimumPart: Int { 8 }
 
-    /// Samples every prompt, sequence b drawing from `generators[b]`.
-    func sample(prompts: [[Int32]], settings: SamplingSettings, generators: [SeededGenerator])
+    /// The linear layers' weights laid out for the small-product kernel
+    /// (``CPUBackend/stripPacked(_:rows:columns:)``), by parameter index; none off the CPU backend.
+    func stripPackedWeights() -> [Int: Buffer<S>] {
+        guard let cpu = policy.backend as? CPUBackend else { return [:] }
+        var out: [Int: Buffer<S>] = [:]
+        for (i, w) in policy.parameters.enumerated() where w.name.hasSuffix(".weight") {
+            if let strips = cpu.stripPacked(w.value, rows: w.rows, columns: w.columns) { out[i] = strips }
+        }
+        return out
+    }
+
+    /// Samples every prompt, sequence b drawing from `generators[b]`; `strips` as
+    /// ``stripPackedWeights()`` gives them (packed here when nil).
+    func sample(prompts: [[Int32]], settings: SamplingSettings, generators: [SeededGenerator], strips: [Int: Buffer<S>]? = nil)
         -> [(tokens: [Int32], logProbabilities: [Double])]
     {
+        let strips = strips ?? stripPackedWeights()
         let c = policy.configuration, backend = policy.backend
         let batch = prompts.count, d = c.dimension
         var generators = generators
@@ -94,7 +112,8 @@ public struct Sampler<S: TensorScalar>: Sendable {
                 let r = position - prompt.count
                 return r < responses[b].count ? responses[b][r] : padding
             }
-            let logits = step(tape, parameters: p, inputs: inputs, position: position, capacity: capacity, caches: caches)
+            let logits = step(tape, parameters: p, strips: strips, inputs: inputs, position: position, capacity: capacity,
+                              caches: caches)
             let rows = backend.download(logits.buffer)
             for b in 0..<batch where !finished[b] && position + 1 >= prompts[b].count {
                 let row = rows[(b * c.vocabularySize)..<((b + 1) * c.vocabularySize)].map { Double($0) }
@@ -111,29 +130,41 @@ public struct Sampler<S: TensorScalar>: Sendable {
     }
 
     /// Logits (batch × vocabulary) for one new position of every sequence, extending the caches.
-    private func step(_ tape: Tape<S>, parameters p: [Tensor<S>], inputs: [Int32], position: Int, capacity: Int,
-                      caches: [(keys: Buffer<S>, values: Buffer<S>)]) -> Tensor<S> {
+    private func step(_ tape: Tape<S>, parameters p: [Tensor<S>], strips: [Int: Buffer<S>], inputs: [Int32], position: Int,
+                      capacity: Int, caches: [(keys: Buffer<S>, values: Buffer<S>)]) -> Tensor<S> {
         let c = policy.configuration, backend = policy.backend, batch = inputs.count
         var next = 0
         func take() -> Tensor<S> { defer { next += 1 }; return p[next] }
+        // tape.linear's bits, with the weights streamed from their strips where they have them.
+        func linear(_ x: Tensor<S>) -> Tensor<S> {
+            let packed = strips[next]
+            let (w, b) = (take(), take())
+            guard let packed, let cpu = backend as? CPUBackend else { return tape.linear(x, w, b) }
+            let y = tape.empty(rows: x.rows, columns: w.columns)
+            guard cpu.stripProduct(x.buffer, rows: x.rows, packed, k: w.rows, n: w.columns, into: y.buffer) else {
+                return tape.linear(x, w, b)
+            }
+            backend.addBias(y.buffer, b.buffer, rows: y.rows, columns: y.columns)
+            return y
+        }
         var x = tape.embed(tokens: inputs, positions: Array(repeating: Int32(position), count: batch),
                            tokenTable: take(), positionTable: take())
         for layer in 0..<c.layers {
             let attentionNorm = tape.layerNorm(x, gamma: take(), beta: take())
-            let qkv = tape.linear(attentionNorm, take(), take())
+            let qkv = linear(attentionNorm)
             backend.appendToCache(qkv.buffer, batch: batch, dimension: c.dimension, position: position, capacity: capacity,
                                   keys: caches[layer].keys, values: caches[layer].values)
             let mixed = tape.empty(rows: batch, columns: c.dimension)
             backend.attendCached(qkv.buffer, keys: caches[layer].keys, values: caches[layer].values, batch: batch,
                                  length: position + 1, capacity: capacity, heads: c.heads, dimension: c.dimension,
                                  out: mixed.buffer)
-            x = tape.add(x, tape.linear(mixed, take(), take()))
+            x = tape.add(x, linear(mixed))
             let mlpNorm = tape.layerNorm(x, gamma: take(), beta: take())
-            let inner = tape.gelu(tape.linear(mlpNorm, take(), take()))
-            x = tape.add(x, tape.linear(inner, take(), take()))
+            let inner = tape.gelu(linear(mlpNorm))
+            x = tape.add(x, linear(inner))
         }
         let hidden = tape.layerNorm(x, gamma: take(), beta: take())
-        return tape.linear(hidden, take(), take())
+        return linear(hidden)
     }
 
     /// The chosen token and its log-probability under softmax(logits/τ) (before the nucleus cut).

@@ -47,6 +47,12 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
     static func _smallGEMM(_ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int,
                            _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int,
                            accumulate: Bool) -> Bool
+    /// B (k × n) laid out as strips of 16 columns for ``_smallGEMMStrips``; false where there is no
+    /// such kernel.
+    static func _packStrips(_ b: UnsafePointer<Self>, _ ldb: Int, _ k: Int, _ n: Int, _ strips: UnsafeMutablePointer<Self>) -> Bool
+    /// ``_smallGEMM`` with B as ``_packStrips`` laid it out: the same bits, B streamed.
+    static func _smallGEMMStrips(_ a: UnsafePointer<Self>, _ lda: Int, _ strips: UnsafePointer<Self>,
+                                 _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int) -> Bool
     static func _dot(_ count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
 }
 
@@ -117,6 +123,15 @@ extension Float: TensorScalar {
                                   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int,
                                   accumulate: Bool) -> Bool {
         ks_small_gemm_f(a, lda, b, ldb, c, ldc, m, n, k, accumulate ? 1 : 0) != 0
+    }
+    public static func _packStrips(_ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ n: Int,
+                                   _ strips: UnsafeMutablePointer<Float>) -> Bool {
+        ks_pack_strips_f(b, ldb, k, n, strips)
+        return true
+    }
+    public static func _smallGEMMStrips(_ a: UnsafePointer<Float>, _ lda: Int, _ strips: UnsafePointer<Float>,
+                                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int) -> Bool {
+        ks_small_gemm_strips_f(a, lda, strips, c, ldc, m, n, k, 0) != 0
     }
     public static func _dot(_ count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
         Float(cblas_dsdot(Int32(count), x, 1, y, 1))
@@ -189,6 +204,10 @@ extension Double: TensorScalar {
     public static func _smallGEMM(_ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
                                   _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int,
                                   accumulate: Bool) -> Bool { false }
+    public static func _packStrips(_ b: UnsafePointer<Double>, _ ldb: Int, _ k: Int, _ n: Int,
+                                   _ strips: UnsafeMutablePointer<Double>) -> Bool { false }
+    public static func _smallGEMMStrips(_ a: UnsafePointer<Double>, _ lda: Int, _ strips: UnsafePointer<Double>,
+                                        _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int) -> Bool { false }
     public static func _dot(_ count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         cblas_ddot(Int32(count), x, 1, y, 1)
     }

@@ -55,4 +55,12 @@ KS_DECLARE_TENSOR_KERNELS(double, d)
 int ks_small_gemm_f(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
                     size_t m, size_t n, size_t k, int accumulate);
 
+/* B (k x n, leading dimension ldb) laid out as strips of 16 columns, each k x 16 and contiguous,
+ * the last one padded with zeros: ceil(n/16) * 16 * k floats at `strips`. */
+void ks_pack_strips_f(const float *b, size_t ldb, size_t k, size_t n, float *strips);
+
+/* ks_small_gemm_f with B as ks_pack_strips_f laid it out: the same result, bit for bit. */
+int ks_small_gemm_strips_f(const float *a, size_t lda, const float *strips, float *c, size_t ldc,
+                           size_t m, size_t n, size_t k, int accumulate);
+
 #endif
