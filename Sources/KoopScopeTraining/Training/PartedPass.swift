@@ -56,10 +56,14 @@ public final class PartedPass {
             }
         }
         guard perPart.count > 1 else { return perPart.first ?? [] }
-        // Summed into the first part's buffers, in part order (the first part's tape is done with them).
-        return perPart[0].indices.map { i in
-            for part in perPart.dropFirst() { backend.axpy(1, part[i], perPart[0][i]) }
-            return perPart[0][i]
+        // Summed into the first part's buffers (its tape is done with them), in part order, the
+        // parameters on the cores; OpenBLAS at one thread here too, or its idle threads spin
+        // against the next pass.
+        return BLASThreads.singleThreaded {
+            concurrentMap(perPart[0].count) { i in
+                for part in perPart.dropFirst() { backend.axpy(1, part[i], perPart[0][i]) }
+                return perPart[0][i]
+            }
         }
     }
 }
