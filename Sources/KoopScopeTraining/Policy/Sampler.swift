@@ -140,7 +140,7 @@ public struct Sampler<S: TensorScalar>: Sendable {
             let packed = strips[next]
             let (w, b) = (take(), take())
             guard let packed, let cpu = backend as? CPUBackend else { return tape.linear(x, w, b) }
-            let y = tape.empty(rows: x.rows, columns: w.columns)
+            let y = tape.unwritten(rows: x.rows, columns: w.columns)
             guard cpu.stripProduct(x.buffer, rows: x.rows, packed, k: w.rows, n: w.columns, into: y.buffer) else {
                 return tape.linear(x, w, b)
             }

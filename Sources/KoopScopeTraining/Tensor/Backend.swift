@@ -15,6 +15,9 @@ public protocol Backend: AnyObject, Sendable {
 
     /// `count` zeroed elements.
     func allocate<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E>
+    /// `count` elements of any value, for an output that the op writes whole (a product with
+    /// β = 0, an activation): zeroing it first would be wasted work. By default, zeroed.
+    func allocateUninitialized<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E>
     /// A new buffer holding `values`.
     func upload<E: BitwiseCopyable>(_ values: [E]) -> Buffer<E>
     /// The elements of `buffer`, on the host.
@@ -90,6 +93,10 @@ public protocol Backend: AnyObject, Sendable {
 
 extension Backend {
     public func synchronize() throws {}
+
+    public func allocateUninitialized<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E> {
+        allocate(count, of: type)
+    }
 }
 
 /// The operands' layout for ``Backend/gemm(_:alpha:_:_:beta:_:)``.

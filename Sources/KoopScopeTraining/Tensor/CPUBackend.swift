@@ -25,11 +25,15 @@ open class CPUBackend: Backend, @unchecked Sendable {
     }
 
     open func allocate<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E> {
+        let buffer = allocateUninitialized(count, of: type)
+        buffer.address.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) * MemoryLayout<E>.stride)
+        return buffer
+    }
+
+    open func allocateUninitialized<E: BitwiseCopyable>(_ count: Int, of type: E.Type) -> Buffer<E> {
         let bytes = max(count, 1) * MemoryLayout<E>.stride
         let pool = pool
-        let address = pool.take(bytes)
-        address.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        return Buffer(count: count, address: address) { pool.give($0, bytes) }
+        return Buffer(count: count, address: pool.take(bytes)) { pool.give($0, bytes) }
     }
 
     open func upload<E: BitwiseCopyable>(_ values: [E]) -> Buffer<E> {

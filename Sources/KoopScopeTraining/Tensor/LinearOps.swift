@@ -3,7 +3,7 @@ extension Tape {
     /// x (n×k) times w (k×m).
     public func matmul(_ x: Tensor<S>, _ w: Tensor<S>) -> Tensor<S> {
         precondition(x.columns == w.rows, "matmul of \(x.rows)×\(x.columns) by \(w.rows)×\(w.columns)")
-        let y = empty(rows: x.rows, columns: w.columns)
+        let y = unwritten(rows: x.rows, columns: w.columns)   // β = 0 writes every element
         backend.gemm(GEMMShape(m: x.rows, n: w.columns, k: x.columns), alpha: 1, x.buffer, w.buffer, beta: 0, y.buffer)
         record(y) { [unowned self] dy in
             // dx += dy wᵀ, dw += xᵀ dy

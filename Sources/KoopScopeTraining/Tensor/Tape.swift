@@ -34,6 +34,11 @@ public final class Tape<S: TensorScalar> {
         make(rows: rows, columns: columns, buffer: backend.allocate(rows * columns, of: S.self))
     }
 
+    /// A tensor of any values, for an op that writes every element of its output.
+    func unwritten(rows: Int, columns: Int) -> Tensor<S> {
+        make(rows: rows, columns: columns, buffer: backend.allocateUninitialized(rows * columns, of: S.self))
+    }
+
     /// A tensor holding `values` that no gradient flows into unless it is seeded.
     public func constant(_ values: [S], rows: Int, columns: Int) -> Tensor<S> {
         precondition(values.count == rows * columns)
