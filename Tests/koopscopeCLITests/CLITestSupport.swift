@@ -22,13 +22,19 @@ func koopscope(_ arguments: String...) throws -> CommandResult {
     try koopscope(arguments)
 }
 
-/// Runs `koopscope` with `arguments`, in `directory`, with `environment` added to the test's own.
-func koopscope(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+/// Runs `koopscope` with `arguments`, in `directory`, with `environment` added to the test's own
+/// and the variables `removing` names taken out of it.
+func koopscope(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+               removing: [String] = []) throws -> CommandResult {
     let process = Process()
     process.executableURL = koopscopeBinary
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
-    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    if !environment.isEmpty || !removing.isEmpty {
+        var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        for name in removing { merged[name] = nil }
+        process.environment = merged
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
