@@ -164,7 +164,7 @@ public final class CUDADevice: @unchecked Sendable {
         }
     }
 
-    private func function(_ name: String) throws -> OpaquePointer {
+    func function(_ name: String) throws -> OpaquePointer {
         lock.lock(); defer { lock.unlock() }
         if let f = functions[name] { return f }
         var f: OpaquePointer?

@@ -30,6 +30,19 @@ struct EmulatedCUDATests {
         }
     }
 
+    /// The backend's launches are always well formed; the driver's answer to one that is not goes
+    /// through the same check as every call.
+    @Test func aBadLaunchConfigurationIsRefused() throws {
+        let device = try CUDADevice.open()
+        let gelu = try device.function("ks_gelu_f")
+        for (grid, block) in [(UInt32(0), UInt32(256)), (1, 2048)] {
+            let status = device.driver.cuLaunchKernel(gelu, grid, 1, 1, block, 1, 1, 0, nil, nil, nil)
+            #expect(throws: CUDAError.callFailed(call: "cuLaunchKernel(ks_gelu_f)", status: 1, message: "CUDA_ERROR_INVALID_VALUE")) {
+                try device.driver.check(status, "cuLaunchKernel(ks_gelu_f)")
+            }
+        }
+    }
+
     @Test func aCopyPastTheEndOfABufferIsRefused() throws {
         let device = try CUDADevice.open()
         let address = try device.allocate(bytes: 64)
