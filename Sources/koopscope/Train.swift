@@ -43,9 +43,7 @@ struct Train: ParsableCommand {
                 throw TrainingError.runDirectory(path: runDir, detail: "holds no run to resume (no config.toml)")
             }
             if config != nil { throw ValidationError("--resume reads \(saved); --config cannot be given with it") }
-            for entry in try TOMLFile.parse(contentsOf: saved) {
-                try settings.set(entry.key, to: entry.value, source: "\(saved):\(entry.line)")
-            }
+            settings = try TrainingConfiguration(contentsOf: saved)
             for (key, value) in flags {
                 guard resumable.contains(key) else {
                     throw ValidationError("--\(key) cannot change when resuming (only \(resumable.sorted().map { "--" + $0 }.joined(separator: ", ")))")

@@ -288,6 +288,11 @@ func exampleTrainingConfiguration() throws {
     try c.set("group-size", to: "8", source: "--group-size")
 }
 
+// Example: Sources/KoopScopeTraining/Configuration/TrainingConfiguration.swift
+func exampleTrainingConfigurationContentsOf() throws {
+    let settings = try TrainingConfiguration(contentsOf: "runs/grpo/config.toml")
+}
+
 // Example: Sources/KoopScopeTraining/Experiment/ExperimentArm.swift
 func exampleExperimentArm() throws {
     let arm = try ExperimentArm(parsing: "relax:alpha=0.3:relax-variant=reference")

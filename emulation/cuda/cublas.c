@@ -63,32 +63,23 @@ static cublasStatus_t check(const Handle *h, int ta, int tb, int m, int n, int k
 
 static enum CBLAS_TRANSPOSE op(int t) { return t == CUBLAS_OP_N ? CblasNoTrans : CblasTrans; }
 
-cublasStatus_t cublasSgemmStridedBatched(Handle *h, int ta, int tb, int m, int n, int k, const float *alpha, const float *a,
-                                         int lda, long long sa, const float *b, int ldb, long long sb, const float *beta,
-                                         float *c, int ldc, long long sc, int batch) {
-    cublasStatus_t status = check(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch, sizeof(float));
-    if (status != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return status;
-    for (int i = 0; i < batch; i++)
-        cblas_sgemm(CblasColMajor, op(ta), op(tb), m, n, k, *alpha, a + i * sa, lda, b + i * sb, ldb, *beta, c + i * sc, ldc);
-    return CUBLAS_STATUS_SUCCESS;
-}
+// The strided-batched GEMM of element type T through BLAS's cblas_?gemm, and the plain one as a
+// batch of one.
+#define GEMMS(P, p, T)                                                                                     \
+    cublasStatus_t cublas##P##gemmStridedBatched(Handle *h, int ta, int tb, int m, int n, int k, const T *alpha, \
+                                                 const T *a, int lda, long long sa, const T *b, int ldb,  \
+                                                 long long sb, const T *beta, T *c, int ldc, long long sc, int batch) { \
+        cublasStatus_t status = check(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch, sizeof(T)); \
+        if (status != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return status;                           \
+        for (int i = 0; i < batch; i++)                                                                   \
+            cblas_##p##gemm(CblasColMajor, op(ta), op(tb), m, n, k, *alpha, a + i * sa, lda, b + i * sb, ldb, *beta, \
+                            c + i * sc, ldc);                                                             \
+        return CUBLAS_STATUS_SUCCESS;                                                                     \
+    }                                                                                                     \
+    cublasStatus_t cublas##P##gemm_v2(Handle *h, int ta, int tb, int m, int n, int k, const T *alpha, const T *a, int lda, \
+                                      const T *b, int ldb, const T *beta, T *c, int ldc) {                \
+        return cublas##P##gemmStridedBatched(h, ta, tb, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1); \
+    }
 
-cublasStatus_t cublasDgemmStridedBatched(Handle *h, int ta, int tb, int m, int n, int k, const double *alpha, const double *a,
-                                         int lda, long long sa, const double *b, int ldb, long long sb, const double *beta,
-                                         double *c, int ldc, long long sc, int batch) {
-    cublasStatus_t status = check(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch, sizeof(double));
-    if (status != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return status;
-    for (int i = 0; i < batch; i++)
-        cblas_dgemm(CblasColMajor, op(ta), op(tb), m, n, k, *alpha, a + i * sa, lda, b + i * sb, ldb, *beta, c + i * sc, ldc);
-    return CUBLAS_STATUS_SUCCESS;
-}
-
-cublasStatus_t cublasSgemm_v2(Handle *h, int ta, int tb, int m, int n, int k, const float *alpha, const float *a, int lda,
-                              const float *b, int ldb, const float *beta, float *c, int ldc) {
-    return cublasSgemmStridedBatched(h, ta, tb, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
-}
-
-cublasStatus_t cublasDgemm_v2(Handle *h, int ta, int tb, int m, int n, int k, const double *alpha, const double *a, int lda,
-                              const double *b, int ldb, const double *beta, double *c, int ldc) {
-    return cublasDgemmStridedBatched(h, ta, tb, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
-}
+GEMMS(S, s, float)
+GEMMS(D, d, double)

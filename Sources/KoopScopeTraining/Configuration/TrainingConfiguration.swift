@@ -112,6 +112,17 @@ public struct TrainingConfiguration: Sendable, Equatable {
 
     public init() {}
 
+    /// The configuration a run directory's `config.toml` holds, as `koopscope train` writes it
+    /// (errors name the file and line).
+    ///
+    /// ```swift
+    /// let settings = try TrainingConfiguration(contentsOf: "runs/grpo/config.toml")
+    /// ```
+    public init(contentsOf path: String) throws {
+        self.init()
+        for entry in try TOMLFile.parse(contentsOf: path) { try set(entry.key, to: entry.value, source: "\(path):\(entry.line)") }
+    }
+
     /// ε_high after the method's default.
     public var resolvedEpsilonHigh: Double { epsilonHigh ?? (method == .clipHigher ? 0.28 : 0.2) }
     /// c_H after the method's default.

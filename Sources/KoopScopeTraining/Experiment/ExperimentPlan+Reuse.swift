@@ -34,10 +34,8 @@ extension ExperimentPlan {
         return try (seeds.map(warmUp(seed:)) + runs).filter { run in
             guard fm.fileExists(atPath: "\(source)/\(try finishedMarker(of: run))") else { return false }
             let saved = "\(source)/\(run.directory)/config.toml"
-            var theirs = TrainingConfiguration()
-            do {
-                for entry in try TOMLFile.parse(contentsOf: saved) { try theirs.set(entry.key, to: entry.value, source: "\(saved):\(entry.line)") }
-            } catch {
+            let theirs: TrainingConfiguration
+            do { theirs = try TrainingConfiguration(contentsOf: saved) } catch {
                 throw ExperimentError.invalidFlag(flag: "--reuse", detail: "\(saved) cannot be read: \(error)")
             }
             let ours = try configuration(of: run)
