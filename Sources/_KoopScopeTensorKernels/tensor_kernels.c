@@ -4,32 +4,8 @@
 #include "koopscope_tensor_kernels.h"
 #include <math.h>
 #include <string.h>
+#include "fast_math.h"
 
-// tanh (and sech²) for the float kernels: e^{2u} by Cody–Waite reduction and a degree-6 polynomial, branch-free
-// so the loops vectorise (glibc's tanhf does not, and GELU's tanh was a fifth of an update).
-// Within 3 ulp of tanhf over the whole range (tested against the double kernels).
-static inline float ks_fast_exp2uf(float u) {
-    float v = 2.0f * u;
-    v = v > 80.0f ? 80.0f : (v < -80.0f ? -80.0f : v);      // e^{±80} stays a normal float
-    // k = nearest integer to v·log₂e by adding and removing 1.5·2²³ (exact for |k| < 2²²; the
-    // compiler may not fold it under IEEE rules): a vector add where roundf is a libm call
-    // that stops the loop vectorising.
-    float k = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = v - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.16666666666f + r * (0.04166666666f
-                + r * (0.00833333333f + r * 0.00138888889f)))));
-    union { float f; int32_t i; } scale = { .i = ((int32_t)k + 127) << 23 };
-    return p * scale.f;
-}
-static inline float ks_fast_tanhf(float u) {
-    float e = ks_fast_exp2uf(u);
-    return (e - 1.0f) / (e + 1.0f);
-}
-// 1 − tanh²(u) as 4/(e^{2u} + 2 + e^{−2u}), free of the cancellation of 1 − t² near |t| = 1.
-static inline float ks_fast_sech2f(float u) {
-    float e = ks_fast_exp2uf(u);
-    return 4.0f / (e + 2.0f + 1.0f / e);
-}
 static inline double ks_sech2(double u) { double t = tanh(u); return 1.0 - t * t; }
 
 #define KS_DEFINE_TENSOR_KERNELS(T, S, EXP, LOG, TANH, SECH2, SQRT)                                      \
@@ -92,27 +68,6 @@ void ks_gelu_backward_##S(const T *x, const T *dy, size_t count, T *dx) {       
         T v = x[i], u = c * (v + k * v * v * v), th = TANH(u);                                   \
         T d = (T)0.5 * ((T)1 + th) + (T)0.5 * v * SECH2(u) * c * ((T)1 + (T)3 * k * v * v);       \
         dx[i] += dy[i] * d;                                                                        \
-    }                                                                                              \
-}                                                                                                  \
-void ks_causal_softmax_##S(T *s, size_t t, size_t ld, T scale) {                                   \
-    for (size_t i = 0; i < t; i++) {                                                               \
-        T *row = s + i * ld;                                                                       \
-        T top = row[0] * scale;                                                                    \
-        for (size_t j = 1; j <= i; j++) if (row[j] * scale > top) top = row[j] * scale;            \
-        T sum = 0;                                                                                 \
-        for (size_t j = 0; j <= i; j++) { row[j] = EXP(row[j] * scale - top); sum += row[j]; }     \
-        T inverse = (T)1 / sum;                                                                    \
-        for (size_t j = 0; j <= i; j++) row[j] *= inverse;                                         \
-        for (size_t j = i + 1; j < t; j++) row[j] = 0;                                             \
-    }                                                                                              \
-}                                                                                                  \
-void ks_softmax_backward_##S(const T *p, T *dp, size_t t, size_t ld, T scale) {                    \
-    for (size_t i = 0; i < t; i++) {                                                               \
-        const T *pr = p + i * ld; T *dr = dp + i * ld;                                             \
-        T dot = 0;                                                                                 \
-        for (size_t j = 0; j <= i; j++) dot += pr[j] * dr[j];                                      \
-        for (size_t j = 0; j <= i; j++) dr[j] = scale * pr[j] * (dr[j] - dot);                     \
-        for (size_t j = i + 1; j < t; j++) dr[j] = 0;                                              \
     }                                                                                              \
 }                                                                                                  \
 void ks_token_log_probs_##S(const T *logits, const int32_t *targets, size_t rows, size_t vocab,    \

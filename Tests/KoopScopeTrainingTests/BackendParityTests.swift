@@ -50,10 +50,11 @@ struct BackendParityTests {
     @Test func aSmallNumericalErrorFails() {
         var parity = BackendParity(reference: CPUBackend(), candidate: SloppyGEMM(), seed: 3)
         let failed = Set(parity.run().filter { !$0.passed }.map(\.op))
-        for op in ["gemm NN", "gemm TN", "gemm NT", "gemm TT", "attention [0]", "step: logits"] {
+        for op in ["gemm NN", "gemm TN", "gemm NT", "gemm TT", "step: logits"] {
             #expect(failed.contains(op), "\(op) should fail with a GEMM off by 1e-3")
         }
-        #expect(!failed.contains("gelu") && !failed.contains("embed"))
+        // The host's attention is one fused kernel, not GEMMs: a sloppy GEMM leaves it alone.
+        #expect(!failed.contains("gelu") && !failed.contains("embed") && !failed.contains("attention [0]"))
     }
 
     @Test(.enabled(if: cudaStatus.available, "no CUDA here: \(cudaStatus.reason)"))

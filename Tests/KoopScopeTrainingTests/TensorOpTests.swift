@@ -53,8 +53,9 @@ struct TensorOpTests {
         #expect(y[0] == 0 && abs(y[1] - 0.8411919906082768) < 1e-12 && abs(y[2] + 0.15880800939172324) < 1e-12)
     }
 
-    /// Two heads of width 3 over two sequences, and three heads of width 2 over four.
-    @Test(arguments: [(2, 4, 2, 6), (4, 3, 3, 6)])
+    /// Two heads of width 3 over two sequences, three heads of width 2 over four, and two heads of
+    /// width 12 over 11 positions (vector loops with tails in both the head width and the length).
+    @Test(arguments: [(2, 4, 2, 6), (4, 3, 3, 6), (2, 11, 2, 24)])
     func causalAttention(shape: (Int, Int, Int, Int)) {
         let (batch, length, heads, d) = shape
         let errors = gradientCheck(inputs: [gaussian(batch * length * 3 * d, seed: 10)],
@@ -80,6 +81,40 @@ struct TensorOpTests {
                 #expect(abs(out[i * 2 + c] - expected) < 1e-12)
             }
         }
+    }
+
+    /// Attention by its definition, one sequence, every head, in Float64.
+    static func directAttention(_ x: [Double], length t: Int, heads: Int, dimension d: Int) -> [Double] {
+        let e = d / heads
+        var out = [Double](repeating: 0, count: t * d)
+        for h in 0..<heads {
+            for i in 0..<t {
+                let scores = (0...i).map { j in
+                    (0..<e).reduce(0.0) { $0 + x[i * 3 * d + h * e + $1] * x[j * 3 * d + d + h * e + $1] } / Double(e).squareRoot()
+                }
+                let top = scores.max()!, weights = scores.map { exp($0 - top) }, total = weights.reduce(0, +)
+                for c in 0..<e {
+                    out[i * d + h * e + c] = (0...i).reduce(0.0) { $0 + weights[$1] / total * x[$1 * 3 * d + 2 * d + h * e + c] }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func attentionAtATraceShape() {
+        // 224 positions, four heads of width 32 (the trace tasks' update): the double op against the
+        // definition, and the float op within float rounding of it.
+        let (t, heads, d) = (224, 4, 128)
+        let x = gaussian(t * 3 * d, seed: 21, scale: 1.5)
+        let expected = Self.directAttention(x, length: t, heads: heads, dimension: d)
+        let tape = Tape<Double>(backend: CPUBackend())
+        let out = tape.backend.download(tape.causalAttention(tape.constant(x, rows: t, columns: 3 * d), batch: 1,
+                                                             length: t, heads: heads).buffer)
+        #expect(zip(out, expected).map { abs($0 - $1) }.max()! < 1e-12)
+        let f = Tape<Float>(backend: CPUBackend())
+        let outF = f.backend.download(f.causalAttention(f.constant(x.map(Float.init), rows: t, columns: 3 * d), batch: 1,
+                                                        length: t, heads: heads).buffer)
+        #expect(zip(outF, expected).map { abs(Double($0) - $1) }.max()! < 2e-5)
     }
 
     @Test func causalityAndPaddingIsolation() {

@@ -8,7 +8,7 @@ extension Tape {
         precondition(qkv.columns == 3 * d && d % heads == 0 && qkv.rows == batch * length,
                      "attention over \(qkv.rows)×\(qkv.columns) as \(batch)×\(length) with \(heads) heads")
         let y = empty(rows: qkv.rows, columns: d)
-        let probabilities = backend.allocate(batch * heads * length * length, of: S.self)
+        let probabilities = backend.allocateUninitialized(batch * heads * length * length, of: S.self)   // written whole
         backend.attention(qkv.buffer, batch: batch, length: length, heads: heads, dimension: d,
                           out: y.buffer, probabilities: probabilities)
         record(y) { [unowned self] dy in

@@ -54,7 +54,8 @@ public protocol Backend: AnyObject, Sendable {
     func geluBackward<S: TensorScalar>(_ x: Buffer<S>, dy: Buffer<S>, dx: Buffer<S>)
 
     /// Causal multi-head self-attention of every sequence of a right-padded batch; `probabilities`
-    /// (batch·heads·length² elements) receives the attention weights for the backward pass.
+    /// (batch·heads·length² elements, of any values on entry) receives every attention weight, zero
+    /// above the diagonal, for the backward pass.
     func attention<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, length: Int, heads: Int, dimension: Int,
                                     out: Buffer<S>, probabilities: Buffer<S>)
     func attentionBackward<S: TensorScalar>(_ dout: Buffer<S>, qkv: Buffer<S>, probabilities: Buffer<S>,

@@ -1,5 +1,6 @@
 import Foundation
 import KoopScope
+import _KoopScopeTensorKernels
 
 /// The backend on the host: OpenBLAS for products, the C kernels of `_KoopScopeTensorKernels`
 /// for the rest. Open, so that an instrumented or deliberately broken backend (the parity
@@ -110,50 +111,27 @@ open class CPUBackend: Backend, @unchecked Sendable {
         S._geluBackward(x.pointer, dy.pointer, x.count, dx.pointer)
     }
 
+    /// One fused kernel per sequence, every head (no GEMM call per head, no scores above the diagonal).
     open func attention<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, length t: Int, heads: Int, dimension d: Int,
                                            out: Buffer<S>, probabilities: Buffer<S>) {
-        let e = d / heads, scale = 1 / S(e).squareRoot()
+        let e = d / heads
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: ks_causal_attention_scratch(t, e))
+        defer { scratch.deallocate() }
         for b in 0..<batch {
-            for h in 0..<heads {
-                let rows = b * t * 3 * d, p = (b * heads + h) * t * t
-                // S = Q Kᵀ, then the causal softmax in place, then O = P V.
-                var scores = GEMMShape(m: t, n: t, k: e, transposeB: true)
-                scores.lda = 3 * d; scores.ldb = 3 * d
-                scores.offsetA = rows + h * e; scores.offsetB = rows + d + h * e; scores.offsetC = p
-                gemm(scores, alpha: 1, qkv, qkv, beta: 0, probabilities)
-                S._causalSoftmax(probabilities.pointer + p, t, t, scale)
-                var mix = GEMMShape(m: t, n: e, k: t)
-                mix.ldb = 3 * d; mix.ldc = d
-                mix.offsetA = p; mix.offsetB = rows + 2 * d + h * e; mix.offsetC = b * t * d + h * e
-                gemm(mix, alpha: 1, probabilities, qkv, beta: 0, out)
-            }
+            S._causalAttention(qkv.pointer + b * t * 3 * d, t, heads, e, out.pointer + b * t * d,
+                               probabilities.pointer + b * heads * t * t, scratch)
         }
     }
 
     open func attentionBackward<S: TensorScalar>(_ dout: Buffer<S>, qkv: Buffer<S>, probabilities: Buffer<S>,
                                                    batch: Int, length t: Int, heads: Int, dimension d: Int, dqkv: Buffer<S>) {
-        let e = d / heads, scale = 1 / S(e).squareRoot()
-        let dp = allocate(t * t, of: S.self)
+        let e = d / heads
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: ks_causal_attention_scratch(t, e))
+        defer { scratch.deallocate() }
         for b in 0..<batch {
-            for h in 0..<heads {
-                let rows = b * t * 3 * d, p = (b * heads + h) * t * t, o = b * t * d + h * e
-                // dP = dO Vᵀ
-                var s1 = GEMMShape(m: t, n: t, k: e, transposeB: true)
-                s1.lda = d; s1.ldb = 3 * d; s1.offsetA = o; s1.offsetB = rows + 2 * d + h * e
-                gemm(s1, alpha: 1, dout, qkv, beta: 0, dp)
-                // dV += Pᵀ dO
-                var s2 = GEMMShape(m: t, n: e, k: t, transposeA: true)
-                s2.ldb = d; s2.ldc = 3 * d; s2.offsetA = p; s2.offsetB = o; s2.offsetC = rows + 2 * d + h * e
-                gemm(s2, alpha: 1, probabilities, dout, beta: 1, dqkv)
-                // dS (through the softmax and the 1/√e scale), then dQ += dS K, dK += dSᵀ Q.
-                S._softmaxBackward(probabilities.pointer + p, dp.pointer, t, t, scale)
-                var s3 = GEMMShape(m: t, n: e, k: t)
-                s3.ldb = 3 * d; s3.ldc = 3 * d; s3.offsetB = rows + d + h * e; s3.offsetC = rows + h * e
-                gemm(s3, alpha: 1, dp, qkv, beta: 1, dqkv)
-                var s4 = GEMMShape(m: t, n: e, k: t, transposeA: true)
-                s4.ldb = 3 * d; s4.ldc = 3 * d; s4.offsetB = rows + h * e; s4.offsetC = rows + d + h * e
-                gemm(s4, alpha: 1, dp, qkv, beta: 1, dqkv)
-            }
+            S._causalAttentionBackward(dout.pointer + b * t * d, qkv.pointer + b * t * 3 * d,
+                                       probabilities.pointer + b * heads * t * t, t, heads, e,
+                                       dqkv.pointer + b * t * 3 * d, scratch)
         }
     }
 

@@ -19,8 +19,14 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
                                    _ dbeta: UnsafeMutablePointer<Self>)
     static func _gelu(_ x: UnsafePointer<Self>, _ count: Int, _ y: UnsafeMutablePointer<Self>)
     static func _geluBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ count: Int, _ dx: UnsafeMutablePointer<Self>)
-    static func _causalSoftmax(_ s: UnsafeMutablePointer<Self>, _ t: Int, _ ld: Int, _ scale: Self)
-    static func _softmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, _ t: Int, _ ld: Int, _ scale: Self)
+    /// Causal attention of one sequence; `scratch` holds `ks_causal_attention_scratch(t, headDimension)` elements.
+    static func _causalAttention(_ qkv: UnsafePointer<Self>, _ t: Int, _ heads: Int, _ headDimension: Int,
+                                 _ out: UnsafeMutablePointer<Self>, _ probabilities: UnsafeMutablePointer<Self>,
+                                 _ scratch: UnsafeMutablePointer<Self>)
+    static func _causalAttentionBackward(_ dout: UnsafePointer<Self>, _ qkv: UnsafePointer<Self>,
+                                         _ probabilities: UnsafePointer<Self>, _ t: Int, _ heads: Int,
+                                         _ headDimension: Int, _ dqkv: UnsafeMutablePointer<Self>,
+                                         _ scratch: UnsafeMutablePointer<Self>)
     static func _tokenLogProbabilities(_ logits: UnsafePointer<Self>, _ targets: UnsafePointer<Int32>, _ rows: Int,
                                        _ vocabulary: Int, _ inverseTemperature: Self, _ logp: UnsafeMutablePointer<Self>,
                                        _ entropy: UnsafeMutablePointer<Self>, _ probabilities: UnsafeMutablePointer<Self>)
@@ -78,11 +84,16 @@ extension Float: TensorScalar {
     public static func _geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ count: Int, _ dx: UnsafeMutablePointer<Float>) {
         ks_gelu_backward_f(x, dy, count, dx)
     }
-    public static func _causalSoftmax(_ s: UnsafeMutablePointer<Float>, _ t: Int, _ ld: Int, _ scale: Float) {
-        ks_causal_softmax_f(s, t, ld, scale)
+    public static func _causalAttention(_ qkv: UnsafePointer<Float>, _ t: Int, _ heads: Int, _ headDimension: Int,
+                                        _ out: UnsafeMutablePointer<Float>, _ probabilities: UnsafeMutablePointer<Float>,
+                                        _ scratch: UnsafeMutablePointer<Float>) {
+        ks_causal_attention_f(qkv, t, heads, headDimension, out, probabilities, scratch)
     }
-    public static func _softmaxBackward(_ p: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Float>, _ t: Int, _ ld: Int, _ scale: Float) {
-        ks_softmax_backward_f(p, dp, t, ld, scale)
+    public static func _causalAttentionBackward(_ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>,
+                                                _ probabilities: UnsafePointer<Float>, _ t: Int, _ heads: Int,
+                                                _ headDimension: Int, _ dqkv: UnsafeMutablePointer<Float>,
+                                                _ scratch: UnsafeMutablePointer<Float>) {
+        ks_causal_attention_backward_f(dout, qkv, probabilities, t, heads, headDimension, dqkv, scratch)
     }
     public static func _tokenLogProbabilities(_ logits: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>, _ rows: Int,
                                               _ vocabulary: Int, _ inverseTemperature: Float, _ logp: UnsafeMutablePointer<Float>,
@@ -160,11 +171,16 @@ extension Double: TensorScalar {
     public static func _geluBackward(_ x: UnsafePointer<Double>, _ dy: UnsafePointer<Double>, _ count: Int, _ dx: UnsafeMutablePointer<Double>) {
         ks_gelu_backward_d(x, dy, count, dx)
     }
-    public static func _causalSoftmax(_ s: UnsafeMutablePointer<Double>, _ t: Int, _ ld: Int, _ scale: Double) {
-        ks_causal_softmax_d(s, t, ld, scale)
+    public static func _causalAttention(_ qkv: UnsafePointer<Double>, _ t: Int, _ heads: Int, _ headDimension: Int,
+                                        _ out: UnsafeMutablePointer<Double>, _ probabilities: UnsafeMutablePointer<Double>,
+                                        _ scratch: UnsafeMutablePointer<Double>) {
+        ks_causal_attention_d(qkv, t, heads, headDimension, out, probabilities, scratch)
     }
-    public static func _softmaxBackward(_ p: UnsafePointer<Double>, _ dp: UnsafeMutablePointer<Double>, _ t: Int, _ ld: Int, _ scale: Double) {
-        ks_softmax_backward_d(p, dp, t, ld, scale)
+    public static func _causalAttentionBackward(_ dout: UnsafePointer<Double>, _ qkv: UnsafePointer<Double>,
+                                                _ probabilities: UnsafePointer<Double>, _ t: Int, _ heads: Int,
+                                                _ headDimension: Int, _ dqkv: UnsafeMutablePointer<Double>,
+                                                _ scratch: UnsafeMutablePointer<Double>) {
+        ks_causal_attention_backward_d(dout, qkv, probabilities, t, heads, headDimension, dqkv, scratch)
     }
     public static func _tokenLogProbabilities(_ logits: UnsafePointer<Double>, _ targets: UnsafePointer<Int32>, _ rows: Int,
                                               _ vocabulary: Int, _ inverseTemperature: Double, _ logp: UnsafeMutablePointer<Double>,

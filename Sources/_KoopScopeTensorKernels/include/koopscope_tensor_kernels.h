@@ -21,11 +21,16 @@
     /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */                         \
     void ks_gelu_##S(const T *x, size_t count, T *y);                                              \
     void ks_gelu_backward_##S(const T *x, const T *dy, size_t count, T *dx);                       \
-    /* rows of a t x t block (leading dimension ld): p[i][j] = softmax_j<=i(scale s[i][j]), */     \
-    /* zero above the diagonal; in place */                                                        \
-    void ks_causal_softmax_##S(T *s, size_t t, size_t ld, T scale);                                \
-    /* in place: dp[i][j] <- scale p[i][j] (dp[i][j] - sum_k p[i][k] dp[i][k]) */                  \
-    void ks_softmax_backward_##S(const T *p, T *dp, size_t t, size_t ld, T scale);                 \
+    /* Causal attention of one sequence of t positions, every head: qkv is t x 3d (queries, */    \
+    /* keys, values side by side, d = heads * head_dim), out t x d; probabilities[h][i][j] = */     \
+    /* softmax_j<=i(q_i.k_j / sqrt(head_dim)), zero for j > i (heads x t x t); scratch holds */     \
+    /* ks_causal_attention_scratch(t, head_dim) elements */                                        \
+    void ks_causal_attention_##S(const T *qkv, size_t t, size_t heads, size_t head_dim, T *out,    \
+                                 T *probabilities, T *scratch);                                    \
+    /* adds the gradient of that attention with respect to qkv into dqkv, given dout (t x d) */    \
+    void ks_causal_attention_backward_##S(const T *dout, const T *qkv, const T *probabilities,     \
+                                          size_t t, size_t heads, size_t head_dim, T *dqkv,        \
+                                          T *scratch);                                             \
     /* z = logits / temperature; logp[i] = log softmax(z)[target[i]], entropy[i] = H(softmax z); */ \
     /* probabilities saved (rows x vocab) */                                                       \
     void ks_token_log_probs_##S(const T *logits, const int32_t *targets, size_t rows, size_t vocab, \
@@ -47,6 +52,8 @@
                               size_t heads, size_t head_dim, size_t ld, T *scratch, T *out);
 
 KS_DECLARE_TENSOR_KERNELS(float, f)
+/* The elements of scratch the causal attention kernels need for t positions and heads of width head_dim. */
+size_t ks_causal_attention_scratch(size_t t, size_t head_dim);
 KS_DECLARE_TENSOR_KERNELS(double, d)
 
 /* C (m x n, leading dimension ldc) = A (m x k) B (k x n), plus C when accumulate, for small m:
