@@ -132,7 +132,11 @@ struct TrainerUpdateTests {
         let (parted, whole) = (results[0], results[1])
         let norm = try #require(whole.metrics["actor/grad_norm"])
         #expect(norm > 0 && abs(parted.metrics["actor/grad_norm"]! - norm) <= 1e-5 * norm, "gradient norm \(parted.metrics["actor/grad_norm"]!) against \(norm)")
-        #expect(abs(parted.metrics["actor/loss"]! - whole.metrics["actor/loss"]!) <= 1e-9)
+        // The per-token values summed in Double come from Float32 forwards of batches of different
+        // shapes, so they agree to Float32's rounding, not to the bit (measured: 4.5e-9 relative);
+        // a lost or doubled part moves the loss by a quarter.
+        let loss = whole.metrics["actor/loss"]!
+        #expect(abs(parted.metrics["actor/loss"]! - loss) <= 1e-6 * abs(loss), "loss \(parted.metrics["actor/loss"]!) against \(loss)")
         var largest: Float = 0
         for (a, b) in zip(parted.parameters, whole.parameters) { for (x, y) in zip(a, b) { largest = max(largest, abs(x - y)) } }
         // AdamW's first step moves every parameter by about lr = 1e-4 whatever its gradient's size,
