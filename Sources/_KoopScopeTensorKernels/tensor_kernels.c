@@ -8,6 +8,21 @@
 
 static inline double ks_sech2(double u) { double t = tanh(u); return 1.0 - t * t; }
 
+// GELU's value and slope, outside the cloned region so that each clone inlines them.
+#define KS_DEFINE_GELU(T, S, TANH, SECH2)                                                          \
+static inline T ks_gelu_value_##S(T v) {                                                           \
+    const T c = (T)0.7978845608028654, k = (T)0.044715;                                            \
+    return (T)0.5 * v * ((T)1 + TANH(c * (v + k * v * v * v)));                                   \
+}                                                                                                  \
+static inline T ks_gelu_slope_##S(T v) {                                                           \
+    const T c = (T)0.7978845608028654, k = (T)0.044715;                                            \
+    T u = c * (v + k * v * v * v), th = TANH(u);                                                   \
+    return (T)0.5 * ((T)1 + th) + (T)0.5 * v * SECH2(u) * c * ((T)1 + (T)3 * k * v * v);           \
+}
+
+KS_DEFINE_GELU(float, f, ks_fast_tanhf, ks_fast_sech2f)
+KS_DEFINE_GELU(double, d, tanh, ks_sech2)
+
 // Every kernel below also exists as an AVX2 clone, chosen once at load time by the CPU it runs on:
 // the element-wise loops (GELU, AdamW, bias) go eight floats wide instead of four. The clone does
 // not enable FMA, so its rounding is the portable build's and training results keep their bits.
@@ -16,7 +31,7 @@ static inline double ks_sech2(double u) { double t = tanh(u); return 1.0 - t * t
 #define KS_CLONES_PUSHED 1
 #endif
 
-#define KS_DEFINE_TENSOR_KERNELS(T, S, EXP, LOG, TANH, SECH2, SQRT)                                      \
+#define KS_DEFINE_TENSOR_KERNELS(T, S, EXP, LOG, SQRT)                                     \
 void ks_add_bias_##S(T *x, const T *bias, size_t rows, size_t columns) {                           \
     for (size_t i = 0; i < rows; i++) {                                                            \
         T *row = x + i * columns;                                                                  \
@@ -63,19 +78,24 @@ void ks_layer_norm_backward_##S(const T *dy, const T *x, const T *gamma, const T
         }                                                                                          \
     }                                                                                              \
 }                                                                                                  \
-void ks_gelu_##S(const T *x, size_t count, T *y) {                                                 \
-    const T c = (T)0.7978845608028654, k = (T)0.044715;                                            \
-    for (size_t i = 0; i < count; i++) {                                                           \
-        T v = x[i];                                                                                \
-        y[i] = (T)0.5 * v * ((T)1 + TANH(c * (v + k * v * v * v)));                               \
+/* One pass over the row for the bias and the activation instead of one each: the row is read   */ \
+/* from memory once.                                                                             */ \
+void ks_bias_gelu_##S(T *z, const T *bias, size_t rows, size_t columns, T *y) {                   \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        T *zi = z + i * columns, *yi = y + i * columns;                                            \
+        if (bias) for (size_t j = 0; j < columns; j++) { T v = zi[j] + bias[j]; zi[j] = v; yi[j] = ks_gelu_value_##S(v); } \
+        else for (size_t j = 0; j < columns; j++) yi[j] = ks_gelu_value_##S(zi[j]);               \
     }                                                                                              \
 }                                                                                                  \
-void ks_gelu_backward_##S(const T *x, const T *dy, size_t count, T *dx) {                          \
-    const T c = (T)0.7978845608028654, k = (T)0.044715;                                            \
-    for (size_t i = 0; i < count; i++) {                                                           \
-        T v = x[i], u = c * (v + k * v * v * v), th = TANH(u);                                   \
-        T d = (T)0.5 * ((T)1 + th) + (T)0.5 * v * SECH2(u) * c * ((T)1 + (T)3 * k * v * v);       \
-        dx[i] += dy[i] * d;                                                                        \
+void ks_bias_gelu_backward_##S(const T *z, const T *dy, size_t rows, size_t columns, T *dz,        \
+                               T *dbias) {                                                         \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+        const T *zi = z + i * columns, *gi = dy + i * columns; T *di = dz + i * columns;           \
+        if (dbias) for (size_t j = 0; j < columns; j++) {                                          \
+            T g = gi[j] * ks_gelu_slope_##S(zi[j]);                                                \
+            di[j] += g; dbias[j] += g;                                                             \
+        }                                                                                          \
+        else for (size_t j = 0; j < columns; j++) di[j] += gi[j] * ks_gelu_slope_##S(zi[j]);      \
     }                                                                                              \
 }                                                                                                  \
 void ks_token_log_probs_##S(const T *logits, const int32_t *targets, size_t rows, size_t vocab,    \
@@ -181,8 +201,8 @@ void ks_attend_cached_##S(const T *q, const T *keys, const T *values, size_t len
     }                                                                                              \
 }
 
-KS_DEFINE_TENSOR_KERNELS(float, f, expf, logf, ks_fast_tanhf, ks_fast_sech2f, sqrtf)
-KS_DEFINE_TENSOR_KERNELS(double, d, exp, log, tanh, ks_sech2, sqrt)
+KS_DEFINE_TENSOR_KERNELS(float, f, expf, logf, sqrtf)
+KS_DEFINE_TENSOR_KERNELS(double, d, exp, log, sqrt)
 
 #ifdef KS_CLONES_PUSHED
 #pragma clang attribute pop

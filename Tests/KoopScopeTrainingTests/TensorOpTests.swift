@@ -53,6 +53,25 @@ struct TensorOpTests {
         #expect(y[0] == 0 && abs(y[1] - 0.8411919906082768) < 1e-12 && abs(y[2] + 0.15880800939172324) < 1e-12)
     }
 
+    /// The fused product, bias and GELU against finite differences in all three inputs (rows of
+    /// 13 so that the vector loops have tails), and to the bit the op it replaces: GELU after a
+    /// linear layer.
+    @Test func linearGELU() {
+        let (n, k, m) = (3, 4, 13)
+        let inputs = [gaussian(n * k, seed: 4), gaussian(k * m, seed: 5), gaussian(m, seed: 6)]
+        let shapes = [(n, k), (k, m), (1, m)]
+        let errors = gradientCheck(inputs: inputs, shapes: shapes) { tape, t in [tape.linearGELU(t[0], t[1], t[2])] }
+        #expect(errors.count == 3 && errors.allSatisfy { $0 < tolerance }, "\(errors)")
+        func run(fused: Bool) -> [[Float]] {
+            let tape = Tape<Float>(backend: CPUBackend())
+            let t = zip(inputs, shapes).map { tape.constant($0.map(Float.init), rows: $1.0, columns: $1.1) }
+            let y = fused ? tape.linearGELU(t[0], t[1], t[2]) : tape.gelu(tape.linear(t[0], t[1], t[2]))
+            tape.backward(seeds: [(y, tape.backend.upload(gaussian(n * m, seed: 7).map(Float.init)))])
+            return [tape.backend.download(y.buffer)] + t.map { tape.backend.download(tape.gradient(of: $0)!) }
+        }
+        #expect(run(fused: true) == run(fused: false))
+    }
+
     /// Two heads of width 3 over two sequences, three heads of width 2 over four, and two heads of
     /// width 12 over 11 positions (vector loops with tails in both the head width and the length).
     @Test(arguments: [(2, 4, 2, 6), (4, 3, 3, 6), (2, 11, 2, 24)])

@@ -96,7 +96,7 @@ public final class TransformerPolicy<S: TensorScalar>: @unchecked Sendable {
             let mixed = tape.causalAttention(qkv, batch: batch, length: length, heads: configuration.heads)
             x = tape.add(x, tape.linear(mixed, take(), take()))
             let mlpNorm = tape.layerNorm(x, gamma: take(), beta: take())
-            let inner = tape.gelu(tape.linear(mlpNorm, take(), take()))
+            let inner = tape.linearGELU(mlpNorm, take(), take())
             x = tape.add(x, tape.linear(inner, take(), take()))
         }
         let hidden = tape.layerNorm(x, gamma: take(), beta: take())

@@ -49,9 +49,13 @@ public protocol Backend: AnyObject, Sendable {
                                             rstd: Buffer<S>, rows: Int, columns: Int,
                                             dx: Buffer<S>, dgamma: Buffer<S>, dbeta: Buffer<S>)
 
-    /// GELU (tanh form), element-wise.
-    func gelu<S: TensorScalar>(_ x: Buffer<S>, y: Buffer<S>)
-    func geluBackward<S: TensorScalar>(_ x: Buffer<S>, dy: Buffer<S>, dx: Buffer<S>)
+    /// GELU (tanh form) of z + bias, element-wise over `rows`×`columns`: the 1×`columns` bias is
+    /// added to every row of `z` in place (which keeps the pre-activation for the backward pass),
+    /// then y = gelu(z). A nil bias adds nothing.
+    func biasGELU<S: TensorScalar>(_ z: Buffer<S>, bias: Buffer<S>?, rows: Int, columns: Int, y: Buffer<S>)
+    /// Adds g = dy·gelu′(z) into `dz` and, with a `dbias`, the column sums of g into it.
+    func biasGELUBackward<S: TensorScalar>(_ z: Buffer<S>, dy: Buffer<S>, rows: Int, columns: Int,
+                                           dz: Buffer<S>, dbias: Buffer<S>?)
 
     /// Causal multi-head self-attention of every sequence of a right-padded batch; `probabilities`
     /// (batch·heads·length² elements, of any values on entry) receives every attention weight, zero

@@ -101,9 +101,19 @@ public struct BackendParity {
             be.layerNormBackward(i[0], x: i[1], gamma: i[2], mean: i[3], rstd: i[4], rows: r, columns: c,
                                  dx: o[0], dgamma: o[1], dbeta: o[2])
         }
-        check("gelu", inputs: [random(n, scale: 3)], outputs: [n]) { be, i, o in be.gelu(i[0], y: o[0]) }
-        check("geluBackward", inputs: [random(n, scale: 3), random(n)], outputs: [n], accumulating: [0]) { be, i, o in
-            be.geluBackward(i[0], dy: i[1], dx: o[0])
+        check("gelu", inputs: [random(r * c, scale: 3)], outputs: [r * c]) { be, i, o in
+            be.biasGELU(i[0], bias: nil, rows: r, columns: c, y: o[0])
+        }
+        check("geluBackward", inputs: [random(r * c, scale: 3), random(r * c)], outputs: [r * c], accumulating: [0]) { be, i, o in
+            be.biasGELUBackward(i[0], dy: i[1], rows: r, columns: c, dz: o[0], dbias: nil)
+        }
+        // z is updated in place (z + bias): an output that starts from given values.
+        check("biasGELU", inputs: [random(c, scale: 2)], outputs: [r * c, r * c], accumulating: [0]) { be, i, o in
+            be.biasGELU(o[0], bias: i[0], rows: r, columns: c, y: o[1])
+        }
+        check("biasGELUBackward", inputs: [random(r * c, scale: 3), random(r * c)], outputs: [r * c, c],
+              accumulating: [0, 1]) { be, i, o in
+            be.biasGELUBackward(i[0], dy: i[1], rows: r, columns: c, dz: o[0], dbias: o[1])
         }
         let (batch, t, heads, d) = (3, 7, 2, 8)
         check("attention", inputs: [random(batch * t * 3 * d)], outputs: [batch * t * d, batch * heads * t * t]) { be, i, o in

@@ -105,10 +105,13 @@ open class CPUBackend: Backend, @unchecked Sendable {
                              dx.pointer, dgamma.pointer, dbeta.pointer)
     }
 
-    open func gelu<S: TensorScalar>(_ x: Buffer<S>, y: Buffer<S>) { S._gelu(x.pointer, x.count, y.pointer) }
+    open func biasGELU<S: TensorScalar>(_ z: Buffer<S>, bias: Buffer<S>?, rows: Int, columns: Int, y: Buffer<S>) {
+        S._biasGELU(z.pointer, bias.map { UnsafePointer($0.pointer) }, rows, columns, y.pointer)
+    }
 
-    open func geluBackward<S: TensorScalar>(_ x: Buffer<S>, dy: Buffer<S>, dx: Buffer<S>) {
-        S._geluBackward(x.pointer, dy.pointer, x.count, dx.pointer)
+    open func biasGELUBackward<S: TensorScalar>(_ z: Buffer<S>, dy: Buffer<S>, rows: Int, columns: Int,
+                                                dz: Buffer<S>, dbias: Buffer<S>?) {
+        S._biasGELUBackward(z.pointer, dy.pointer, rows, columns, dz.pointer, dbias?.pointer)
     }
 
     /// One fused kernel per sequence, every head (no GEMM call per head, no scores above the diagonal).

@@ -151,12 +151,24 @@ public final class CUDABackend: Backend, @unchecked Sendable {
                [pointer(dy), pointer(x), pointer(mean), pointer(rstd), .int(rows), .int(columns), pointer(dgamma), pointer(dbeta)])
     }
 
-    public func gelu<S: TensorScalar>(_ x: Buffer<S>, y: Buffer<S>) {
-        launch("gelu", S.self, threads: x.count, [pointer(x), .int(x.count), pointer(y)])
+    // The device runs the bias and the activation as the kernels it has for each: one launch more
+    // per MLP, and each kernel stays as simple as the CPU's loop it mirrors.
+    public func biasGELU<S: TensorScalar>(_ z: Buffer<S>, bias: Buffer<S>?, rows: Int, columns: Int, y: Buffer<S>) {
+        if let bias { addBias(z, bias, rows: rows, columns: columns) }
+        launch("gelu", S.self, threads: rows * columns, [pointer(z), .int(rows * columns), pointer(y)])
     }
 
-    public func geluBackward<S: TensorScalar>(_ x: Buffer<S>, dy: Buffer<S>, dx: Buffer<S>) {
-        launch("gelu_backward", S.self, threads: x.count, [pointer(x), pointer(dy), .int(x.count), pointer(dx)])
+    public func biasGELUBackward<S: TensorScalar>(_ z: Buffer<S>, dy: Buffer<S>, rows: Int, columns: Int,
+                                                  dz: Buffer<S>, dbias: Buffer<S>?) {
+        guard let dbias else {
+            launch("gelu_backward", S.self, threads: rows * columns, [pointer(z), pointer(dy), .int(rows * columns), pointer(dz)])
+            return
+        }
+        // The bias needs g = dy·gelu′(z) on its own, not dz's earlier contents.
+        let g = allocate(rows * columns, of: S.self)
+        launch("gelu_backward", S.self, threads: rows * columns, [pointer(z), pointer(dy), .int(rows * columns), pointer(g)])
+        axpy(1, g, dz)
+        columnSums(g, rows: rows, columns: columns, into: dbias)
     }
 
     public func attention<S: TensorScalar>(_ qkv: Buffer<S>, batch: Int, length t: Int, heads: Int, dimension d: Int,

@@ -17,8 +17,10 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
                                    _ mean: UnsafePointer<Self>, _ rstd: UnsafePointer<Self>, _ rows: Int, _ columns: Int,
                                    _ dx: UnsafeMutablePointer<Self>, _ dgamma: UnsafeMutablePointer<Self>,
                                    _ dbeta: UnsafeMutablePointer<Self>)
-    static func _gelu(_ x: UnsafePointer<Self>, _ count: Int, _ y: UnsafeMutablePointer<Self>)
-    static func _geluBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ count: Int, _ dx: UnsafeMutablePointer<Self>)
+    static func _biasGELU(_ z: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>?, _ rows: Int, _ columns: Int,
+                          _ y: UnsafeMutablePointer<Self>)
+    static func _biasGELUBackward(_ z: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ rows: Int, _ columns: Int,
+                                  _ dz: UnsafeMutablePointer<Self>, _ dbias: UnsafeMutablePointer<Self>?)
     /// Causal attention of one sequence; `scratch` holds `ks_causal_attention_scratch(t, headDimension)` elements.
     static func _causalAttention(_ qkv: UnsafePointer<Self>, _ t: Int, _ heads: Int, _ headDimension: Int,
                                  _ out: UnsafeMutablePointer<Self>, _ probabilities: UnsafeMutablePointer<Self>,
@@ -80,9 +82,11 @@ extension Float: TensorScalar {
                                           _ dbeta: UnsafeMutablePointer<Float>) {
         ks_layer_norm_backward_f(dy, x, gamma, mean, rstd, rows, columns, dx, dgamma, dbeta)
     }
-    public static func _gelu(_ x: UnsafePointer<Float>, _ count: Int, _ y: UnsafeMutablePointer<Float>) { ks_gelu_f(x, count, y) }
-    public static func _geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ count: Int, _ dx: UnsafeMutablePointer<Float>) {
-        ks_gelu_backward_f(x, dy, count, dx)
+    public static func _biasGELU(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>?, _ rows: Int, _ columns: Int,
+                                 _ y: UnsafeMutablePointer<Float>) { ks_bias_gelu_f(z, bias, rows, columns, y) }
+    public static func _biasGELUBackward(_ z: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ rows: Int, _ columns: Int,
+                                         _ dz: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?) {
+        ks_bias_gelu_backward_f(z, dy, rows, columns, dz, dbias)
     }
     public static func _causalAttention(_ qkv: UnsafePointer<Float>, _ t: Int, _ heads: Int, _ headDimension: Int,
                                         _ out: UnsafeMutablePointer<Float>, _ probabilities: UnsafeMutablePointer<Float>,
@@ -167,9 +171,11 @@ extension Double: TensorScalar {
                                           _ dbeta: UnsafeMutablePointer<Double>) {
         ks_layer_norm_backward_d(dy, x, gamma, mean, rstd, rows, columns, dx, dgamma, dbeta)
     }
-    public static func _gelu(_ x: UnsafePointer<Double>, _ count: Int, _ y: UnsafeMutablePointer<Double>) { ks_gelu_d(x, count, y) }
-    public static func _geluBackward(_ x: UnsafePointer<Double>, _ dy: UnsafePointer<Double>, _ count: Int, _ dx: UnsafeMutablePointer<Double>) {
-        ks_gelu_backward_d(x, dy, count, dx)
+    public static func _biasGELU(_ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>?, _ rows: Int, _ columns: Int,
+                                 _ y: UnsafeMutablePointer<Double>) { ks_bias_gelu_d(z, bias, rows, columns, y) }
+    public static func _biasGELUBackward(_ z: UnsafePointer<Double>, _ dy: UnsafePointer<Double>, _ rows: Int, _ columns: Int,
+                                         _ dz: UnsafeMutablePointer<Double>, _ dbias: UnsafeMutablePointer<Double>?) {
+        ks_bias_gelu_backward_d(z, dy, rows, columns, dz, dbias)
     }
     public static func _causalAttention(_ qkv: UnsafePointer<Double>, _ t: Int, _ heads: Int, _ headDimension: Int,
                                         _ out: UnsafeMutablePointer<Double>, _ probabilities: UnsafeMutablePointer<Double>,

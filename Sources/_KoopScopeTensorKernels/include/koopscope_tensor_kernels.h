@@ -18,9 +18,12 @@
     void ks_layer_norm_backward_##S(const T *dy, const T *x, const T *gamma, const T *mean,        \
                                     const T *rstd, size_t rows, size_t columns, T *dx, T *dgamma,  \
                                     T *dbeta);                                                     \
-    /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */                         \
-    void ks_gelu_##S(const T *x, size_t count, T *y);                                              \
-    void ks_gelu_backward_##S(const T *x, const T *dy, size_t count, T *dx);                       \
+    /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), of z + bias per row: */   \
+    /* z (rows x columns) gets the bias added in place, y = gelu(z); bias may be NULL */           \
+    void ks_bias_gelu_##S(T *z, const T *bias, size_t rows, size_t columns, T *y);                 \
+    /* adds g = dy gelu'(z) into dz and, unless dbias is NULL, g's column sums into dbias */      \
+    void ks_bias_gelu_backward_##S(const T *z, const T *dy, size_t rows, size_t columns, T *dz,    \
+                                   T *dbias);                                                      \
     /* Causal attention of one sequence of t positions, every head: qkv is t x 3d (queries, */    \
     /* keys, values side by side, d = heads * head_dim), out t x d; probabilities[h][i][j] = */     \
     /* softmax_j<=i(q_i.k_j / sqrt(head_dim)), zero for j > i (heads x t x t); scratch holds */     \
