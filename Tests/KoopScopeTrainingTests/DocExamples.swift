@@ -379,6 +379,11 @@ func exampleCPUBackendStrips() throws {
     }
 }
 
+// Example: Sources/KoopScopeTraining/Tensor/ActivationOps.swift
+func exampleActivationOps(tape: Tape<Float>, normed: Tensor<Float>, w1: Parameter<Float>, b1: Parameter<Float>) throws {
+    let hidden = tape.linearGELU(normed, tape.watch(w1), tape.watch(b1))
+}
+
 // Example: Sources/KoopScopeTraining/Tensor/CPUBackend.swift
 func exampleCPUBackend() throws {
     let tape = Tape<Float>(backend: CPUBackend())
