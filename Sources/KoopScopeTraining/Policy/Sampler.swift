@@ -135,17 +135,24 @@ public struct Sampler<S: TensorScalar>: Sendable {
         let c = policy.configuration, backend = policy.backend, batch = inputs.count
         var next = 0
         func take() -> Tensor<S> { defer { next += 1 }; return p[next] }
-        // tape.linear's bits, with the weights streamed from their strips where they have them.
-        func linear(_ x: Tensor<S>) -> Tensor<S> {
+        // tape.linear's bits (tape.linearGELU's with `gelu`), with the weights streamed from their
+        // strips where they have them.
+        func linear(_ x: Tensor<S>, gelu: Bool = false) -> Tensor<S> {
             let packed = strips[next]
             let (w, b) = (take(), take())
-            guard let packed, let cpu = backend as? CPUBackend else { return tape.linear(x, w, b) }
+            let onTape = { gelu ? tape.linearGELU(x, w, b) : tape.linear(x, w, b) }
+            guard let packed, let cpu = backend as? CPUBackend else { return onTape() }
             let y = tape.unwritten(rows: x.rows, columns: w.columns)
             guard cpu.stripProduct(x.buffer, rows: x.rows, packed, k: w.rows, n: w.columns, into: y.buffer) else {
-                return tape.linear(x, w, b)
+                return onTape()
             }
-            backend.addBias(y.buffer, b.buffer, rows: y.rows, columns: y.columns)
-            return y
+            guard gelu else {
+                backend.addBias(y.buffer, b.buffer, rows: y.rows, columns: y.columns)
+                return y
+            }
+            let activated = tape.unwritten(rows: y.rows, columns: y.columns)
+            backend.biasGELU(y.buffer, bias: b.buffer, rows: y.rows, columns: y.columns, y: activated.buffer)
+            return activated
         }
         var x = tape.embed(tokens: inputs, positions: Array(repeating: Int32(position), count: batch),
                            tokenTable: take(), positionTable: take())
@@ -160,7 +167,7 @@ public struct Sampler<S: TensorScalar>: Sendable {
                                  out: mixed.buffer)
             x = tape.add(x, linear(mixed))
             let mlpNorm = tape.layerNorm(x, gamma: take(), beta: take())
-            let inner = tape.gelu(linear(mlpNorm))
+            let inner = linear(mlpNorm, gelu: true)
             x = tape.add(x, linear(inner))
         }
         let hidden = tape.layerNorm(x, gamma: take(), beta: take())
