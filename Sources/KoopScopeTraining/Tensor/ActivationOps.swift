@@ -1,15 +1,7 @@
 /// Element-wise non-linearities.
 extension Tape {
     /// GELU in its tanh form (GPT-2's).
-    public func gelu(_ x: Tensor<S>) -> Tensor<S> {
-        let y = unwritten(rows: x.rows, columns: x.columns)
-        backend.biasGELU(x.buffer, bias: nil, rows: x.rows, columns: x.columns, y: y.buffer)
-        record(y) { [unowned self] dy in
-            backend.biasGELUBackward(x.buffer, dy: dy, rows: x.rows, columns: x.columns,
-                                     dz: gradientBuffer(for: x), dbias: nil)
-        }
-        return y
-    }
+    public func gelu(_ x: Tensor<S>) -> Tensor<S> { gelu(x, bias: nil) }
 
     /// gelu(x w + b), b a 1×m row added to every row: ``linear(_:_:_:)`` then ``gelu(_:)`` with
     /// the bias and the activation in one pass over the product each way.
@@ -19,12 +11,16 @@ extension Tape {
     /// ```
     public func linearGELU(_ x: Tensor<S>, _ w: Tensor<S>, _ b: Tensor<S>) -> Tensor<S> {
         precondition(b.count == w.columns, "bias of \(b.count) for \(w.columns) outputs")
-        let z = matmul(x, w)
+        return gelu(matmul(x, w), bias: b)
+    }
+
+    /// gelu(z + bias); with a bias, z is the op's own product and takes the bias in place.
+    private func gelu(_ z: Tensor<S>, bias b: Tensor<S>?) -> Tensor<S> {
         let y = unwritten(rows: z.rows, columns: z.columns)
-        backend.biasGELU(z.buffer, bias: b.buffer, rows: z.rows, columns: z.columns, y: y.buffer)
+        backend.biasGELU(z.buffer, bias: b?.buffer, rows: z.rows, columns: z.columns, y: y.buffer)
         record(y) { [unowned self] dy in
             backend.biasGELUBackward(z.buffer, dy: dy, rows: z.rows, columns: z.columns,
-                                     dz: gradientBuffer(for: z), dbias: gradientBuffer(for: b))
+                                     dz: gradientBuffer(for: z), dbias: b.map { gradientBuffer(for: $0) })
         }
         return y
     }
