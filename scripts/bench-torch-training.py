@@ -4,7 +4,9 @@ learned position embeddings, pre-norm blocks of causal attention and a GELU-tanh
 a final LayerNorm and a linear head), the same update (forward, token log-probabilities and
 entropy, backward, gradient clip 1, AdamW) and the same sampling (a KV cache, temperature 1),
 timed the same way (best of --repeats). Prints one line per measurement in the form
-`torch sampling: … tokens/s` / `torch update: … tokens/s`.
+`torch sampling: … tokens/s` / `torch update: … tokens/s`, then the update's bare GEMMs
+(each linear layer's forward product and its two backward ones, as `koopscope-bench train`
+times its own) as `torch bare GEMMs of the update: … s`.
 
     python3 scripts/bench-torch-training.py --dimension 128 --layers 5 --threads 2
 """
@@ -121,6 +123,22 @@ def main():
     update()
     seconds = best(a.repeats, update)
     print(f"torch update ({a.batch} × {a.length} positions): {seconds:.3f} s = {a.batch * a.length / seconds:.0f} tokens/s")
+
+    # The same products koopscope-bench calls its update's bare GEMMs, written into preallocated outputs.
+    d, f, n = a.dimension, 4 * a.dimension, a.batch * a.length
+    shapes = [(d, 3 * d), (d, d), (d, f), (f, d)] * a.layers + [(d, a.vocabulary)]
+    buffers = [(torch.randn(n, k), torch.randn(k, m), torch.empty(n, m)) for k, m in shapes]
+
+    def gemms():
+        for x, w, y in buffers:
+            torch.mm(x, w, out=y)
+            torch.mm(y, w.t(), out=x)
+            torch.mm(x.t(), y, out=w)
+
+    gemms()
+    bare = best(a.repeats, gemms)
+    flops = 6 * n * sum(k * m for k, m in shapes)
+    print(f"torch bare GEMMs of the update: {bare:.3f} s ({flops / bare / 1e9:.1f} GFLOP/s); update / GEMMs = {seconds / bare:.2f}×")
 
 
 if __name__ == "__main__":

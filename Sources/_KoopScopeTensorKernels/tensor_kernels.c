@@ -64,11 +64,15 @@ void ks_layer_norm_backward_##S(const T *dy, const T *x, const T *gamma, const T
     for (size_t i = 0; i < rows; i++) {                                                            \
         const T *g = dy + i * columns, *row = x + i * columns;                                     \
         T mu = mean[i], r = rstd[i];                                                               \
+        /* The parameter gradients apart from the double sums, so that their loop vectorises. */   \
+        for (size_t j = 0; j < columns; j++) {                                                     \
+            T xhat = (row[j] - mu) * r;                                                            \
+            dgamma[j] += g[j] * xhat; dbeta[j] += g[j];                                            \
+        }                                                                                          \
         double a = 0, b = 0; /* mean of dxhat, mean of dxhat * xhat */                             \
         for (size_t j = 0; j < columns; j++) {                                                     \
             T xhat = (row[j] - mu) * r, dxhat = g[j] * gamma[j];                                   \
             a += dxhat; b += dxhat * xhat;                                                         \
-            dgamma[j] += g[j] * xhat; dbeta[j] += g[j];                                            \
         }                                                                                          \
         T ma = (T)(a / (double)columns), mb = (T)(b / (double)columns);                            \
         T *out = dx + i * columns;                                                                 \

@@ -23,11 +23,15 @@ struct TensorOpTests {
     }
 
     @Test func addAndReuse() {
-        // x used twice: gradients from both uses must add up.
+        // x used twice, and one sum of a tensor with itself: gradients from every use must add up
+        // (the first is copied into a fresh buffer, the rest added to it).
         let errors = gradientCheck(inputs: [gaussian(6, seed: 4), gaussian(6, seed: 5)], shapes: [(2, 3), (2, 3)]) { tape, t in
-            [tape.add(tape.add(t[0], t[1]), t[0])]
+            [tape.add(tape.add(t[0], t[1]), t[0]), tape.add(t[1], t[1])]
         }
         #expect(errors.allSatisfy { $0 < tolerance }, "\(errors)")
+        let tape = Tape<Double>(backend: CPUBackend())
+        let y = tape.add(tape.constant([1, -2, 0.5], rows: 1, columns: 3), tape.constant([3, 2, -1.25], rows: 1, columns: 3))
+        #expect(tape.backend.download(y.buffer) == [4, 0, -0.75])
     }
 
     @Test func layerNorm() {

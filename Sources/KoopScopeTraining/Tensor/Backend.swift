@@ -26,6 +26,8 @@ public protocol Backend: AnyObject, Sendable {
     func write<E: BitwiseCopyable>(_ values: [E], to buffer: Buffer<E>)
     /// Sets every element to zero.
     func zero<E: BitwiseCopyable>(_ buffer: Buffer<E>)
+    /// Overwrites `destination` with the elements of `source` (same count), on the backend.
+    func copy<E: BitwiseCopyable>(_ source: Buffer<E>, to destination: Buffer<E>)
 
     /// y += α x over whole buffers.
     func axpy<S: TensorScalar>(_ alpha: S, _ x: Buffer<S>, _ y: Buffer<S>)

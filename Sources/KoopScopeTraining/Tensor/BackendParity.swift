@@ -72,6 +72,7 @@ public struct BackendParity {
     public mutating func run() -> [Row] {
         rows = []
         let n = 1000
+        check("copy", inputs: [random(n)], outputs: [n]) { be, i, o in be.copy(i[0], to: o[0]) }
         check("axpy", inputs: [random(n)], outputs: [n], accumulating: [0]) { be, i, o in be.axpy(Float(0.7), i[0], o[0]) }
         check("scale", inputs: [], outputs: [n], accumulating: [0]) { be, _, o in be.scale(o[0], by: Float(-1.3)) }
         let squares = random(n)

@@ -56,6 +56,11 @@ open class CPUBackend: Backend, @unchecked Sendable {
         buffer.address.initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count * MemoryLayout<E>.stride)
     }
 
+    open func copy<E: BitwiseCopyable>(_ source: Buffer<E>, to destination: Buffer<E>) {
+        precondition(source.count == destination.count, "copying \(source.count) elements into a buffer of \(destination.count)")
+        destination.pointer.update(from: source.pointer, count: source.count)
+    }
+
     open func axpy<S: TensorScalar>(_ alpha: S, _ x: Buffer<S>, _ y: Buffer<S>) {
         precondition(x.count == y.count)
         S._axpy(x.count, alpha, x.pointer, y.pointer)

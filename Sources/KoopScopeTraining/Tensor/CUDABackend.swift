@@ -93,6 +93,11 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         run { try device.zero(address(buffer), bytes: buffer.count * MemoryLayout<E>.stride) }
     }
 
+    public func copy<E: BitwiseCopyable>(_ source: Buffer<E>, to destination: Buffer<E>) {
+        precondition(source.count == destination.count, "copying \(source.count) elements into a buffer of \(destination.count)")
+        run { try device.copy(from: address(source), to: address(destination), bytes: source.count * MemoryLayout<E>.stride) }
+    }
+
     // MARK: Ops
 
     public func axpy<S: TensorScalar>(_ alpha: S, _ x: Buffer<S>, _ y: Buffer<S>) {

@@ -6,7 +6,7 @@ extension Tape {
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < tokenTable.rows }, "token outside the vocabulary")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < positionTable.rows }, "position beyond the context")
         let d = tokenTable.columns
-        let y = empty(rows: tokens.count, columns: d)
+        let y = unwritten(rows: tokens.count, columns: d)   // every row is written
         let tokenBuffer = backend.upload(tokens), positionBuffer = backend.upload(positions)
         backend.embed(tokenTable: tokenTable.buffer, positionTable: positionTable.buffer, tokens: tokenBuffer,
                       positions: positionBuffer, rows: tokens.count, dimension: d, out: y.buffer)

@@ -31,12 +31,12 @@ extension Tape {
     /// a + b, element-wise (same shapes).
     public func add(_ a: Tensor<S>, _ b: Tensor<S>) -> Tensor<S> {
         precondition(a.rows == b.rows && a.columns == b.columns, "adding \(a.rows)×\(a.columns) to \(b.rows)×\(b.columns)")
-        let y = empty(rows: a.rows, columns: a.columns)
-        backend.axpy(1, a.buffer, y.buffer)
+        let y = unwritten(rows: a.rows, columns: a.columns)
+        backend.copy(a.buffer, to: y.buffer)
         backend.axpy(1, b.buffer, y.buffer)
         record(y) { [unowned self] dy in
-            backend.axpy(1, dy, gradientBuffer(for: a))
-            backend.axpy(1, dy, gradientBuffer(for: b))
+            accumulate(dy, intoGradientOf: a)
+            accumulate(dy, intoGradientOf: b)
         }
         return y
     }

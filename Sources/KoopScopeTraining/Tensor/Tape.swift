@@ -64,13 +64,22 @@ public final class Tape<S: TensorScalar> {
         return buffer
     }
 
+    /// Adds `g` into the gradient of `tensor`; the first contribution is copied into a fresh
+    /// buffer instead of zeroing one and adding to it.
+    func accumulate(_ g: Buffer<S>, intoGradientOf tensor: Tensor<S>) {
+        if let existing = gradients[tensor.id] { backend.axpy(1, g, existing); return }
+        let buffer = backend.allocateUninitialized(tensor.count, of: S.self)
+        backend.copy(g, to: buffer)
+        gradients[tensor.id] = buffer
+    }
+
     /// Runs the recorded ops backwards from the given gradients of some outputs (each seed's buffer
     /// has the tensor's shape). May be called once per tape.
     public func backward(seeds: [(Tensor<S>, Buffer<S>)]) {
         precondition(isRecording, "backward on a tape that did not record")
         for (tensor, seed) in seeds {
             precondition(seed.count == tensor.count, "seed of \(seed.count) for a tensor of \(tensor.count)")
-            backend.axpy(1, seed, gradientBuffer(for: tensor))
+            accumulate(seed, intoGradientOf: tensor)
         }
         for record in records.reversed() {
             guard let gradient = gradients[record.output] else { continue }
