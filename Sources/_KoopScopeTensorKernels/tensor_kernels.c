@@ -156,6 +156,9 @@ void ks_embed_backward_##S(const T *dout, const int32_t *tokens, const int32_t *
         for (size_t j = 0; j < dim; j++) { a[j] += g[j]; b[j] += g[j]; }                           \
     }                                                                                              \
 }                                                                                                  \
+void ks_scale_##S(T *x, size_t count, T alpha) {                                                    \
+    for (size_t i = 0; i < count; i++) x[i] *= alpha;                                              \
+}                                                                                                  \
 void ks_adamw_##S(T *parameters, const T *gradient, T *m, T *v, size_t count, T learning_rate,     \
                   T beta1, T beta2, T epsilon, T weight_decay, T c1, T c2) {                       \
     for (size_t i = 0; i < count; i++) {                                                           \

@@ -67,8 +67,7 @@ open class CPUBackend: Backend, @unchecked Sendable {
     }
 
     open func scale<S: TensorScalar>(_ x: Buffer<S>, by alpha: S) {
-        let p = x.pointer
-        for i in 0..<x.count { p[i] *= alpha }
+        S._scale(x.pointer, x.count, alpha)
     }
 
     open func sumOfSquares<S: TensorScalar>(_ x: Buffer<S>) -> Double {

@@ -50,6 +50,7 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
                               _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
                               _ scratch: UnsafeMutablePointer<Self>, _ out: UnsafeMutablePointer<Self>)
     static func _axpy(_ count: Int, _ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    static func _scale(_ x: UnsafeMutablePointer<Self>, _ count: Int, _ alpha: Self)
     /// C = A·B (+ C when `accumulate`) for a few rows of A without BLAS's packing of B; false
     /// where there is no such kernel (Double, or a CPU without AVX2 and FMA): BLAS then.
     static func _smallGEMM(_ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int,
@@ -130,6 +131,9 @@ extension Float: TensorScalar {
                                      _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
                                      _ scratch: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
         ks_attend_cached_f(q, keys, values, length, heads, headDimension, ld, scratch, out)
+    }
+    public static func _scale(_ x: UnsafeMutablePointer<Float>, _ count: Int, _ alpha: Float) {
+        ks_scale_f(x, count, alpha)
     }
     public static func _axpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
@@ -219,6 +223,9 @@ extension Double: TensorScalar {
                                      _ length: Int, _ heads: Int, _ headDimension: Int, _ ld: Int,
                                      _ scratch: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
         ks_attend_cached_d(q, keys, values, length, heads, headDimension, ld, scratch, out)
+    }
+    public static func _scale(_ x: UnsafeMutablePointer<Double>, _ count: Int, _ alpha: Double) {
+        ks_scale_d(x, count, alpha)
     }
     public static func _axpy(_ count: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
         cblas_daxpy(Int32(count), alpha, x, 1, y, 1)

@@ -1,3 +1,5 @@
+import KoopScope
+
 /// AdamW over a policy's parameters, with clipping by the global gradient norm; its moments
 /// live on the parameters' backend.
 ///
@@ -29,16 +31,25 @@ public final class AdamWOptimizer<S: TensorScalar> {
     @discardableResult
     public func step(gradients: [Buffer<S>], clip: Double) -> Double {
         precondition(gradients.count == parameters.count)
-        let norm = gradients.reduce(0.0) { $0 + backend.sumOfSquares($1) }.squareRoot()
+        let norm = eachParameter { backend.sumOfSquares(gradients[$0]) }.reduce(0.0, +).squareRoot()
         guard norm.isFinite else { return norm }
-        if clip > 0 && norm > clip {
-            for g in gradients { backend.scale(g, by: S(clip / (norm + 1e-6))) }
-        }
+        let factor: S? = clip > 0 && norm > clip ? S(clip / (norm + 1e-6)) : nil
         stepCount += 1
-        for (k, p) in parameters.enumerated() {
-            backend.adamW(p.value, gradient: gradients[k], m: m[k], v: v[k], settings: settings, step: stepCount)
+        let (settings, step) = (settings, stepCount)
+        _ = eachParameter { k in
+            if let factor { backend.scale(gradients[k], by: factor) }
+            backend.adamW(parameters[k].value, gradient: gradients[k], m: m[k], v: v[k], settings: settings, step: step)
         }
         return norm
+    }
+
+    /// `body` of every parameter's index, the results in parameter order. On the CPU the
+    /// parameters go to the cores at once (BLAS at one thread): each body touches only its own
+    /// parameter's buffers, so the step is the same on any number of cores. A GPU's stream takes
+    /// them in order.
+    private func eachParameter<T>(_ body: (Int) -> T) -> [T] {
+        guard backend is CPUBackend else { return parameters.indices.map(body) }
+        return BLASThreads.singleThreaded { concurrentMap(parameters.count, body) }
     }
 
     /// Forgets the moments and the step count (a new phase of training starts).

@@ -46,6 +46,8 @@
                       const int32_t *positions, size_t rows, size_t dim, T *out);                  \
     void ks_embed_backward_##S(const T *dout, const int32_t *tokens, const int32_t *positions,      \
                                size_t rows, size_t dim, T *dtoken_table, T *dposition_table);      \
+    /* x[i] *= alpha */                                                                            \
+    void ks_scale_##S(T *x, size_t count, T alpha);                                                \
     /* One AdamW step (decoupled weight decay), bias corrections c1 = 1-b1^t, c2 = 1-b2^t */       \
     void ks_adamw_##S(T *parameters, const T *gradient, T *m, T *v, size_t count, T learning_rate, \
                       T beta1, T beta2, T epsilon, T weight_decay, T c1, T c2);                    \
