@@ -2,7 +2,7 @@
 // packing B. BLAS packs the whole of B (the weights) into panels on every call, which costs as
 // much memory traffic as the product itself when A has only tens of rows. Here a 16-column strip
 // of B (K × 64 bytes, in L1 for the model widths used) is read straight from the weights and
-// reused by every 6-row block of A. Each C element is one fixed-order FMA chain over k, so the
+// reused by every block of up to six rows of A. Each C element is one fixed-order FMA chain over k, so the
 // result does not depend on threads or on the rest of the batch.
 //
 // Read in place, a strip's K rows lie a whole row of B apart — for the wide layers of a large
@@ -16,42 +16,51 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define KS_TILE_ROW(r)                                                                             \
-    __m256 c##r##0 = accumulate ? _mm256_loadu_ps(c + (i + r) * ldc + j) : _mm256_setzero_ps();    \
-    __m256 c##r##1 = accumulate ? _mm256_loadu_ps(c + (i + r) * ldc + j + 8) : _mm256_setzero_ps();
-#define KS_TILE_FMA(r)                                                                             \
-    {                                                                                              \
-        __m256 x = _mm256_broadcast_ss(a + (i + r) * lda + p);                                     \
-        c##r##0 = _mm256_fmadd_ps(x, b0, c##r##0);                                                 \
-        c##r##1 = _mm256_fmadd_ps(x, b1, c##r##1);                                                 \
+// One block of R ≤ 6 rows of A against one strip: 2R accumulators, each a chain over k. A block
+// of fewer than four rows leaves the FMA units waiting on those chains (four cycles of latency
+// each), so the rows are cut into blocks as even as they go (32 rows: 6, 6, 5, 5, 5, 5) instead
+// of sixes and a tail of single rows.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void small_block_avx2(const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                                    size_t k, int accumulate, const int R) {
+    __m256 c0[6], c1[6];
+    for (int r = 0; r < R; r++) {
+        c0[r] = accumulate ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
+        c1[r] = accumulate ? _mm256_loadu_ps(c + r * ldc + 8) : _mm256_setzero_ps();
     }
-#define KS_TILE_STORE(r)                                                                           \
-    _mm256_storeu_ps(c + (i + r) * ldc + j, c##r##0);                                              \
-    _mm256_storeu_ps(c + (i + r) * ldc + j + 8, c##r##1);
+    for (size_t p = 0; p < k; p++) {
+        __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
+        for (int r = 0; r < R; r++) {
+            __m256 x = _mm256_broadcast_ss(a + r * lda + p);
+            c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        _mm256_storeu_ps(c + r * ldc, c0[r]);
+        _mm256_storeu_ps(c + r * ldc + 8, c1[r]);
+    }
+}
 
 __attribute__((target("avx2,fma")))
 static void small_gemm_avx2(const float *a, size_t lda, const float *strips_b, size_t row_step, size_t strip_step,
                             float *c, size_t ldc, size_t m, size_t n, size_t k, int accumulate) {
-    size_t strips = n / 16 * 16;
+    size_t strips = n / 16 * 16, blocks = (m + 5) / 6;
     for (size_t j = 0; j < strips; j += 16) {
         const float *b = strips_b + j / 16 * strip_step;
-        const size_t ldb = row_step;
-        size_t i = 0;
-        for (; i + 6 <= m; i += 6) {
-            KS_TILE_ROW(0) KS_TILE_ROW(1) KS_TILE_ROW(2) KS_TILE_ROW(3) KS_TILE_ROW(4) KS_TILE_ROW(5)
-            for (size_t p = 0; p < k; p++) {
-                __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
-                KS_TILE_FMA(0) KS_TILE_FMA(1) KS_TILE_FMA(2) KS_TILE_FMA(3) KS_TILE_FMA(4) KS_TILE_FMA(5)
+        for (size_t q = 0, i = 0; q < blocks; q++) {
+            size_t rows = (q + 1) * m / blocks - i;
+            const float *ai = a + i * lda;
+            float *ci = c + i * ldc + j;
+            switch (rows) {
+            case 6: small_block_avx2(ai, lda, b, row_step, ci, ldc, k, accumulate, 6); break;
+            case 5: small_block_avx2(ai, lda, b, row_step, ci, ldc, k, accumulate, 5); break;
+            case 4: small_block_avx2(ai, lda, b, row_step, ci, ldc, k, accumulate, 4); break;
+            case 3: small_block_avx2(ai, lda, b, row_step, ci, ldc, k, accumulate, 3); break;
+            case 2: small_block_avx2(ai, lda, b, row_step, ci, ldc, k, accumulate, 2); break;
+            default: small_block_avx2(ai, lda, b, row_step, ci, ldc, k, accumulate, 1); break;
             }
-            KS_TILE_STORE(0) KS_TILE_STORE(1) KS_TILE_STORE(2) KS_TILE_STORE(3) KS_TILE_STORE(4) KS_TILE_STORE(5)
-        }
-        for (; i < m; i++) {
-            KS_TILE_ROW(0)
-            for (size_t p = 0; p < k; p++) {
-                __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
-                KS_TILE_FMA(0)
-            }
-            KS_TILE_STORE(0)
+            i += rows;
         }
     }
     // The last n mod 16 columns, one at a time, in the same k order.

@@ -47,6 +47,35 @@ struct SmallGEMMTests {
         #expect(Array(backend.download(all)[(6 * n)...]) == backend.download(one))
     }
 
+    /// Every element is one fused multiply-add chain over k in order, from zero or from C, bit for
+    /// bit, however the rows are cut into blocks (every count of rows up to 13, and 32 and 64).
+    /// Where the CPU has no such kernel, BLAS computes the product and its order is its own.
+    @Test(.enabled(if: CPUBackend().stripPacked(CPUBackend().upload([Float](repeating: 0, count: 16)), rows: 1, columns: 16) != nil))
+    func everyElementIsOneInOrderFMAChain() {
+        var rng = SeededGenerator(seed: 11)
+        let (n, k) = (35, 29)
+        let b = (0..<(k * n)).map { _ in Float(rng.nextGaussian()) }
+        let backend = CPUBackend()
+        let weights = backend.upload(b)
+        for m in Array(1...13) + [32, 64] {
+            let a = (0..<(m * k)).map { _ in Float(rng.nextGaussian()) }
+            let start = (0..<(m * n)).map { _ in Float(rng.nextGaussian()) }
+            for accumulate in [false, true] {
+                let c = backend.upload(start)
+                backend.gemm(GEMMShape(m: m, n: n, k: k), alpha: 1, backend.upload(a), weights, beta: accumulate ? 1 : 0, c)
+                var chains = [Float](repeating: 0, count: m * n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum: Float = accumulate ? start[i * n + j] : 0
+                        for p in 0..<k { sum = sum.addingProduct(a[i * k + p], b[p * n + j]) }
+                        chains[i * n + j] = sum
+                    }
+                }
+                #expect(backend.download(c) == chains, "\(m) rows, accumulate \(accumulate)")
+            }
+        }
+    }
+
     /// Weights laid out as strips give the very bits of the product from the weights in place,
     /// for every remainder of rows and of columns.
     @Test(arguments: [(1, 16, 7), (5, 17, 33), (7, 50, 64), (32, 1152, 384), (64, 3, 9), (64, 1536, 40)])
