@@ -2,8 +2,8 @@
 // packing B. BLAS packs the whole of B (the weights) into panels on every call, which costs as
 // much memory traffic as the product itself when A has only tens of rows. Here a 16-column strip
 // of B (K × 64 bytes, in L1 for the model widths used) is read straight from the weights and
-// reused by every block of up to six rows of A. Each C element is one fixed-order FMA chain over k, so the
-// result does not depend on threads or on the rest of the batch.
+// reused by every block of up to six rows of A. Each C element is one fixed-order FMA chain over
+// k, so the result does not depend on threads or on the rest of the batch.
 //
 // Read in place, a strip's K rows lie a whole row of B apart — for the wide layers of a large
 // policy, a page apart — so the hardware prefetcher cannot stream them and every line is a
