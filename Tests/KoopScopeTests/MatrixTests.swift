@@ -99,7 +99,7 @@ struct BLASThreadTests {
         let widest = Count(0)
         DispatchQueue.concurrentPerform(iterations: 64) { k in
             state.singleThreaded {
-                if k % 3 == 0 { state.singleThreaded { usleep(50) } }
+                if k % 3 == 0 { state.singleThreaded { _ = usleep(50) } }
                 widest.raise(to: count.get())
                 usleep(UInt32(100 * (k % 7)))
             }

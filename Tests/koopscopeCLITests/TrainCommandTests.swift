@@ -81,7 +81,7 @@ struct TrainCommandTests {
         // A file where the dumps folder must go.
         let blocked = dir.appendingPathComponent("blocked").path
         try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: blocked + "/dumps", contents: Data("in the way".utf8))
+        #expect(FileManager.default.createFile(atPath: blocked + "/dumps", contents: Data("in the way".utf8)))
         let b = try koopscope(["train", "--run-dir", blocked, "--steps", "1", "--eval-every", "0", "--dump-every", "1",
                               ] + Self.tiny)
         #expect(b.status == 1 && b.stderr.contains(blocked + "/dumps") && b.stderr.contains("cannot create the folder"),

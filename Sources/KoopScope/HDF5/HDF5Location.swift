@@ -185,7 +185,7 @@ func fileName(of id: hid_t) -> String {
     guard size > 0 else { return "" }
     var buffer = [CChar](repeating: 0, count: size + 1)
     _ = H5Fget_name(id, &buffer, size + 1)
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Reads `count` strings (variable-length or fixed-size) of object `what` with
