@@ -87,13 +87,3 @@ nonisolated(unsafe) private let versionCString = UnsafePointer(allocatedCString(
 
 @_cdecl("koopscope_version")
 public func koopscope_version() -> UnsafePointer<CChar> { versionCString }
-
-/// HDF5 as Debian and most distributions build it is not thread-safe: every call that opens,
-/// reads or closes a file holds this lock, so that callers on many threads only wait.
-private let hdf5Lock = NSRecursiveLock()   // an analysis holding it opens its dictionary file too
-
-func withHDF5<R>(_ body: () throws -> R) rethrows -> R {
-    hdf5Lock.lock()
-    defer { hdf5Lock.unlock() }
-    return try body()
-}

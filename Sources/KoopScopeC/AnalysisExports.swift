@@ -23,7 +23,7 @@ private func analyzer(_ json: UnsafePointer<CChar>?, d: Int) throws -> Analyzer 
         }
         lifting = .identity(rule)
     } else if let path = try o.text("dictionary") {
-        lifting = .sigmoid(try withHDF5 { try KoopmanDictionary(contentsOf: path) })
+        lifting = .sigmoid(try KoopmanDictionary(contentsOf: path))
     } else {
         let m = try o.integer("koopman_dim", atLeast: 1) ?? 50
         let seed = try o.integer("seed", atLeast: 0) ?? 42
@@ -69,11 +69,8 @@ public func koopscope_analyze_file(
     abiCall(status) {
         try returnText(reportJSON) {
             guard let path else { throw ABIFailure.argument("path is NULL") }
-            // The analysis reads the file as it goes, so it holds the lock throughout.
-            let report = try withHDF5 {
-                let dump = try Dump(path: String(cString: path))
-                return try analyzer(optionsJSON, d: dump.dimension).analyze(dump)
-            }
+            let dump = try Dump(path: String(cString: path))
+            let report = try analyzer(optionsJSON, d: dump.dimension).analyze(dump)
             return try report.text(.json)
         }
     }

@@ -19,7 +19,7 @@ public func koopscope_dump_open(_ path: UnsafePointer<CChar>?, _ dump: UnsafeMut
         guard let dump else { throw ABIFailure.argument("dump is NULL") }
         dump.pointee = nil
         guard let path else { throw ABIFailure.argument("path is NULL") }
-        let opened = try withHDF5 { try Dump(path: String(cString: path)) }
+        let opened = try Dump(path: String(cString: path))
         dump.pointee = OpaquePointer(Unmanaged.passRetained(DumpHandle(opened)).toOpaque())
     }
 }
@@ -60,7 +60,7 @@ public func koopscope_dump_read(_ dump: OpaquePointer?, _ first: Int64, _ count:
         let range = Int(first)..<Int(first + count)
         states.initialize(repeating: 0, count: range.count * maxLength * d)
         for batchRange in opened.batchRanges(in: range) {
-            let batch = try withHDF5 { try opened.read(batchRange) }
+            let batch = try opened.read(batchRange)
             batch.states.withUnsafeBufferPointer { rows in
                 for k in 0..<batch.count {
                     let target = states + (batchRange.lowerBound - range.lowerBound + k) * maxLength * d
@@ -75,5 +75,5 @@ public func koopscope_dump_read(_ dump: OpaquePointer?, _ first: Int64, _ count:
 @_cdecl("koopscope_dump_close")
 public func koopscope_dump_close(_ dump: OpaquePointer?) {
     guard let dump else { return }
-    withHDF5 { Unmanaged<DumpHandle>.fromOpaque(UnsafeRawPointer(dump)).release() }
+    Unmanaged<DumpHandle>.fromOpaque(UnsafeRawPointer(dump)).release()
 }

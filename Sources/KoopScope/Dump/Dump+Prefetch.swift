@@ -10,6 +10,8 @@ extension Dump {
     func prefetch(_ range: Range<Int>) {
         #if os(Linux)
         guard let advisor = fileAdvisor, !range.isEmpty else { return }
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         switch layout {
         case .padded:
             guard let (dataset, decoding) = paddedStates else { return }

@@ -75,6 +75,8 @@ extension Dump {
         guard range.lowerBound >= 0, range.upperBound <= count else {
             throw DumpError.outOfRange(file: path, detail: "trajectories \(range) requested, the dump holds \(count)")
         }
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         silenceHDF5()
         CrashGuard.reading(path)
         defer { CrashGuard.reading(nil) }

@@ -61,6 +61,8 @@ public final class Dump {
 
     /// Opens and validates the dump at `path`.
     public init(path: String) throws {
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         self.path = path
         defer { CrashGuard.reading(nil) }   // set by openHDF5ForReading for the whole validation
         do {

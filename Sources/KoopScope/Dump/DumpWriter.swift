@@ -70,6 +70,8 @@ public final class DumpWriter {
         self.options = options
         self.lengths = Array(repeating: 0, count: count)
         temporaryPath = AtomicFile.temporarySibling(of: path)
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         silenceHDF5()
         do {
             let id = H5Fcreate(temporaryPath, ks_H5F_ACC_TRUNC(), ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
@@ -95,7 +97,7 @@ public final class DumpWriter {
         }
     }
 
-    deinit { if !finished { cleanUp() } }
+    deinit { if !finished { HDF5Serial.run { cleanUp() } } }
 
     /// Writes trajectory `index`: `states` is T×d with T ≤ maxLength.
     public func write(_ states: Matrix<Float>, at index: Int) throws {
@@ -107,6 +109,8 @@ public final class DumpWriter {
             throw DumpError.writeFailed(file: path, detail: "trajectory \(index) is \(states.rows)×\(states.columns); "
                                         + "expected at most \(maxLength)×\(dimension)")
         }
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         silenceHDF5()
         do {
             let t = states.rows
@@ -149,6 +153,8 @@ public final class DumpWriter {
                 throw DumpError.wrongCount(file: path, dataset: "/" + name, count: values, expected: count)
             }
         }
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         silenceHDF5()
         do {
             let root = HDF5Location(object: file)

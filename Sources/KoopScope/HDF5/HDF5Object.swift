@@ -18,6 +18,8 @@ final class HDF5Object {
     }
 
     deinit {
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         switch kind {
         case .file:
             if let path { CrashGuard.reading(path) { _ = H5Fclose(id) } } else { H5Fclose(id) }

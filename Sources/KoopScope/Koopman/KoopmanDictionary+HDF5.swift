@@ -11,6 +11,8 @@ extension KoopmanDictionary {
     /// let dictionary = try KoopmanDictionary(contentsOf: "dict.h5")
     /// ```
     public init(contentsOf path: String) throws {
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         defer { CrashGuard.reading(nil) }   // set by openHDF5ForReading
         let file: HDF5Object
         do {
@@ -66,6 +68,8 @@ extension KoopmanDictionary {
     /// Writes the dictionary (`/weight`, `/bias`, and `attributes` plus the dictionary's own
     /// as root attributes) atomically to `path`.
     public func write(to path: String, attributes extra: [(name: String, value: AttributeValue)] = []) throws {
+        HDF5Serial.enter()
+        defer { HDF5Serial.leave() }
         silenceHDF5()
         let temporary = AtomicFile.temporarySibling(of: path)
         do {

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The one lock every call into HDF5 holds, so that the library can be used from many threads.
+///
+/// HDF5 built without its thread-safe option (as many source and wheel builds are) must not be
+/// entered by two threads at once, and the crash guard names one file being read at a time.
+/// Each entry into this module's HDF5 code (opening and reading a dump, writing one, reading
+/// and writing a dictionary, closing an identifier) holds the lock for as long as it is inside
+/// HDF5, and other callers wait. The lock is recursive: an entry may reach another (a dump's
+/// validation closes the identifiers it opened).
+enum HDF5Serial {
+    private static let lock = NSRecursiveLock()
+
+    /// Runs `body` holding the lock.
+    static func run<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Takes the lock where a scope cannot be a closure (an initializer that sets its
+    /// properties as it goes); pair it with ``leave()`` in a `defer`.
+    static func enter() { lock.lock() }
+
+    /// Gives back what ``enter()`` took.
+    static func leave() { lock.unlock() }
+}
