@@ -97,7 +97,7 @@ public final class DumpWriter {
         }
     }
 
-    deinit { if !finished { HDF5Serial.run { cleanUp() } } }
+    deinit { if !finished { cleanUp() } }
 
     /// Writes trajectory `index`: `states` is T×d with T ≤ maxLength.
     public func write(_ states: Matrix<Float>, at index: Int) throws {

@@ -85,7 +85,7 @@ struct HDF5Dataset {
             var name = [CChar](repeating: 0, count: 64)
             let filter = H5Pget_filter2(plist.id, i, &flags, &nValues, &values, 64, &name, &config)
             try checkStatus(filter, "H5Pget_filter2")
-            let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let text = text(ofCString: name)
             filters.append(HDF5Filter(id: Int(filter), name: text, values: Array(values.prefix(min(nValues, 8)))))
         }
         return filters

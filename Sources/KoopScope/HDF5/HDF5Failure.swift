@@ -16,7 +16,7 @@ struct HDF5Failure: Error, CustomStringConvertible {
     static func take(_ call: String) -> HDF5Failure {
         var buffer = [CChar](repeating: 0, count: 2048)
         let used = buffer.withUnsafeMutableBufferPointer { ks_take_error_stack($0.baseAddress!, $0.count) }
-        let stack = String(decoding: buffer.prefix(used).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let stack = text(ofCString: buffer.prefix(used))
         return HDF5Failure(call: call, stack: stack)
     }
 }

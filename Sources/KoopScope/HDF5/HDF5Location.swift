@@ -61,7 +61,7 @@ struct HDF5Location {
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
             try checkStatus(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count,
                                                ks_H5P_DEFAULT()), "H5Lget_name_by_idx")
-            names.append(String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            names.append(text(ofCString: buffer.prefix(Int(size))))
         }
         return names
     }
@@ -80,7 +80,7 @@ struct HDF5Location {
             try checkStatus(size, "H5Aget_name")
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
             try checkStatus(H5Aget_name(attribute.id, buffer.count, &buffer), "H5Aget_name")
-            let name = String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let name = text(ofCString: buffer.prefix(Int(size)))
             result.append((name, try readAttribute(attribute, name: name)))
         }
         return result
@@ -185,7 +185,12 @@ func fileName(of id: hid_t) -> String {
     guard size > 0 else { return "" }
     var buffer = [CChar](repeating: 0, count: size + 1)
     _ = H5Fget_name(id, &buffer, size + 1)
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return text(ofCString: buffer)
+}
+
+/// The UTF-8 text of C characters HDF5 wrote, up to the first NUL or the end.
+func text(ofCString characters: some Sequence<CChar>) -> String {
+    String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Reads `count` strings (variable-length or fixed-size) of object `what` with

@@ -11,15 +11,8 @@ import Foundation
 enum HDF5Serial {
     private static let lock = NSRecursiveLock()
 
-    /// Runs `body` holding the lock.
-    static func run<R>(_ body: () throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
-    }
-
-    /// Takes the lock where a scope cannot be a closure (an initializer that sets its
-    /// properties as it goes); pair it with ``leave()`` in a `defer`.
+    /// Takes the lock; pair it with ``leave()`` in a `defer` (an initializer that sets its
+    /// properties as it goes cannot run inside a closure).
     static func enter() { lock.lock() }
 
     /// Gives back what ``enter()`` took.

@@ -35,10 +35,9 @@ public final class AdamWOptimizer<S: TensorScalar> {
         guard norm.isFinite else { return norm }
         let factor: S? = clip > 0 && norm > clip ? S(clip / (norm + 1e-6)) : nil
         stepCount += 1
-        let (settings, step) = (settings, stepCount)
         _ = eachParameter { k in
             if let factor { backend.scale(gradients[k], by: factor) }
-            backend.adamW(parameters[k].value, gradient: gradients[k], m: m[k], v: v[k], settings: settings, step: step)
+            backend.adamW(parameters[k].value, gradient: gradients[k], m: m[k], v: v[k], settings: settings, step: stepCount)
         }
         return norm
     }
