@@ -12,16 +12,14 @@ struct ABIBatch {
     /// Elements of the whole batch, padding rows included.
     var elementCount: Int { count * maxLength * width }
 
-    /// Checks the sizes (none negative, the product addressable) and each length (0…maxLength).
+    /// Checks the sizes against ``Limits`` (the width as a state's d or a dictionary's m, as
+    /// `widthName` says) and each length (0…maxLength).
     init(batch: Int64, maxLength: Int64, width: Int64, lengths: UnsafePointer<Int64>?, widthName: String) throws {
-        guard batch >= 0 else { throw ABIFailure.argument("batch is \(batch); it must be ≥ 0") }
-        guard maxLength >= 0 else { throw ABIFailure.argument("max_length is \(maxLength); it must be ≥ 0") }
-        guard width >= 1 else { throw ABIFailure.argument("\(widthName) is \(width); it must be ≥ 1") }
-        let (rows, o1) = batch.multipliedReportingOverflow(by: maxLength)
-        let (total, o2) = rows.multipliedReportingOverflow(by: width)
-        guard !o1, !o2, total <= Int64(Int.max / 8) else {
-            throw ABIFailure.argument("batch × max_length × \(widthName) = \(batch) × \(maxLength) × \(width) is too large")
-        }
+        try Limits.check(Int(batch), "batch", within: Limits.trajectoryCount)
+        try Limits.check(Int(maxLength), "max_length", within: Limits.trajectoryLength)
+        try Limits.check(Int(width), widthName, within: widthName == "m" ? Limits.koopmanDimension : Limits.stateDimension)
+        let rows = try Limits.product(Int(batch), Int(maxLength), "batch × max_length")
+        _ = try Limits.product(rows, Int(width), "batch × max_length × \(widthName)")
         count = Int(batch)
         self.maxLength = Int(maxLength)
         self.width = Int(width)

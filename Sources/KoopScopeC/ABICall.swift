@@ -30,6 +30,10 @@ func abiCall(_ status: UnsafeMutablePointer<koopscope_status>?, _ body: () throw
         (code, message) = (KOOPSCOPE_ERROR_FILE, error.description)
     } catch let error as DictionaryError {
         (code, message) = (KOOPSCOPE_ERROR_FILE, error.description)
+    } catch let error as SettingError {
+        (code, message) = (KOOPSCOPE_ERROR_ARGUMENT, "options_json: " + error.description)
+    } catch let error as LimitError {
+        (code, message) = (KOOPSCOPE_ERROR_ARGUMENT, error.description)
     } catch {
         (code, message) = (KOOPSCOPE_ERROR_INTERNAL, "\(error)")
     }

@@ -1,8 +1,10 @@
 import Foundation
+import KoopScope
 
-/// The JSON options object some calls take, read with the keys it may hold; an unknown key, a
-/// value of the wrong type or text that is not a JSON object is an argument error naming it.
-struct ABIOptions {
+/// The JSON options object some calls take, as the values of a settings table
+/// (``AnalysisConfiguration``, ``DictionaryFitConfiguration``); text that is not a JSON object
+/// of booleans, numbers and strings is an argument error, and the table refuses unknown keys.
+enum ABIOptions {
     private enum Value: Decodable {
         case bool(Bool), number(Double), string(String)
 
@@ -15,53 +17,29 @@ struct ABIOptions {
         }
     }
 
-    private let values: [String: Value]
-
-    init(_ json: UnsafePointer<CChar>?, allowed: [String]) throws {
-        guard let json else { values = [:]; return }
+    /// The settings `json` gives (NULL or blank: none), in key order.
+    static func values(_ json: UnsafePointer<CChar>?) throws -> [(String, SettingValue)] {
+        guard let json else { return [] }
         let text = String(decoding: UnsafeRawBufferPointer(start: json, count: strlen(json)), as: UTF8.self)
-        if text.allSatisfy(\.isWhitespace) { values = [:]; return }
+        if text.allSatisfy(\.isWhitespace) { return [] }
+        let values: [String: Value]
         do {
             values = try JSONDecoder().decode([String: Value].self, from: Data(text.utf8))
         } catch {
             throw ABIFailure.argument("options_json is not a JSON object of booleans, numbers and strings: \(text.prefix(200))")
         }
-        for key in values.keys.sorted() where !allowed.contains(key) {
-            throw ABIFailure.argument("options_json: unknown option \"\(key)\" (known: \(allowed.joined(separator: ", ")))")
+        return values.sorted { $0.key < $1.key }.map { key, value in
+            switch value {
+            case .bool(let b): (key, .flag(b))
+            case .number(let x): (key, .number(x))
+            case .string(let s): (key, .text(s))
+            }
         }
     }
 
-    func bool(_ key: String) throws -> Bool? {
-        switch values[key] {
-        case nil: return nil
-        case .bool(let b): return b
-        default: throw ABIFailure.argument("options_json: \"\(key)\" must be true or false")
-        }
-    }
-
-    func number(_ key: String) throws -> Double? {
-        switch values[key] {
-        case nil: return nil
-        case .number(let x) where x.isFinite: return x
-        default: throw ABIFailure.argument("options_json: \"\(key)\" must be a finite number")
-        }
-    }
-
-    func integer(_ key: String, atLeast minimum: Int) throws -> Int? {
-        guard let x = try number(key) else { return nil }
-        guard x == x.rounded(), x >= Double(minimum), x <= 1e15 else {
-            throw ABIFailure.argument("options_json: \"\(key)\" must be an integer ≥ \(minimum), got \(x)")
-        }
-        return Int(x)
-    }
-
-    /// A string, or a number written as the command line would take it.
-    func text(_ key: String) throws -> String? {
-        switch values[key] {
-        case nil: return nil
-        case .string(let s): return s
-        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
-        case .bool: throw ABIFailure.argument("options_json: \"\(key)\" must be a string or a number")
-        }
+    /// The configuration `json` describes, checked by its table.
+    static func configuration<C: SettingsTable>(_ json: UnsafePointer<CChar>?, extra: [(String, SettingValue)] = [],
+                                                as type: C.Type = C.self) throws -> C {
+        try C(values: extra + values(json), naming: .option)
     }
 }

@@ -49,9 +49,6 @@ struct Analyze: ParsableCommand {
     var pseudospectrumTrajectories: String?
 
     func validate() throws {
-        if let shard, AnalysisShard(argument: shard) == nil {
-            throw ValidationError("--shard '\(shard)' is not K/N with 1 ≤ K ≤ N (for example 2/8)")
-        }
         let gridGiven = gridRe != nil || gridIm != nil || gridPoints != nil || pseudospectrumTrajectories != nil
         if gridGiven && !pseudospectrum {
             throw ValidationError("--grid-re, --grid-im, --grid-points and --pseudospectrum-trajectories need --pseudospectrum")
@@ -90,10 +87,10 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
+        _ = try analysis.configuration(shard: shard)   // settings refused before the dump is opened
         let opened = try Dump(path: dump)
-        var analyzer = try analysis.analyzer(for: opened)
+        var analyzer = try analysis.analyzer(for: opened, shard: shard)
         if pseudospectrum { analyzer.settings.pseudospectrum = (try grid(), try chosenTrajectories()) }
-        analyzer.settings.shard = shard.flatMap(AnalysisShard.init(argument:))
         let out = try OutputStream(path: output)
         let writer = AnalysisWriter(format: format) { try out.write($0) }
         let progress = ProgressLine(label: "analysing", unit: "trajectories", quiet: quiet)

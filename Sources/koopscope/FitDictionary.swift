@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import KoopScope
 
-extension ResKoopNetLoss.Variant: ExpressibleByArgument {}
-
 /// `koopscope fit-dictionary DUMP -o DICT.h5`: ResKoopNet dictionary learning.
 struct FitDictionary: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,60 +21,53 @@ struct FitDictionary: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("The dictionary file to write.", valueName: "file"))
     var output: String
 
-    @Option(help: "Loss: paper (residuals, eigenpairs held fixed) or reference (SVD-based, through the SVD).")
-    var variant: ResKoopNetLoss.Variant = .paper
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("variant", valueName: "name"))
+    var variant: String?
 
-    @Option(help: "Features m.")
-    var koopmanDim = 50
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("koopman_dim", valueName: "m"))
+    var koopmanDim: String?
 
-    @Flag(help: "Learn a bias b as well (the paper has none).")
+    @Flag(help: SettingFlags<DictionaryFitConfiguration>.help("bias"))
     var bias = false
 
-    @Option(help: "Trajectories per minibatch.")
-    var batch = 64
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("batch", valueName: "n"))
+    var batch: String?
 
-    @Option(help: "Passes over the trajectories.")
-    var epochs = 1
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("epochs", valueName: "n"))
+    var epochs: String?
 
-    @Option(help: "Total optimiser steps (overrides --epochs).")
-    var steps: Int?
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("steps", valueName: "n"))
+    var steps: String?
 
-    @Option(help: "Adam learning rate (default: the variant's, 1e-4 for paper, 1e-3 for reference).")
-    var lr: Double?
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("lr", valueName: "x"))
+    var lr: String?
 
-    @Option(help: "Use only the first this many states of each trajectory.")
-    var maxPositions = 512
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("max_positions", valueName: "n"))
+    var maxPositions: String?
 
-    @Option(help: "Seed of the initial dictionary and of the minibatch order.")
-    var seed: UInt64 = 42
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("seed", valueName: "n"))
+    var seed: String?
 
-    @Option(name: .customLong("init"),
-            help: ArgumentHelp("Continue from this dictionary instead of the default initialisation.", valueName: "file"))
+    @Option(name: .customLong("init"), help: SettingFlags<DictionaryFitConfiguration>.help("init", valueName: "file"))
     var initial: String?
 
-    @Option(help: "Fraction of trajectories held out for a validation loss.")
-    var holdout = 0.0
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("holdout", valueName: "x"))
+    var holdout: String?
 
-    func validate() throws {
-        if koopmanDim < 1 { throw ValidationError("--koopman-dim must be at least 1") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive") }
-        if maxPositions < 2 { throw ValidationError("--max-positions must be at least 2") }
-        if !(holdout >= 0 && holdout < 1) { throw ValidationError("--holdout must lie in [0, 1)") }
-        if initial != nil && koopmanDim != 50 {
-            throw ValidationError("--koopman-dim sizes the default initialisation; --init brings its own m")
-        }
+    /// The settings the flags give, checked against ``DictionaryFitConfiguration/keys``.
+    func configuration() throws -> DictionaryFitConfiguration {
+        let texts: [(String, String?)] = [
+            ("variant", variant), ("koopman_dim", koopmanDim), ("batch", batch), ("epochs", epochs), ("steps", steps),
+            ("lr", lr), ("max_positions", maxPositions), ("seed", seed), ("init", initial), ("holdout", holdout),
+        ]
+        return try SettingFlags.configuration(texts: texts, flags: [("bias", bias)])
     }
 
     func run() throws {
+        let settings = try configuration()
         let opened = try Dump(path: dump)
-        let start = try initial.map { try KoopmanDictionary(contentsOf: $0) }
-            ?? .kaimingUniform(dimension: max(opened.dimension, 1), koopmanDimension: koopmanDim, seed: seed)
-        let options = DictionaryFitter.Options(variant: variant, batch: batch, epochs: epochs, steps: steps,
-                                               learningRate: lr ?? variant.defaultLearningRate,
-                                               maxPositions: maxPositions, seed: seed, holdout: holdout, bias: bias)
+        let start = try settings.start(dimension: opened.dimension)
+        let options = settings.options
         let terminal = isatty(STDERR_FILENO) != 0
         var lastLine = 0.0
         let result = try DictionaryFitter(options: options).fit(opened, initial: start) { step, total, loss in

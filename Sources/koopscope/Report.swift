@@ -37,6 +37,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        _ = try analysis.configuration()   // settings refused before any input is read
         var analyses: [(name: String, report: AnalysisReport)] = []
         var runs: [TrainingRun] = []
         var names = Set<String>()

@@ -87,7 +87,8 @@ struct CInterfaceTests {
             #expect(call(states, dtype: 9).1.contains("dtype 9"))
             #expect(call(states, batch: -1).1.contains("batch is -1"))
             #expect(call(states, d: 0).1.contains("d is 0"))
-            #expect(call(states, batch: Int64.max, length: Int64.max).1.contains("too large"))
+            #expect(call(states, batch: Int64.max, length: Int64.max).1.contains("batch is 9223372036854775807"))
+            #expect(call(states, batch: 1 << 16, length: 1 << 16, d: 1 << 20).1.contains("batch × max_length × d"))
             #expect(call(states, lengths: [41]).1.contains("lengths[0] is 41"))
             #expect(call(states, weight: false).1 == "weight is NULL")
             #expect(call(states, m: 0).1.contains("m is 0"))
@@ -107,6 +108,35 @@ struct CInterfaceTests {
         #expect(koopscope_dsd_features(nil, 1, 4, 2, nil, nil, &value, nil, nil) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
     }
 
+    @Test func sizesPastTheLimitsAreRefusedBeforeAnythingIsAllocated() throws {
+        var status = koopscope_status(), value = 0.0
+        let feature = [Double](repeating: 0.5, count: 8)
+        // m = 10⁹ over one state: m × m would be 8 EB; refused by the bound on m.
+        let code = koopscope_dsd_features(feature, 1, 1, 1_000_000_000, nil, nil, &value, nil, &status)
+        #expect(code == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
+        #expect(message(status).contains("m is 1000000000; it must be a whole number in 1…4096"), "\(message(status))")
+        var w = [Float](repeating: 0, count: 1), report: UnsafeMutablePointer<CChar>?
+        let fit = koopscope_fit_dictionary(feature, 4, 1, 2, 4, nil, 1 << 40, nil, &w, nil, &report, &status)
+        #expect(fit == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue) && message(status).contains("m is 1099511627776"))
+        #expect(koopscope_fit_dictionary(feature, 4, 1, 2, 4, nil, 3, #"{"koopman_dim": 4}"#, &w, nil, &report, &status)
+                == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
+        #expect(message(status).contains("the call's m is 3"))
+    }
+
+    @Test func settingsTablesAndLimitsAsJSON() throws {
+        var text: UnsafeMutablePointer<CChar>?, status = koopscope_status()
+        #expect(koopscope_settings("analyze", &text, &status) == 0)
+        let analyze = try JSONSerialization.jsonObject(with: Data(String(cString: text!).utf8)) as! [[String: String]]
+        koopscope_free(text)
+        #expect(analyze.map { $0["name"]! } == AnalysisConfiguration.keys.map(\.name))
+        #expect(analyze.first { $0["name"] == "koopman_dim" }?["default"] == "50")
+        #expect(koopscope_settings("limits", &text, &status) == 0)
+        let limits = try JSONSerialization.jsonObject(with: Data(String(cString: text!).utf8)) as! [String: [Int]]
+        koopscope_free(text)
+        #expect(limits["koopman_dim"] == [1, 4096])
+        #expect(koopscope_settings("train", &text, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue) && text == nil)
+    }
+
     @Test func analysisAndOptionsJSON() throws {
         let (x, _) = problem()
         var report: UnsafeMutablePointer<CChar>?, status = koopscope_status()
@@ -119,9 +149,13 @@ struct CInterfaceTests {
         let expected = try Analyzer(dictionary: .identity(.fixed(3)))
             .analyze(try TrajectoryBatch(trajectories: [Trajectory(index: 0, states: x)]), source: "memory")
         #expect(text == (try expected.text(.json)))
-        for (options, complaint) in [(#"{"rnak": 3}"#, "unknown option \"rnak\""), (#"[1, 2]"#, "not a JSON object"),
-                                     (#"{"rank": 3}"#, "applies to \"identity\""), (#"{"identity": "yes"}"#, "true or false"),
-                                     (#"{"shard": "3/2"}"#, "not K/N")] {
+        for (options, complaint) in [(#"{"rnak": 3}"#, "\"rnak\" is not a setting"), (#"[1, 2]"#, "not a JSON object"),
+                                     (#"{"rank": 3}"#, "applies to exact DMD"), (#"{"identity": "yes"}"#, "true or false"),
+                                     (#"{"shard": "3/2"}"#, "it must be K/N"),
+                                     (#"{"koopman_dim": 1e12}"#, "\"koopman_dim\" is 1000000000000; it must be a whole number in 1…4096"),
+                                     (#"{"koopman_dim": 1e300}"#, "\"koopman_dim\""),
+                                     (#"{"ridge": 0.1, "pinv": true}"#, "exclude each other"),
+                                     (#"{"identity": true, "dictionary": "d.h5"}"#, "exclude each other")] {
             let failed = x.elements.withUnsafeBytes { koopscope_analyze_states($0.baseAddress, 3, 1, 40, 4, nil, options, &report, &status) }
             #expect(failed == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue) && report == nil)
             #expect(message(status).contains(complaint), "\(options): \(message(status))")
@@ -193,7 +227,7 @@ struct CInterfaceTests {
         #expect(w == KoopmanDictionary.kaimingUniform(dimension: 4, koopmanDimension: 3, seed: 42).weight.elements)
         #expect(koopscope_default_dictionary(0, 3, 42, &w, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
         #expect(koopscope_default_dictionary(1 << 20, 1 << 16, 42, &w, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
-        #expect(message(status).contains("too large"))
+        #expect(message(status).contains("m is 65536; it must be a whole number in 1…4096"))
     }
 
     func fixtureFile(_ name: String) -> String {

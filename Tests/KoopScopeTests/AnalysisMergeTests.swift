@@ -42,7 +42,7 @@ struct AnalysisMergeTests {
     @Test func partsThatDoNotBelongTogetherAreRefusedNamingThePart() throws {
         let one = try report("linear-padded.h5", shard: AnalysisShard(index: 1, count: 2))
         let two = try report("linear-padded.h5", shard: AnalysisShard(index: 2, count: 2))
-        #expect(throws: MergeError.missing(shards: [2], count: 2)) { try AnalysisMerge.merge([("a", one)]) }
+        #expect(throws: MergeError.missing(shards: [2], count: 2, missing: 1)) { try AnalysisMerge.merge([("a", one)]) }
         #expect(throws: MergeError.repeated(path: "b", shard: "1/2", other: "a")) {
             try AnalysisMerge.merge([("a", one), ("b", one), ("c", two)])
         }

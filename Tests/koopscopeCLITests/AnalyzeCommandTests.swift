@@ -160,22 +160,23 @@ struct AnalyzeCommandTests {
 
     @Test(arguments: [
         (["--rank", "5"], "--rank applies to exact DMD"),
-        (["--identity", "--rank", "zero"], "--rank 'zero'"),
+        (["--identity", "--rank", "zero"], "--rank is \"zero\""),
         (["--identity", "--dictionary", "x.h5"], "--identity and --dictionary"),
         (["--identity", "--ridge", "0.1"], "--identity runs exact DMD"),
         (["--pinv", "--ridge", "0.1"], "--ridge and --pinv"),
         (["--rcond", "0.1"], "--rcond applies to --pinv"),
-        (["--pinv", "--rcond", "2"], "--rcond must lie in (0, 1)"),
-        (["--ridge=-1"], "--ridge must be"),
-        (["--koopman-dim", "0"], "--koopman-dim must be at least 1"),
-        (["--dictionary", "x.h5", "--seed", "3"], "--koopman-dim and --seed"),
-        (["--residual-threshold", "-0.5"], "--residual-threshold"),
+        (["--pinv", "--rcond", "2"], "--rcond is 2.0; it must be in (0, 1)"),
+        (["--ridge=-1"], "--ridge is -1.0; it must be a finite δ ≥ 0"),
+        (["--koopman-dim", "0"], "--koopman-dim is 0; it must be a whole number in 1…4096"),
+        (["--dictionary", "x.h5", "--seed", "3"], "--seed shapes the default dictionary"),
+        (["--residual-threshold=-0.5"], "--residual-threshold"),
         (["--batch-size", "0"], "--batch-size"),
         (["--format", "xml"], "--format"),
     ])
     func flagErrors(arguments: [String], message: String) throws {
         let r = try koopscope(["analyze", fixturePath("linear-padded.h5")] + arguments)
-        #expect(r.status == 64, "\(r.stderr)")
+        // ArgumentParser's usage errors are 64; a setting the library's table refuses is 1.
+        #expect(r.status == (arguments.first == "--format" ? 64 : 1), "\(r.stderr)")
         #expect(r.stderr.contains(message), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }

@@ -32,7 +32,7 @@ struct ShardCommandTests {
         #expect(unknown.status == 1 && unknown.stderr.contains("nope.json"))
 
         let bad = try koopscope("analyze", dump, "--shard", "0/3")
-        #expect(bad.status != 0 && bad.stderr.contains("--shard '0/3'"))
+        #expect(bad.status != 0 && bad.stderr.contains("--shard is \"0/3\""))
     }
 
     @Test(arguments: ["chunk-corrupt-deflate.h5", "chunk-truncated-stream.h5", "chunk-wrong-size.h5", "lzf-states.h5"])

@@ -21,14 +21,33 @@ import numpy as np
 from . import _native
 from ._native import ArgumentError, FileError, InternalError, KoopscopeError, NumericalError
 
-__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "merge", "fit_dictionary", "read_dump", "default_dictionary",
-           "KoopscopeError", "ArgumentError", "NumericalError", "FileError", "InternalError", "__version__"]
+__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "merge", "fit_dictionary", "read_dump",
+           "default_dictionary", "settings", "KoopscopeError", "ArgumentError", "NumericalError", "FileError", "InternalError", "__version__"]
 
 __version__ = _native.lib.koopscope_version().decode()
 
 _VARIANTS = {"paper": 0, "reference": 1}
 _DTYPES = {np.dtype(np.float16): _native.FLOAT16, np.dtype(np.float32): _native.FLOAT32,
            np.dtype(np.float64): _native.FLOAT64}
+
+
+def settings(table):
+    """A settings table of the library: "analyze" or "fit_dictionary" (a list of dicts with each
+    key's name, kind, default, bounds and help — the keyword arguments of analyze and
+    fit_dictionary), or "limits" (name → [lowest, highest], the bounds every call applies)."""
+    status = _native.Status()
+    text = ctypes.c_void_p()
+    _native.check(_native.lib.koopscope_settings(str(table).encode(), ctypes.byref(text), ctypes.byref(status)), status)
+    return json.loads(_native.take_string(text.value))
+
+
+def _within(value, name, limit):
+    """int(value), raising ArgumentError unless it lies within the library's bound `limit`
+    (checked here where the package allocates an array of that size before the call)."""
+    lowest, highest = settings("limits")[limit]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not lowest <= value <= highest:
+        raise ArgumentError(1, f"{name} is {value!r}; it must be a whole number in {lowest}…{highest}")
+    return int(value)
 
 
 def _pointer(array):
@@ -83,7 +102,7 @@ def _lengths(lengths, batch):
 def default_dictionary(d, m=50, seed=42):
     """The sigmoid dictionary `koopscope analyze` lifts with when given none (Kaiming-uniform
     from a seed): W, m×d float32, drawn by the library, so Python and the CLI lift alike."""
-    weight = np.empty((int(m), int(d)), dtype=np.float32)
+    weight = np.empty((_within(m, "m", "koopman_dim"), _within(d, "d", "d")), dtype=np.float32)
     status = _native.Status()
     _native.check(_native.lib.koopscope_default_dictionary(int(d), int(m), int(seed), _pointer(weight),
                                                            ctypes.byref(status)), status)
@@ -156,8 +175,11 @@ def _options_json(options):
 def analyze(states_or_path, lengths=None, bfloat16=False, **options):
     """The analysis `koopscope analyze --format json` writes, as a dict with the same keys and
     numbers: of a dump file (a path) or of states in memory (T×d or B×L×d with `lengths`).
-    Options are the analyze flags: dictionary, identity, rank, koopman_dim, seed, ridge, pinv,
-    rcond, residual_threshold, population_variance, shard ("K/N", files only)."""
+    Options are the analyze settings (settings("analyze") lists their bounds and help), defaults
+    in brackets: dictionary [none], identity [False], rank [optimal], koopman_dim [50],
+    seed [42], ridge [0.001], pinv [False], rcond [1e-12], residual_threshold [0.5],
+    population_variance [False], batch_size [64], shard [none] ("K/N", files only).
+    A value out of bounds, or settings that exclude each other, raise ArgumentError."""
     return json.loads(analyze_text(states_or_path, lengths, bfloat16, **options))
 
 
@@ -196,16 +218,20 @@ def merge(parts, names=None):
 
 def fit_dictionary(states, m=50, lengths=None, bias=False, bfloat16=False, **options):
     """Fits a sigmoid dictionary of m features (ResKoopNet) to the trajectories: (W m×d float32,
-    b or None, report dict of losses and diagnostics). Options as `koopscope fit-dictionary`:
-    variant, epochs, steps, batch, lr, max_positions, seed, holdout."""
+    b or None, report dict of losses and diagnostics). Options are `koopscope fit-dictionary`'s
+    settings (settings("fit_dictionary") lists their bounds and help), defaults in brackets:
+    variant [paper], koopman_dim [50] (here m), bias [False], batch [64], epochs [1],
+    steps [none], lr [none: the variant's], max_positions [512], seed [42], holdout [0.0],
+    init [none]."""
     x, dtype, b, length, d, _ = _batch(states, "states", bfloat16=bfloat16)
     lens = _lengths(lengths, b)
-    weight = np.empty((int(m), d), dtype=np.float32)
-    bias_out = np.empty(int(m), dtype=np.float32) if bias else None
+    m = _within(m, "m", "koopman_dim")
+    weight = np.empty((m, d), dtype=np.float32)
+    bias_out = np.empty(m, dtype=np.float32) if bias else None
     status = _native.Status()
     report = ctypes.c_void_p()
     text = _options_json(dict(options, bias=bool(bias)))
-    code = _native.lib.koopscope_fit_dictionary(_pointer(x), dtype, b, length, d, _pointer(lens), int(m), text,
+    code = _native.lib.koopscope_fit_dictionary(_pointer(x), dtype, b, length, d, _pointer(lens), m, text,
                                                 _pointer(weight), _pointer(bias_out), ctypes.byref(report),
                                                 ctypes.byref(status))
     _native.check(code, status)
@@ -230,3 +256,12 @@ def read_dump(path):
         return states, lengths
     finally:
         _native.lib.koopscope_dump_close(handle)
+
+
+def __getattr__(name):
+    # koopscope.torch and koopscope.ray import torch and Ray, which a numpy user may not have:
+    # they load on first use as attributes, as `import koopscope.torch` would.
+    if name in ("torch", "ray"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'koopscope' has no attribute {name!r}")

@@ -6,18 +6,19 @@ public enum AnalysisDictionary: Sendable {
     case identity(RankSelection)
 }
 
-/// The choices of an analysis; the defaults are the paper's.
+/// The choices of an analysis as the ``Analyzer`` takes them; the defaults are
+/// ``AnalysisConfiguration``'s (the paper's), which also reads them from flags and options.
 public struct AnalysisSettings: Sendable {
     /// Lifts each batch elsewhere (a GPU) instead of per trajectory on the CPU; nil: the CPU.
     public var lifter: (any BatchLifter)? = nil
     /// How K is estimated (sigmoid dictionaries only; exact DMD uses its own pseudo-inverse).
-    public var estimator: KoopmanEstimator = .paperDefault
+    public var estimator: KoopmanEstimator
     /// Eigenvalues with a residual at most this count toward the filtered DSD.
-    public var residualThreshold: Double = 0.5
+    public var residualThreshold: Double
     /// Sample (n − 1) or population (n) variance in every DSD.
-    public var variance: VarianceKind = .sample
+    public var variance: VarianceKind
     /// Trajectories read, lifted and analysed together.
-    public var maxTrajectoriesPerBatch = 64
+    public var maxTrajectoriesPerBatch = AnalysisConfiguration.defaults.batchSize
     /// State entries per batch, beyond the batch's first trajectory.
     public var maxElementsPerBatch = 1 << 21
     /// Analyse only this part of the dump's trajectories (nil: all of them).
@@ -25,8 +26,9 @@ public struct AnalysisSettings: Sendable {
     /// Compute the pseudospectrum on this grid for these trajectory indices (nil: none).
     public var pseudospectrum: (grid: Pseudospectrum.Grid, trajectories: Set<Int>?)?
 
-    public init(estimator: KoopmanEstimator = .paperDefault, residualThreshold: Double = 0.5,
-                variance: VarianceKind = .sample) {
+    public init(estimator: KoopmanEstimator = AnalysisConfiguration.defaults.estimator,
+                residualThreshold: Double = AnalysisConfiguration.defaults.residualThreshold,
+                variance: VarianceKind = AnalysisConfiguration.defaults.variance) {
         self.estimator = estimator
         self.residualThreshold = residualThreshold
         self.variance = variance

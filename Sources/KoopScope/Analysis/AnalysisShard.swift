@@ -12,8 +12,9 @@ public struct AnalysisShard: Sendable, Equatable, CustomStringConvertible {
     /// N.
     public let count: Int
 
+    /// Part `index` of `count`; nil unless 1 ≤ index ≤ count ≤ `Limits.shardCount.upperBound`.
     public init?(index: Int, count: Int) {
-        guard count >= 1, (1...count).contains(index) else { return nil }
+        guard Limits.shardCount.contains(count), (1...count).contains(index) else { return nil }
         self.index = index
         self.count = count
     }
@@ -27,7 +28,10 @@ public struct AnalysisShard: Sendable, Equatable, CustomStringConvertible {
 
     /// The trajectories of this part of a dump of `total`.
     public func trajectories(of total: Int) -> Range<Int> {
-        (total * (index - 1) / count)..<(total * index / count)
+        // In double width: total × index overflows Int for totals past 2⁶³ / count.
+        let total = max(total, 0)
+        func bound(_ k: Int) -> Int { count.dividingFullWidth(total.multipliedFullWidth(by: k)).quotient }
+        return bound(index - 1)..<bound(index)
     }
 
     public var description: String { "\(index)/\(count)" }

@@ -9,23 +9,31 @@ import Foundation
 /// try result.dictionary.write(to: "dict.h5", attributes: result.attributes)
 /// ```
 public struct DictionaryFitter: Sendable {
+    /// How a fit runs; the defaults are ``DictionaryFitConfiguration``'s (the paper's), which
+    /// also reads them from flags and options.
     public struct Options: Sendable {
-        public var variant = ResKoopNetLoss.Variant.paper
-        public var batch = 64
-        public var epochs = 1
+        public var variant: ResKoopNetLoss.Variant
+        public var batch: Int
+        public var epochs: Int
         /// Total steps; overrides `epochs` when set.
         public var steps: Int?
-        public var learningRate = 1e-4
-        public var maxPositions = 512
-        public var seed: UInt64 = 42
+        public var learningRate: Double
+        public var maxPositions: Int
+        public var seed: UInt64
         /// Fraction of trajectories held out for a validation loss (0 for none).
-        public var holdout = 0.0
-        public var delta = 1e-3
-        public var bias = false
+        public var holdout: Double
+        /// Ridge δ of the loss' Koopman estimate.
+        public var delta = AnalysisConfiguration.defaults.ridge
+        public var bias: Bool
 
-        public init(variant: ResKoopNetLoss.Variant = .paper, batch: Int = 64, epochs: Int = 1, steps: Int? = nil,
-                    learningRate: Double = 1e-4, maxPositions: Int = 512, seed: UInt64 = 42, holdout: Double = 0,
-                    bias: Bool = false) {
+        public init(variant: ResKoopNetLoss.Variant = DictionaryFitConfiguration.defaults.variant,
+                    batch: Int = DictionaryFitConfiguration.defaults.batch,
+                    epochs: Int = DictionaryFitConfiguration.defaults.epochs, steps: Int? = nil,
+                    learningRate: Double = DictionaryFitConfiguration.defaults.variant.defaultLearningRate,
+                    maxPositions: Int = DictionaryFitConfiguration.defaults.maxPositions,
+                    seed: UInt64 = UInt64(DictionaryFitConfiguration.defaults.seed),
+                    holdout: Double = DictionaryFitConfiguration.defaults.holdout,
+                    bias: Bool = DictionaryFitConfiguration.defaults.bias) {
             self.variant = variant; self.batch = batch; self.epochs = epochs; self.steps = steps; self.learningRate = learningRate
             self.maxPositions = maxPositions; self.seed = seed; self.holdout = holdout; self.bias = bias
         }

@@ -46,7 +46,9 @@ public struct KoopmanDictionary: Sendable {
     /// The reference code's initialisation: Kaiming-uniform with a = √7, each weight uniform
     /// in ±gain·√(3/d) with gain = √(2/(1 + a²)) = 0.5, no bias — drawn from koopscope's own
     /// seeded generator (so not the same numbers as PyTorch's).
-    public static func kaimingUniform(dimension d: Int, koopmanDimension m: Int = 50, seed: UInt64 = 42)
+    public static func kaimingUniform(dimension d: Int,
+                                      koopmanDimension m: Int = AnalysisConfiguration.defaults.koopmanDimension,
+                                      seed: UInt64 = UInt64(AnalysisConfiguration.defaults.seed))
         -> KoopmanDictionary
     {
         precondition(d > 0 && m > 0)

@@ -6,7 +6,7 @@ public enum KoopmanEstimator: Sendable, Equatable, CustomStringConvertible {
     case pseudoInverse(rcond: Double)
 
     /// The paper's default: ridge with δ = 10⁻³.
-    public static let paperDefault = KoopmanEstimator.ridge(delta: 1e-3)
+    public static let paperDefault = AnalysisConfiguration.defaults.estimator
 
     public var description: String {
         switch self {

@@ -20,6 +20,15 @@ public enum RankSelection: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The value as ``init(argument:)`` reads it.
+    public var argument: String {
+        switch self {
+        case .fixed(let r): "\(r)"
+        case .energy(let f): "\(f)"
+        case .optimal: "optimal"
+        }
+    }
+
     public var description: String {
         switch self {
         case .fixed(let r): "\(r)"

@@ -33,8 +33,10 @@ public enum AnalysisMerge {
             byIndex[part.shard.shard.index] = part
         }
         let count = first.shard.shard.count
-        let missing = (1...count).filter { byIndex[$0] == nil }
-        guard missing.isEmpty else { throw MergeError.missing(shards: missing, count: count) }
+        guard byIndex.count == count else {
+            let named = Array((1...count).lazy.filter { byIndex[$0] == nil }.prefix(8))
+            throw MergeError.missing(shards: named, count: count, missing: count - byIndex.count)
+        }
         let ordered = (1...count).map { byIndex[$0]! }
         // Dumps of the same fingerprint have the same N; check each part covers its share.
         let total = ordered.last!.shard.trajectories.upperBound
@@ -107,7 +109,7 @@ public enum AnalysisMerge {
                     throw MergeError.malformed(path: path, detail: "a trajectory entry cannot be read: \(error)")
                 }
             }
-            guard fields.map(\.index) == Array(shard.trajectories) else {
+            guard fields.count == shard.trajectories.count, fields.map(\.index).elementsEqual(shard.trajectories) else {
                 throw MergeError.malformed(path: path, detail: "its trajectories are not the \(shard.trajectories.count) "
                                            + "of shard \(shard.shard) (\(shard.trajectories)) in order")
             }
@@ -119,12 +121,18 @@ public enum AnalysisMerge {
             var json = line.dropFirst("\"shard\": ".count)
             if json.hasSuffix(",") { json = json.dropLast() }
             guard let o = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
-                  let index = (o["index"] as? NSNumber)?.intValue, let count = (o["count"] as? NSNumber)?.intValue,
-                  let first = (o["first"] as? NSNumber)?.intValue, let end = (o["end"] as? NSNumber)?.intValue,
+                  let index = whole(o["index"], Limits.shardCount), let count = whole(o["count"], Limits.shardCount),
+                  let first = whole(o["first"], Limits.trajectoryCount), let end = whole(o["end"], Limits.trajectoryCount),
                   let fingerprint = o["dump_fingerprint"] as? String, first <= end,
                   let shard = AnalysisShard(index: index, count: count)
             else { return nil }
             return AnalysisHeader.ShardInfo(shard: shard, trajectories: first..<end, dumpFingerprint: fingerprint)
+        }
+
+        /// A JSON number that is a whole number within `bounds`, else nil.
+        private static func whole(_ value: Any?, _ bounds: ClosedRange<Int>) -> Int? {
+            guard let number = value as? NSNumber else { return nil }
+            return try? Limits.count(number.doubleValue, "", within: bounds)
         }
     }
 }
@@ -163,7 +171,8 @@ public enum MergeError: Error, Equatable, CustomStringConvertible {
     /// A part of another dump, dictionary, settings or shard count than the first part.
     case mismatch(path: String, what: String, other: String)
     case repeated(path: String, shard: String, other: String)
-    case missing(shards: [Int], count: Int)
+    /// Parts missing: the first few of them, the shard count, and how many are missing in all.
+    case missing(shards: [Int], count: Int, missing: Int)
 
     public var description: String {
         switch self {
@@ -173,8 +182,9 @@ public enum MergeError: Error, Equatable, CustomStringConvertible {
         case .mismatch(let p, let what, let other): "\(p): its \(what) differs from that of \(other); "
             + "parts must come from one dump analysed with one dictionary and the same settings"
         case .repeated(let p, let shard, let other): "\(p): shard \(shard) is given twice (also \(other))"
-        case .missing(let shards, let count):
-            "shard\(shards.count > 1 ? "s" : "") \(shards.map { "\($0)/\(count)" }.joined(separator: ", ")) missing"
+        case .missing(let shards, let count, let missing):
+            "shard\(missing > 1 ? "s" : "") \(shards.map { "\($0)/\(count)" }.joined(separator: ", "))"
+                + (missing > shards.count ? " and \(missing - shards.count) more" : "") + " missing"
         }
     }
 }

@@ -89,10 +89,23 @@ int32_t koopscope_dsd_states(const void *states, int32_t dtype, int64_t batch, i
 
 /* The analysis `koopscope analyze` does (eigenvalues, residuals, singular values, the DSDs and the
  * summary), of states in memory or of a dump file, as the same JSON report (*report_json, freed
- * with koopscope_free). options_json may be NULL or an object with the analyze flags as keys:
- * {"dictionary": "dict.h5", "identity": true, "rank": "50", "koopman_dim": 50, "seed": 42,
- *  "ridge": 1e-3, "pinv": true, "rcond": 1e-12, "residual_threshold": 0.5,
- *  "population_variance": true, "shard": "2/4"}. */
+ * with koopscope_free). options_json may be NULL or an object whose keys are analyze's settings
+ * (its flags, with _ for -); unknown keys, values out of bounds and settings that exclude each
+ * other are KOOPSCOPE_ERROR_ARGUMENT. The keys, with their defaults:
+ *   dictionary          ""        a dictionary file (/weight m×d, optional /bias)
+ *   identity            false     exact DMD of the raw states
+ *   rank                optimal   exact DMD's rank rule (with identity)
+ *   koopman_dim         50        m of the default dictionary, 1…4096
+ *   seed                42        seed of the default dictionary
+ *   ridge               0.001     ridge δ (not with pinv)
+ *   pinv                false     K by the pseudo-inverse
+ *   rcond               1e-12     the pseudo-inverse's cut-off (with pinv)
+ *   residual_threshold  0.5       residual bound of dsd_filtered
+ *   population_variance false     variance divisor n instead of n − 1
+ *   batch_size          64        trajectories analysed together
+ *   shard               ""        "K/N": part K of N (files only)
+ * For example {"koopman_dim": 64, "pinv": true, "rcond": 1e-10}. koopscope_settings("analyze")
+ * lists them with their bounds and help. */
 int32_t koopscope_analyze_states(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
                                  const int64_t *lengths, const char *options_json, char **report_json,
                                  koopscope_status *status);
@@ -110,11 +123,22 @@ int32_t koopscope_merge(const char *const *parts, const char *const *names, int6
  * from `seed` (42 there), into weight (float32 m × d). */
 int32_t koopscope_default_dictionary(int64_t d, int64_t m, uint64_t seed, float *weight, koopscope_status *status);
 
-/* Fits a sigmoid dictionary of m features to the trajectories (ResKoopNet, docs/math.md §8) into
- * weight (float32 m × d) and, when the options ask for one ("bias": true), bias (float32 m; NULL
- * otherwise). options_json as `koopscope fit-dictionary`'s flags: {"variant": "paper",
- * "epochs": 1, "steps": 200, "batch": 64, "lr": 1e-4, "seed": 42, "bias": false,
- * "holdout": 0.1}, starting from koopscope_default_dictionary(d, m, seed). *report_json (may be NULL) gets the losses and diagnostics. */
+/* Fits a sigmoid dictionary of m features (1…4096) to the trajectories (ResKoopNet, docs/math.md §8)
+ * into weight (float32 m × d) and, when the options ask for one ("bias": true), bias (float32 m;
+ * NULL otherwise), starting from koopscope_default_dictionary(d, m, seed) or from the "init" file.
+ * options_json: `koopscope fit-dictionary`'s settings (its flags, with _ for -), with their defaults:
+ *   variant        paper   the loss, paper or reference
+ *   koopman_dim    50      m (here the call's m; the key, when given, must equal it)
+ *   bias           false   learn a bias b too
+ *   batch          64      trajectories per minibatch
+ *   epochs         1       passes over the trajectories
+ *   steps          ""      total steps, overriding epochs
+ *   lr             ""      Adam's learning rate (the variant's: 1e-4 paper, 1e-3 reference)
+ *   max_positions  512     states used of each trajectory
+ *   seed           42      seed of the start and of the minibatch order
+ *   holdout        0.0     fraction held out for a validation loss
+ *   init           ""      a dictionary file to continue from
+ * *report_json (may be NULL) gets the losses and diagnostics. */
 int32_t koopscope_fit_dictionary(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
                                  const int64_t *lengths, int64_t m, const char *options_json, float *weight,
                                  float *bias, char **report_json, koopscope_status *status);
@@ -130,6 +154,12 @@ int32_t koopscope_dump_lengths(const koopscope_dump *dump, int64_t *lengths, koo
 int32_t koopscope_dump_read(const koopscope_dump *dump, int64_t first, int64_t count, float *states,
                             koopscope_status *status);
 void koopscope_dump_close(koopscope_dump *dump);
+
+/* A settings table as a JSON array of {"name", "kind", "default", "bounds", "help"}: table
+ * "analyze" or "fit_dictionary"; or, for table "limits", the bounds every call applies as an
+ * object of name → [lowest, highest] (koopman_dim, d, trajectory_length, trajectories, shards,
+ * elements). */
+int32_t koopscope_settings(const char *table, char **json, koopscope_status *status);
 
 void koopscope_free(char *string);
 
