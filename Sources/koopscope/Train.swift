@@ -34,31 +34,8 @@ struct Train: ParsableCommand {
     var settings: [String] = []
 
     func run() throws {
-        let flags = try TrainingFlags.parse(settings)
-        let resumable = TrainingConfiguration.resumableKeys
-        var settings = TrainingConfiguration()
-        if resume {
-            let saved = runDir + "/config.toml"
-            guard FileManager.default.fileExists(atPath: saved) else {
-                throw TrainingError.runDirectory(path: runDir, detail: "holds no run to resume (no config.toml)")
-            }
-            if config != nil { throw ValidationError("--resume reads \(saved); --config cannot be given with it") }
-            settings = try TrainingConfiguration(contentsOf: saved)
-            for (key, value) in flags {
-                guard resumable.contains(key) else {
-                    throw ValidationError("--\(key) cannot change when resuming (only \(resumable.sorted().map { "--" + $0 }.joined(separator: ", ")))")
-                }
-                try settings.set(key, to: value, source: "--\(key)")
-            }
-        } else {
-            if let config {
-                for entry in TrainingConfiguration.applyingOrder(try TOMLFile.parse(contentsOf: config), key: \.key) {
-                    try settings.set(entry.key, to: entry.value, source: "\(config):\(entry.line)")
-                }
-            }
-            for (key, value) in flags { try settings.set(key, to: value, source: "--\(key)") }
-        }
-        try settings.validate()
+        let settings = try TrainingConfiguration.resolve(
+            .init(flags: try TrainingFlags.parse(settings), file: config, resumeDirectory: resume ? runDir : nil))
         let (backend, notice) = try DeviceSelection.backend(for: settings.device)
         if let notice { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
         let trainer = try Trainer(configuration: settings, runDirectory: runDir, resume: resume, backend: backend)

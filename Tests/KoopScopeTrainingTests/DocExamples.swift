@@ -484,3 +484,35 @@ func exampleVersion() throws {
 func exampleWarmupSchedule() throws {
     let lr = WarmupSchedule.cosine.learningRate(step: 100, of: 1200, peak: 3e-3)
 }
+
+// Example: Sources/KoopScope/Support/Limits.swift
+func exampleLimits() throws {
+    try Limits.check(50, "--koopman-dim", within: Limits.koopmanDimension)   // passes
+    print(Limits.koopmanDimension.upperBound)                                 // 4096
+}
+
+// Example: Sources/KoopScope/Settings/SettingsTable.swift
+func exampleSettingsTable() throws {
+    let c = try AnalysisConfiguration(values: [("koopman_dim", .number(64))], naming: .option)
+    print(c.koopmanDimension)   // 64
+}
+
+// Example: Sources/KoopScope/Settings/AnalysisConfiguration.swift
+func exampleAnalysisConfiguration() throws {
+    var c = AnalysisConfiguration()
+    try c.set("koopman_dim", to: .text("64"), naming: .flag)
+    try c.validate(naming: .flag)
+    let analyzer = try c.analyzer(dimension: 896)
+}
+
+// Example: Sources/KoopScope/Settings/DictionaryFitConfiguration.swift
+func exampleDictionaryFitConfiguration() throws {
+    let c = try DictionaryFitConfiguration(values: [("epochs", .text("3"))], naming: .flag)
+    let fitter = DictionaryFitter(options: c.options)
+}
+
+// Example: Sources/KoopScopeTraining/Configuration/TrainingConfiguration+Resolution.swift
+func exampleTrainingConfigurationResolution() throws {
+    let c = try TrainingConfiguration.resolve(.init(flags: [("dual-clip", "4"), ("recipe", "relax-authors")]))
+    print(c.dualClip)   // 4.0: the recipe's 10 is applied first
+}

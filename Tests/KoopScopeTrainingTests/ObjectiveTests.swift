@@ -107,13 +107,13 @@ struct CovarianceBaselineTests {
         let clipped = [false, false, true, false, false, false, false, false]
         var rng = SeededGenerator(seed: 4)
         // ratio 0.25 of 8 tokens = 2, drawn from {1.5, 4.9, 3.0, 1.2} (2.0 was clipped by PPO).
-        let zeroed = CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clipped, ratio: 0.25, using: &rng)
+        let zeroed = CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clipped, ratio: 0.25, lower: 1, upper: 5, using: &rng)
         #expect(zeroed.filter { $0 }.count == 2)
         for i in zeroed.indices where zeroed[i] { #expect([1, 3, 5, 7].contains(i)) }
         // At least one token whenever a candidate exists, none when none does.
         var again = SeededGenerator(seed: 4)
-        #expect(CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clipped, using: &again).filter { $0 }.count == 1)
-        #expect(!CovarianceBaselines.clipCov(covariances: [0, 6], clippedByPPO: [false, false], using: &again).contains(true))
+        #expect(CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clipped, ratio: 2e-4, lower: 1, upper: 5, using: &again).filter { $0 }.count == 1)
+        #expect(!CovarianceBaselines.clipCov(covariances: [0, 6], clippedByPPO: [false, false], ratio: 2e-4, lower: 1, upper: 5, using: &again).contains(true))
     }
 
     @Test func klCovPenalisesTheLargestCovariancesWithAnAbsoluteKL() {

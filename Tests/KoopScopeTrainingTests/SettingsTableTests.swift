@@ -57,3 +57,39 @@ struct SettingsTableTests {
         #expect(explicit.trainsLike(base), "a default written out trains like the default left implicit")
     }
 }
+
+@Suite("Resolving a run's settings")
+struct SettingsResolutionTests {
+    @Test func aRecipeGoesFirstWhereverItStands() throws {
+        for flags in [[("dual-clip", "4"), ("recipe", "relax-authors")], [("recipe", "relax-authors"), ("dual-clip", "4")]] {
+            let c = try TrainingConfiguration.resolve(.init(flags: flags))
+            #expect(c.dualClip == 4 && c.weightDecay == 0 && c.epsilonLow == 1, "\(flags)")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-resolve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("c.toml").path
+        try "weight-decay = 0.5\nlr = 0.002\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // The flag's recipe goes before the file's settings too; the flags go after the file.
+        let c = try TrainingConfiguration.resolve(.init(flags: [("recipe", "relax-authors"), ("lr", "0.003")], file: file))
+        #expect(c.weightDecay == 0.5 && c.learningRate == 0.003 && c.dualClip == 10)
+    }
+
+    @Test func aResumedRunChangesOnlyResumableSettings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-resume-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: TrainingError.self) { try TrainingConfiguration.resolve(.init(resumeDirectory: dir.path)) }
+        var saved = TrainingConfiguration()
+        saved.steps = 5
+        try saved.toml.write(toFile: dir.path + "/config.toml", atomically: true, encoding: .utf8)
+        let resumed = try TrainingConfiguration.resolve(.init(flags: [("steps", "9")], resumeDirectory: dir.path))
+        #expect(resumed.steps == 9)
+        #expect(throws: TrainingError.self) {
+            try TrainingConfiguration.resolve(.init(flags: [("lr", "0.1")], resumeDirectory: dir.path))
+        }
+        #expect(throws: TrainingError.self) {
+            try TrainingConfiguration.resolve(.init(file: dir.path + "/config.toml", resumeDirectory: dir.path))
+        }
+    }
+}

@@ -73,3 +73,25 @@ struct TaskTests {
         #expect(TaskCatalog.task(named: "chess") == nil)
     }
 }
+
+@Suite("Task lengths")
+struct TaskLengthTests {
+    /// Every prompt the generators write fits the length each task states, and the default
+    /// context holds the longest prompt, its BOS token and the longest response.
+    @Test func promptsFitTheStatedLengthAndTheDefaultContext() throws {
+        for name in TaskCatalog.all.map(\.name) {
+            var configuration = TrainingConfiguration()
+            configuration.task = name
+            let task = try #require(TaskCatalog.task(named: name))
+            var rng = SeededGenerator(seed: 7)
+            let longest = (0..<3000).map { _ in task.sample(using: &rng).prompt.count }.max()!
+            #expect(longest <= task.maxPromptLength, "\(name): \(longest) > \(task.maxPromptLength)")
+            #expect(1 + task.maxPromptLength + task.maxResponseLength + 1 <= configuration.resolvedContextLength, "\(name)")
+        }
+        var small = TrainingConfiguration()
+        small.task = "addition"
+        #expect(small.resolvedContextLength == 64)
+        small.contextLength = 16
+        #expect(small.resolvedContextLength == 16)
+    }
+}

@@ -196,3 +196,31 @@ struct TrainCommandTests {
         #expect(again.status != 0 && again.stderr.contains("already holds a run"))
     }
 }
+
+/// Settings as the documented rules resolve them, through the binary.
+@Suite("koopscope train settings")
+struct TrainSettingsCommandTests {
+    /// The saved configuration of a run given `arguments` (no RL step, no warm-up).
+    func savedConfiguration(_ arguments: [String]) throws -> (CommandResult, String) {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        let r = try koopscope(["train", "--run-dir", run, "--steps", "0", "--sft-steps", "0", "--model-dim", "16",
+                               "--layers", "1", "--heads", "2", "--mlp-dim", "32", "--eval-prompts", "4",
+                               "--eval-samples", "1", "--quiet"] + arguments)
+        return (r, (try? String(contentsOfFile: run + "/config.toml", encoding: .utf8)) ?? "")
+    }
+
+    @Test func aRecipeIsAppliedBeforeTheFlagsBesideIt() throws {
+        let (r, saved) = try savedConfiguration(["--dual-clip", "4", "--recipe", "relax-authors"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(saved.contains("dual-clip = 4.0") && saved.contains("weight-decay = 0.0"), "\(saved)")
+    }
+
+    @Test(arguments: ["countdown-trace", "addition-trace"])
+    func traceTasksRunWithTheirDefaults(task: String) throws {
+        let (r, saved) = try savedConfiguration(["--task", task])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!saved.contains("context = 64\n"), "the context grows to fit the task: \(saved)")
+    }
+}

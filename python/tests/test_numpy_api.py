@@ -173,3 +173,54 @@ def test_the_installed_package_carries_its_library_and_runtime():
     out = subprocess.run([sys.executable, "-c", "import koopscope; print(koopscope.__version__)"], cwd="/",
                          env=env, check=True, capture_output=True, text=True)
     assert out.stdout.strip() == koopscope.__version__
+
+
+def test_sizes_past_the_limits_raise_and_the_interpreter_survives():
+    # In a child interpreter: an abort there (as an allocation of m × m for m = 10¹² once was)
+    # fails this test instead of ending the test run.
+    script = """
+import numpy as np, koopscope
+x = np.random.default_rng(0).standard_normal((40, 4)).astype(np.float32)
+calls = [
+    lambda: koopscope.analyze(x, koopman_dim=10**12),
+    lambda: koopscope.analyze(x, koopman_dim=1e300),
+    lambda: koopscope.analyze(x, shard="1/1000000000000"),
+    lambda: koopscope.analyze(x, identity=True, ridge=0.1),
+    lambda: koopscope.fit_dictionary(x, m=10**12),
+    lambda: koopscope.default_dictionary(4, m=10**12),
+]
+for call in calls:
+    try:
+        call()
+    except koopscope.ArgumentError as error:
+        print("refused:", error)
+    else:
+        raise SystemExit("accepted")
+print("survived")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "survived"
+    assert sum(line.startswith("refused:") for line in lines) == 6
+    assert '"koopman_dim" is 1000000000000; it must be a whole number in 1…4096' in result.stdout
+    assert "m is 1000000000000" in result.stdout
+
+
+def test_settings_tables_are_the_librarys():
+    analyze = koopscope.settings("analyze")
+    names = [s["name"] for s in analyze]
+    assert names[:4] == ["dictionary", "identity", "rank", "koopman_dim"]
+    for setting in analyze:
+        assert setting["name"] + " [" in koopscope.analyze.__doc__.replace("\n", " ").replace("    ", " ")
+    assert koopscope.settings("limits")["koopman_dim"] == [1, 4096]
+    with pytest.raises(koopscope.ArgumentError):
+        koopscope.settings("nope")
+
+
+def test_torch_and_ray_resolve_lazily_as_attributes():
+    script = "import sys, koopscope; assert 'koopscope.ray' not in sys.modules; koopscope.ray; print(koopscope.ray.__name__)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    if "No module named 'ray'" in result.stderr:
+        pytest.skip("ray is not installed")
+    assert result.returncode == 0 and result.stdout.strip() == "koopscope.ray", result.stderr

@@ -83,7 +83,7 @@ extension TrainingConfiguration {
         int("layers", \.layers, min: 1, "transformer blocks"),
         int("heads", \.heads, min: 1, "attention heads"),
         int("mlp-dim", \.mlpDimension, min: 1, "MLP width"),
-        int("context", \.contextLength, min: 2, "positions per sequence"),
+        int("context", \.contextLength, min: 0, "positions per sequence, 0: 64, or what the task's longest prompt and response need"),
         int("eval-every", \.evalEvery, min: 0, "evaluate on held-out prompts every k steps, 0: never").changeableOnResume(),
         int("eval-prompts", \.evalPrompts, min: 1, "held-out prompts"),
         int("eval-samples", \.evalSamples, min: 1, "k of sampled mean@k"),

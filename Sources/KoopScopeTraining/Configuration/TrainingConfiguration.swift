@@ -101,7 +101,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var layers = 5
     public var heads = 4
     public var mlpDimension = 512
-    public var contextLength = 64
+    public var contextLength = 0
 
     // Evaluation, dumps, checkpoints.
     public var evalEvery = 10
@@ -133,12 +133,20 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var resolvedDualClip: Double { method == .clipCov || dualClip == 0 ? .infinity : dualClip }
     /// ξ after the variant's default.
     public var resolvedXi: Double { relaxXi ?? (relaxVariant == .paper ? 25 : 10) }
+    /// Positions per sequence after the default: 64, or as many as the task's longest prompt
+    /// (after the BOS token) and longest response need where that is more.
+    public var resolvedContextLength: Int {
+        guard contextLength == 0 else { return contextLength }
+        guard let task = TaskCatalog.task(named: task, size: taskSize, largest: taskLargest) else { return 64 }
+        let response = maxResponseLength > 0 ? maxResponseLength : task.maxResponseLength + 1
+        return max(64, 1 + task.maxPromptLength + response)
+    }
     /// W of the windowed DSD after its default (m).
     public var resolvedDSDWindow: Int { dsdWindow > 0 ? dsdWindow : koopmanDimension }
 
     /// The policy's shape for a vocabulary.
     public func policyConfiguration(vocabularySize: Int) -> PolicyConfiguration {
-        PolicyConfiguration(vocabularySize: vocabularySize, contextLength: contextLength, dimension: modelDimension,
+        PolicyConfiguration(vocabularySize: vocabularySize, contextLength: resolvedContextLength, dimension: modelDimension,
                             layers: layers, heads: heads, mlpDimension: mlpDimension)
     }
 
@@ -165,6 +173,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         c.entropyCoefficient = resolvedEntropyCoefficient
         c.relaxXi = resolvedXi
         c.covarianceRatio = resolvedCovarianceRatio
+        c.contextLength = resolvedContextLength
         return c
     }
 

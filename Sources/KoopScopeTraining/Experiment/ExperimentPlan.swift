@@ -46,9 +46,9 @@ public struct ExperimentPlan: Sendable, Equatable {
             }
         }
         for arm in parsed {
-            var c = probe
-            for s in arm.settings { try c.set(s.key, to: s.value, source: "--arms") }
-            do { try c.validate() } catch let error as TrainingError {
+            do {
+                _ = try TrainingConfiguration.resolve(.init(flags: flags + arm.settings.map { ($0.key, $0.value) }))
+            } catch let error as TrainingError {
                 throw ExperimentError.invalidArm(arm: arm.name, detail: error.description)
             }
         }

@@ -17,8 +17,8 @@ public enum CovarianceBaselines {
     /// Clip-Cov: among the tokens the ordinary clip left alone whose covariance lies strictly
     /// between `lower` and `upper`, picks max(1, ⌊ratio·N⌋) at random (or all, if fewer); their
     /// policy loss — and its gradient — is set to zero. Returns which tokens are zeroed.
-    public static func clipCov(covariances: [Double], clippedByPPO: [Bool], ratio: Double = 2e-4,
-                               lower: Double = 1, upper: Double = 5, using rng: inout SeededGenerator) -> [Bool] {
+    public static func clipCov(covariances: [Double], clippedByPPO: [Bool], ratio: Double,
+                               lower: Double, upper: Double, using rng: inout SeededGenerator) -> [Bool] {
         let n = covariances.count
         var candidates = (0..<n).filter { !clippedByPPO[$0] && covariances[$0] > lower && covariances[$0] < upper }
         candidates.shuffle(using: &rng)
@@ -31,7 +31,7 @@ public enum CovarianceBaselines {
     /// KL-Cov: the max(1, ⌊ratio·N⌋) tokens of largest covariance. Their loss becomes
     /// `−A ρ + coefficient·|log π_θ − log π_old|` (see ``klCovToken``); all others keep −A ρ,
     /// unclipped. Returns which tokens are penalised.
-    public static func klCov(covariances: [Double], ratio: Double = 2e-4) -> [Bool] {
+    public static func klCov(covariances: [Double], ratio: Double) -> [Bool] {
         let n = covariances.count
         guard n > 0 else { return [] }
         let count = min(max(Int(ratio * Double(n)), 1), n)

@@ -9,6 +9,8 @@ public struct AdditionTask: VerifiableTask {
     public init(maxDigits: Int = 3) { self.maxDigits = max(1, maxDigits) }
 
     public var maxResponseLength: Int { maxDigits + 1 }
+    /// `a+b=` with both operands below 10^maxDigits.
+    public var maxPromptLength: Int { 2 * maxDigits + 2 }
 
     public func sample(using rng: inout SeededGenerator) -> TaskInstance {
         func operand() -> Int {

@@ -23,6 +23,8 @@ public struct AdditionTraceTask: VerifiableTask {
 
     /// Nine characters a column, and the sum (the trace is 10·maxDigits + 1), with room to spare.
     public var maxResponseLength: Int { 12 * maxDigits + 15 }
+    /// Both operands in `maxDigits` places, `+` and `=`.
+    public var maxPromptLength: Int { 2 * maxDigits + 2 }
 
     public func sample(using rng: inout SeededGenerator) -> TaskInstance {
         func operand() -> [Int] {

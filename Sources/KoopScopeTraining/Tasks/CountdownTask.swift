@@ -11,6 +11,8 @@ public struct CountdownTask: VerifiableTask {
     public init(count: Int = 3) { self.count = max(2, count) }
 
     public var maxResponseLength: Int { 2 * count - 1 }
+    /// `make T from n… :` with `count` one-digit numbers and |T| ≤ 9^count (at most `count` digits and a sign).
+    public var maxPromptLength: Int { 12 + (count + 1) + (2 * count - 1) }
 
     public func sample(using rng: inout SeededGenerator) -> TaskInstance {
         let numbers = (0..<count).map { _ in Int.random(in: 1...9, using: &rng) }

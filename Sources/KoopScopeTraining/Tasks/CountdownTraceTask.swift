@@ -29,6 +29,8 @@ public struct CountdownTraceTask: VerifiableTask {
 
     /// Up to four attempts of `count − 1` steps and the expression, with room to spare.
     public var maxResponseLength: Int { 56 * count - 1 }
+    /// `make T from n… :` with 1 ≤ T ≤ `ceiling` and `count` numbers up to `largest`.
+    public var maxPromptLength: Int { 12 + String(ceiling).count + count * String(largest).count + (count - 1) }
 
     public func sample(using rng: inout SeededGenerator) -> TaskInstance {
         while true {

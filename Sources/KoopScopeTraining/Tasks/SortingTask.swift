@@ -7,6 +7,9 @@ public struct SortingTask: VerifiableTask {
 
     public init(lengths: ClosedRange<Int> = 3...5) { self.lengths = lengths }
 
+    /// `sort d d … d:` with at most `lengths.upperBound` digits.
+    public var maxPromptLength: Int { 5 + 2 * lengths.upperBound }
+
     public var maxResponseLength: Int { 2 * lengths.upperBound - 1 }
 
     public func sample(using rng: inout SeededGenerator) -> TaskInstance {

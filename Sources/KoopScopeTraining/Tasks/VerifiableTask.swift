@@ -31,6 +31,8 @@ public protocol VerifiableTask: Sendable {
     func reward(_ response: String, for instance: TaskInstance) -> Reward
     /// Longest response a correct answer needs, in characters.
     var maxResponseLength: Int { get }
+    /// Longest prompt the generator writes, in characters.
+    var maxPromptLength: Int { get }
     /// A correct response to learn from in the warm-up: for the trace tasks a fresh randomised
     /// solver's trace each time; for the others the one answer.
     func demonstration(for instance: TaskInstance, using rng: inout SeededGenerator) -> String

@@ -168,13 +168,19 @@ extension Trainer {
         var offset = 0
         var byName: [String: [Float]] = [:]
         for entry in layout {
-            guard let name = entry["name"] as? String, let count = (entry["count"] as? NSNumber)?.intValue,
-                  count >= 0, offset + 4 * count <= bytes.count else { throw fail("the tensor layout does not fit tensors.bin") }
+            // Checked against what is left of the file before any product is formed: a crafted
+            // count cannot overflow `offset + 4 · count`.
+            guard let name = entry["name"] as? String, let number = entry["count"] as? NSNumber,
+                  let count = try? Limits.count(number.doubleValue, "count", within: 0...((bytes.count - offset) / 4))
+            else { throw fail("the tensor layout does not fit tensors.bin") }
             byName[name] = (0..<count).map { k in
                 let b = offset + 4 * k
                 return Float(bitPattern: UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24)
             }
             offset += 4 * count
+        }
+        guard offset == bytes.count else {
+            throw fail("the tensor layout covers \(offset) of the \(bytes.count) bytes of tensors.bin")
         }
         return (state, byName)
     }

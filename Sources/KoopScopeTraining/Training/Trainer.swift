@@ -85,7 +85,7 @@ public final class Trainer {
         }
         evaluationPrompts = try evaluationSet.map { [tokenizer, maxResponseLength] in
             try Self.encodePrompt($0, tokenizer: tokenizer, maxResponseLength: maxResponseLength,
-                                  contextLength: configuration.contextLength)
+                                  contextLength: configuration.resolvedContextLength)
         }
         if !configuration.dictionary.isEmpty {
             let loaded = try KoopmanDictionary(contentsOf: configuration.dictionary)
@@ -151,7 +151,7 @@ public final class Trainer {
     /// Beginning-of-sequence and the prompt's tokens, checked against the context.
     func encodePrompt(_ instance: TaskInstance) throws -> [Int32] {
         try Self.encodePrompt(instance, tokenizer: tokenizer, maxResponseLength: maxResponseLength,
-                              contextLength: configuration.contextLength)
+                              contextLength: configuration.resolvedContextLength)
     }
 
     static func encodePrompt(_ instance: TaskInstance, tokenizer: CharacterTokenizer, maxResponseLength: Int,
