@@ -261,6 +261,11 @@ def main():
         f.create_dataset("weight", data=w, track_times=False)
     with bad("uint16-without-dtype.h5") as f:
         f.create_dataset("hidden_states", data=np.zeros((2, 3, 4), np.uint16), track_times=False)
+    # Sizes past koopscope's bounds declared over a few bytes of fill value (nothing is written).
+    with bad("states-declared-huge.h5") as f:
+        f.create_dataset("hidden_states", shape=(1, 2**31, 4), chunks=(1, 1024, 4), dtype=np.float32, track_times=False)
+    with bad("dictionary-declared-huge.h5") as f:
+        f.create_dataset("weight", shape=(10**6, 8), chunks=(64, 8), dtype=np.float32, track_times=False)
     chunk_fixtures()
 
 

@@ -7,6 +7,7 @@
 #endif
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -62,7 +63,11 @@ int ks_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
 // with a backtrace. backtrace() is not async-signal-safe in general; it is warmed up at
 // installation (so that it loads nothing inside the handler) and the process ends right after.
 static char crash_reading[4096];
-static char crash_temporary[4096];
+// Temporary outputs to remove on a crash, one slot each, so that writers on many threads each
+// keep their own: 0 free, 1 being filled, 2 holds a path.
+#define KS_TEMPORARY_SLOTS 64
+static char crash_temporaries[KS_TEMPORARY_SLOTS][4096];
+static _Atomic int temporary_state[KS_TEMPORARY_SLOTS];
 static char crash_last[4096];   // the last file named, kept when the reading ends
 static uintptr_t hdf5_begin[8], hdf5_end[8];
 static int hdf5_segments;
@@ -79,8 +84,34 @@ void ks_crash_guard_reading(const char *path) {
     copy_path(crash_reading, path);
     if (path) copy_path(crash_last, path);
 }
-void ks_crash_guard_temporary(const char *path) { copy_path(crash_temporary, path); }
-const char *ks_crash_guard_temporary_path(void) { return crash_temporary; }
+int ks_crash_guard_temporary_add(const char *path) {
+    for (int k = 0; k < KS_TEMPORARY_SLOTS; k++) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&temporary_state[k], &expected, 1)) {
+            copy_path(crash_temporaries[k], path);
+            atomic_store(&temporary_state[k], 2);
+            return 1;
+        }
+    }
+    return 0;
+}
+void ks_crash_guard_temporary_remove(const char *path) {
+    for (int k = 0; k < KS_TEMPORARY_SLOTS; k++) {
+        if (atomic_load(&temporary_state[k]) == 2 && strcmp(crash_temporaries[k], path) == 0) {
+            int expected = 2;
+            if (atomic_compare_exchange_strong(&temporary_state[k], &expected, 1)) {
+                crash_temporaries[k][0] = 0;
+                atomic_store(&temporary_state[k], 0);
+                return;
+            }
+        }
+    }
+}
+void ks_crash_guard_remove_temporaries(void) {
+    for (int k = 0; k < KS_TEMPORARY_SLOTS; k++) {
+        if (atomic_load(&temporary_state[k]) == 2) unlink(crash_temporaries[k]);
+    }
+}
 int ks_crash_guard_installed = 0;
 
 static void say(const char *text) { (void)!write(2, text, strlen(text)); }
@@ -126,7 +157,7 @@ static void crash_handler(int signal_number) {
                              : ": the HDF5 library crashed after reading this file: it is corrupt in a way HDF5 does not detect");
         say(signal_name(signal_number));
         say("; no partial output was left\n");
-        if (crash_temporary[0]) unlink(crash_temporary);
+        ks_crash_guard_remove_temporaries();
         _exit(1);
     }
     say("Error: internal error in koopscope");
@@ -134,7 +165,7 @@ static void crash_handler(int signal_number) {
     say(": this is a bug in koopscope, not a problem with its input; no partial output was left. "
         "Please report it with this backtrace:\n");
     backtrace_symbols_fd(frames, count, 2);
-    if (crash_temporary[0]) unlink(crash_temporary);
+    ks_crash_guard_remove_temporaries();
     _exit(70);
 }
 

@@ -28,8 +28,7 @@ static void *watchdog_main(void *unused) {
             || (now.tv_sec == watchdog_deadline.tv_sec && now.tv_nsec >= watchdog_deadline.tv_nsec);
         if (watchdog_armed && late) {
             (void)!write(2, watchdog_message, strlen(watchdog_message));
-            const char *temporary = ks_crash_guard_temporary_path();
-            if (temporary[0]) unlink(temporary);
+            ks_crash_guard_remove_temporaries();
             _exit(1);
         }
     }

@@ -29,7 +29,7 @@ struct KoopScopeCommand: ParsableCommand {
     static func crashWhileReading(_ file: String) -> Never {
         _ = FileManager.default.createFile(atPath: file + ".partial", contents: Data("partial".utf8))
         CrashGuard.reading(file)
-        CrashGuard.temporary(file + ".partial")
+        CrashGuard.addTemporary(file + ".partial")
         // An out-of-range index: the same runtime trap a bug in koopscope would hit.
         let none: [Int] = []
         _ = none[file.count]
@@ -41,7 +41,7 @@ struct KoopScopeCommand: ParsableCommand {
     /// end the process with status 1, name the file, and remove the partial output.
     static func hangWhileReading(_ file: String) -> Never {
         _ = FileManager.default.createFile(atPath: file + ".partial", contents: Data("partial".utf8))
-        CrashGuard.temporary(file + ".partial")
+        CrashGuard.addTemporary(file + ".partial")
         CrashGuard.watching(file, "/prompts") { while true { sleep(1) } }
         Foundation.exit(0)
     }

@@ -33,7 +33,7 @@ final class OutputStream {
     deinit {
         if let temporary, !committed {
             try? handle.close()
-            unlink(temporary)
+            AtomicFile.discard(temporary)
         }
     }
 

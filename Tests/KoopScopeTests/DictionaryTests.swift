@@ -60,6 +60,7 @@ struct DictionaryTests {
         ("malformed/dictionary-bias-count.h5", "/bias: has 3 entries, /weight has 4 rows"),
         ("malformed/dictionary-int-weight.h5", "/weight: must hold floating-point numbers"),
         ("malformed/dictionary-nan.h5", "/weight: holds NaN"),
+        ("malformed/dictionary-declared-huge.h5", "/weight: its shape [1000000, 8] is past the bounds m ≤ 4096"),
         ("malformed/not-hdf5.h5", "not an HDF5 file"),
         ("missing.h5", "no such file"),
     ])

@@ -35,6 +35,7 @@ struct DumpRejectionTests {
         ("int32-states.h5", "/hidden_states: unsupported element type: int32"),
         ("uint16-without-dtype.h5", "uint16 without attribute dtype = \"bfloat16\""),
         // Found by fuzzing: HDF5 1.10 would allocate 4 GB converting it before failing.
+        ("states-declared-huge.h5", "/hidden_states: 2147483648 states per trajectory, past the bound 1073741824"),
         ("advantages-huge-element-type.h5", "/advantages: HDF5 error: H5Dread(advantages) failed: its elements are declared 4278190088 bytes wide"),
     ])
     func rejection(name: String, message: String) throws {

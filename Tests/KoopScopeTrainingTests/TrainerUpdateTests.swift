@@ -145,3 +145,36 @@ struct TrainerUpdateTests {
         #expect(largest < 1e-5, "parameters after the step differ by up to \(largest) (a step moves them by about 1e-4)")
     }
 }
+
+@Suite("Checkpoint layouts")
+struct CheckpointLayoutTests {
+    /// A checkpoint folder whose tensors.bin holds `floats` values and whose layout says `layout`.
+    func checkpoint(floats: Int, layout: [[String: Any]]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-checkpoint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let blob = [UInt8](repeating: 0, count: 4 * floats)
+        try Data(blob).write(to: dir.appendingPathComponent("tensors.bin"))
+        let state: [String: Any] = ["format": Trainer.checkpointFormat, "version": 1, "tensors": layout,
+                                    "tensors_sha256": SHA256.hex(SHA256.digest(blob))]
+        try JSONSerialization.data(withJSONObject: state).write(to: dir.appendingPathComponent("state.json"))
+        return dir.path
+    }
+
+    @Test func craftedCountsAreRefusedNotTrapped() throws {
+        let good = try checkpoint(floats: 5, layout: [["name": "a", "count": 2], ["name": "b", "count": 3]])
+        defer { try? FileManager.default.removeItem(atPath: good) }
+        #expect(try Trainer.readCheckpoint(at: good).tensors.mapValues(\.count) == ["a": 2, "b": 3])
+        for layout: [[String: Any]] in [
+            [["name": "a", "count": 1 << 62]],                       // 4 × count overflows Int
+            [["name": "a", "count": 2], ["name": "b", "count": Int.max]],
+            [["name": "a", "count": -1]],
+            [["name": "a", "count": 1e300]],
+            [["name": "a", "count": 2.5]],
+            [["name": "a", "count": 4]],                             // covers 4 of the 5 values
+        ] {
+            let path = try checkpoint(floats: 5, layout: layout)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(throws: TrainingError.self, "\(layout)") { try Trainer.readCheckpoint(at: path) }
+        }
+    }
+}

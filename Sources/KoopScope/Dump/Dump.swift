@@ -102,6 +102,7 @@ public final class Dump {
             }
             let decoding = try Self.decoding(of: states, dataset: "/hidden_states", groupAttribute: nil, path: path)
             let (n, tMax, d) = (states.shape[0], states.shape[1], states.shape[2])
+            try Self.requireWithinLimits(count: n, length: tMax, dimension: d, "/hidden_states", path: path)
             dimension = d
             maxLength = tMax
             elementType = decoding.elementType
@@ -162,6 +163,8 @@ public final class Dump {
                                                        expected: d)
                 }
                 d = dataset.shape[1]
+                try Self.requireWithinLimits(count: names.count, length: dataset.shape[0], dimension: dataset.shape[1], name,
+                                             path: path)
                 types.append(try Self.decoding(of: dataset, dataset: name, groupAttribute: groupDtype,
                                                path: path).elementType)
                 if i == 0 { firstStorage = try wrap(name) { try dataset.storage() } }
@@ -245,6 +248,24 @@ public final class Dump {
         }
         if let missing = (0..<names.count).first(where: { !seen.contains($0) }) {
             throw DumpError.raggedNames(file: path, detail: "\(names.count) members but no \"\(missing)\"")
+        }
+    }
+}
+
+extension Dump {
+    /// Throws unless the sizes a states dataset declares lie within ``Limits`` (a crafted file
+    /// can declare any dimensions over a few bytes of fill value).
+    static func requireWithinLimits(count: Int, length: Int, dimension: Int, _ dataset: String, path: String) throws {
+        for (what, value, bounds) in [("trajectories", count, Limits.trajectoryCount),
+                                      ("states per trajectory", length, Limits.trajectoryLength),
+                                      ("state width d", dimension, Limits.stateDimension.lowerBound - 1...Limits.stateDimension.upperBound)]
+        where !bounds.contains(value) {
+            throw DumpError.sizeOutOfBounds(file: path, dataset: dataset,
+                                            detail: "\(value) \(what), past the bound \(bounds.upperBound)")
+        }
+        if (try? Limits.product(length, dimension, "")) == nil {
+            throw DumpError.sizeOutOfBounds(file: path, dataset: dataset, detail: "a trajectory of \(length) × \(dimension) "
+                                            + "states is past the bound of \(Limits.elementCount.upperBound) elements")
         }
     }
 }

@@ -32,6 +32,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     /// A stored chunk is truncated, its compressed stream is corrupt, or it does not decode
     /// to the size its chunk shape gives.
     case corruptChunk(file: String, dataset: String, detail: String)
+    /// A size the file declares past koopscope's bounds (``Limits``).
+    case sizeOutOfBounds(file: String, dataset: String, detail: String)
     /// A request outside the dump (a trajectory index past N, say).
     case outOfRange(file: String, detail: String)
     /// Writing failed; nothing was left at the destination.
@@ -46,7 +48,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .wrongObjectKind(let f, _, _), .unsupportedElementType(let f, _, _), .wrongType(let f, _, _): f
         case .wrongRank(let f, _, _, _), .wrongCount(let f, _, _, _), .differingDimension(let f, _, _, _): f
         case .lengthOutOfRange(let f, _, _, _, _), .hdf5(let f, _, _): f
-        case .unsupportedFilter(let f, _, _), .corruptChunk(let f, _, _): f
+        case .unsupportedFilter(let f, _, _), .corruptChunk(let f, _, _), .sizeOutOfBounds(let f, _, _): f
         }
     }
 
@@ -89,6 +91,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
                 + "; write the dump with gzip (compression=\"gzip\") or uncompressed"
         case .corruptChunk(let f, let d, let detail):
             return "\(f): \(d): a stored chunk cannot be decoded: \(detail)"
+        case .sizeOutOfBounds(let f, let d, let detail):
+            return "\(f): \(d): \(detail)"
         case .outOfRange(let f, let detail):
             return "\(f): \(detail)"
         case .writeFailed(let f, let detail):

@@ -198,7 +198,7 @@ public final class DumpWriter {
         padded = nil
         fileType = nil
         file = nil
-        unlink(temporaryPath)
+        AtomicFile.discard(temporaryPath)
     }
 
     private func wrap(_ error: Error) -> Error {

@@ -40,6 +40,12 @@ extension KoopmanDictionary {
                 guard dataset.typeClass == H5T_FLOAT else {
                     throw DictionaryError.invalid(file: path, dataset: "/" + name, detail: "must hold floating-point numbers")
                 }
+                // /weight is m × d, /bias m: each within its bound before anything is allocated.
+                for (extent, bounds) in zip(dataset.shape, [Limits.koopmanDimension, Limits.stateDimension])
+                where !(0...bounds.upperBound).contains(extent) {
+                    throw DictionaryError.invalid(file: path, dataset: "/" + name, detail: "its shape \(dataset.shape) is past "
+                                                  + "the bounds m ≤ \(Limits.koopmanDimension.upperBound), d ≤ \(Limits.stateDimension.upperBound)")
+                }
                 var values = [Float](repeating: 0, count: dataset.shape.reduce(1, *))
                 if !values.isEmpty {
                     try values.withUnsafeMutableBytes {
@@ -89,7 +95,7 @@ extension KoopmanDictionary {
                 }
             }()
         } catch {
-            unlink(temporary)
+            AtomicFile.discard(temporary)
             throw DictionaryError.writeFailed(file: path, detail: "\(error)")
         }
         if let reason = AtomicFile.commit(temporary, to: path) {

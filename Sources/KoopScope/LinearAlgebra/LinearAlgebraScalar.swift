@@ -33,7 +33,13 @@ public protocol LinearAlgebraScalar: Real, BinaryFloatingPoint, Sendable {
 }
 
 @inline(__always) private func blasTrans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
-@inline(__always) private func i32(_ x: Int) -> Int32 { Int32(truncatingIfNeeded: x) }
+/// A size as BLAS and LAPACK take it. Every entry point keeps sizes within `Limits.blasSize`
+/// (dumps, dictionaries and callers' shapes are checked where they come in), so a size past
+/// 2³¹ − 1 here is koopscope's bug: it stops rather than wrapping to a wrong result.
+@inline(__always) private func i32(_ x: Int) -> Int32 {
+    guard let value = Int32(exactly: x) else { preconditionFailure("a BLAS/LAPACK size of \(x) is past 2³¹ − 1") }
+    return value
+}
 private let rowMajor = LAPACK_ROW_MAJOR
 
 extension Float: LinearAlgebraScalar {

@@ -9,23 +9,30 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        CrashGuard.temporary(temporary)
+        CrashGuard.addTemporary(temporary)
         return temporary
     }
 
     /// Renames `temporary` over `path`; on failure removes `temporary` and returns why.
     public static func commit(_ temporary: String, to path: String) -> String? {
-        CrashGuard.temporary(nil)
+        defer { CrashGuard.removeTemporary(temporary) }
         if rename(temporary, path) == 0 { return nil }
         let reason = String(cString: strerror(errno))
         unlink(temporary)
         return reason
     }
 
+    /// Removes a temporary file that will not be committed.
+    public static func discard(_ temporary: String) {
+        unlink(temporary)
+        CrashGuard.removeTemporary(temporary)
+    }
+
     /// Writes `data` to `path` atomically; throws a description of the failure.
     public static func write(_ data: Data, to path: String) throws {
         let temporary = temporarySibling(of: path)
         guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            discard(temporary)
             throw AtomicFileError(path: path, reason: "cannot create a file in \(URL(fileURLWithPath: path).deletingLastPathComponent().path)")
         }
         if let reason = commit(temporary, to: path) { throw AtomicFileError(path: path, reason: reason) }

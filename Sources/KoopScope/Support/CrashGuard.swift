@@ -39,8 +39,13 @@ public enum CrashGuard {
         return 120
     }()
 
-    /// Names `path` as a temporary file to delete on a crash (nil when it has been committed).
-    public static func temporary(_ path: String?) {
-        if let path { path.withCString { ks_crash_guard_temporary($0) } } else { ks_crash_guard_temporary(nil) }
+    /// Adds `path` to the temporary files deleted on a crash, beside those of other writers.
+    public static func addTemporary(_ path: String) {
+        _ = path.withCString { ks_crash_guard_temporary_add($0) }
+    }
+
+    /// Takes `path` off the temporary files (it was committed or discarded).
+    public static func removeTemporary(_ path: String) {
+        path.withCString { ks_crash_guard_temporary_remove($0) }
     }
 }

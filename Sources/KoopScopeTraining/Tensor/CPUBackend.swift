@@ -17,11 +17,11 @@ open class CPUBackend: Backend, @unchecked Sendable {
 
     /// Every op allocates its output, so freed buffers are kept for reuse: up to `poolCapacity`
     /// bytes in this backend's ``BufferPool`` (by default a quarter of the machine's memory, at most
-    /// 8 GiB: the ≈10M-parameter policy's update of 64 × 64 positions cycles through about 2 GiB),
-    /// and the C allocator is asked to keep the rest (``MemoryAllocator/keepFreedMemory()``) rather
-    /// than fault fresh pages in on every step.
+    /// 8 GiB: the ≈10M-parameter policy's update of 64 × 64 positions cycles through about 2 GiB).
+    /// A program that trains also asks the C allocator to keep the rest
+    /// (``MemoryAllocator/keepFreedMemory()``, as `koopscope` does at its start) rather than fault
+    /// fresh pages in on every step; that is process-wide, so a library leaves it to the program.
     public init(poolCapacity: Int = Int(min(ProcessInfo.processInfo.physicalMemory / 4, 8 << 30))) {
-        MemoryAllocator.keepFreedMemory()
         pool = BufferPool(capacity: poolCapacity)
     }
 

@@ -34,11 +34,15 @@ void ks_install_crash_guard(void);
 /// The file whose reading a crash is blamed on (NULL clears it).
 void ks_crash_guard_reading(const char *path);
 
-/// A temporary file to delete if the process crashes (NULL clears it).
-void ks_crash_guard_temporary(const char *path);
+/// Adds a temporary file to delete if the process crashes; each writer (on any thread) adds its
+/// own. Returns 0 when all 64 places are taken (the file is then not removed on a crash).
+int ks_crash_guard_temporary_add(const char *path);
 
-/// The temporary file named last (empty when none).
-const char *ks_crash_guard_temporary_path(void);
+/// Removes a temporary file added before (committed or discarded).
+void ks_crash_guard_temporary_remove(const char *path);
+
+/// Deletes every temporary file added and not removed (the crash handler and the watchdog).
+void ks_crash_guard_remove_temporaries(void);
 
 /// Whether a program installed the crash guard (the watchdog acts only then).
 extern int ks_crash_guard_installed;
