@@ -17,6 +17,21 @@ struct AnalyzeCommandTests {
         return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - (sample ? 1 : 0))
     }
 
+    /// The README's first command: a real model's states, every trajectory with more than 2m
+    /// snapshot pairs, so none is flagged rank-deficient.
+    @Test func theFirstCommandsFixtureHoldsDynamicsNotTheRidge() throws {
+        let r = try koopscope("analyze", fixturePath("minilm-states.h5"), "--format", "json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let trajectories = try #require(report["trajectories"] as? [[String: Any]])
+        #expect(trajectories.count == 8)
+        for t in trajectories {
+            #expect((t["length"] as! NSNumber).intValue - 1 >= 2 * 50)
+            #expect((t["flags"] as! [String]).isEmpty, "\(t["flags"]!)")
+            #expect((t["dsd"] as? NSNumber).map { $0.doubleValue.isFinite } == true)
+        }
+    }
+
     @Test func identityRecoversTheLinearSystemAndItsDSD() throws {
         let report = try json(fixturePath("linear-padded.h5"), "--identity", "--rank", "8")
         // |λ| = 0.95, 0.95, 0.8, 0.8, 0.9, 0.7, 0.5, 0.4: mean 0.75, Σ(|λ| − 0.75)² = 0.295, /7.

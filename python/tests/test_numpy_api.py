@@ -125,7 +125,7 @@ def test_bad_input_raises_koopscopes_message(fixtures):
         koopscope.dsd(trajectory(), w[:, :3])
     with pytest.raises(koopscope.ArgumentError, match=r"lengths\[0\] is 99"):
         koopscope.dsd(trajectory()[None], w, lengths=[99])
-    with pytest.raises(koopscope.ArgumentError, match="unknown option \"rnak\""):
+    with pytest.raises(koopscope.ArgumentError, match="\"rnak\" is not a setting"):
         koopscope.analyze(trajectory()[None], rnak=3)
     with pytest.raises(koopscope.ArgumentError, match="variant 'papre'"):
         koopscope.dsd(trajectory(), w, variant="papre")
