@@ -47,7 +47,7 @@ struct Train: ParsableCommand {
         try trainer.run { report in
             guard !quiet else { return }
             for note in report.notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
-            if report.step > 0 || report.metrics["eval/mean@1"] != nil, report.notes.allSatisfy({ !$0.hasPrefix("warm-up") }) {
+            if report.step > 0 || report.metrics[Metric.evalMeanAt1] != nil, report.notes.allSatisfy({ !$0.hasPrefix("warm-up") }) {
                 FileHandle.standardError.write(Data("\(report.summary)\n".utf8))
             }
         }

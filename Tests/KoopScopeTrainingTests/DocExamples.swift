@@ -516,3 +516,9 @@ func exampleTrainingConfigurationResolution() throws {
     let c = try TrainingConfiguration.resolve(.init(flags: [("dual-clip", "4"), ("recipe", "relax-authors")]))
     print(c.dualClip)   // 4.0: the recipe's 10 is applied first
 }
+
+// Example: Sources/KoopScope/Reports/Metric.swift
+func exampleMetric() throws {
+    let run = try TrainingRun(directory: "runs/relax")
+    print(run.series(Metric.actorDSDMean).last ?? (0, .nan))
+}

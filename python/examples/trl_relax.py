@@ -71,7 +71,7 @@ class ReLaXGRPOTrainer(GRPOTrainer):
                                                      variant=self.relax_variant, seed=self.state.global_step)
         self.relax_weight = torch.from_numpy(weight)
         self._fitted_at = self.state.global_step
-        self._metrics["train"]["relax/dictionary_effective_rank"].append(report["effective_rank_after"])
+        self._metrics["train"]["dictionary/effective_rank_after"].append(report["effective_rank_after"])
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         loss = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
@@ -158,10 +158,10 @@ def main(argv=None):
                                processing_class=tokenizer, relax_alpha=args.alpha, relax_beta=args.beta,
                                relax_variant=args.variant, koopman_dim=args.koopman_dim)
     trainer.train()
-    history = [entry for entry in trainer.state.log_history if "relax/l_xp" in entry]
+    history = [entry for entry in trainer.state.log_history if "actor/relax/l_xp" in entry]
     for entry in history:
         print({k: round(v, 5) if isinstance(v, float) else v for k, v in entry.items()
-               if k.startswith(("relax/", "actor/", "reward", "loss", "step"))})
+               if k.startswith(("actor/", "dictionary/", "reward", "loss", "step"))})
     return history
 
 

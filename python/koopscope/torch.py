@@ -167,7 +167,8 @@ def relax_loss(hidden_states, response_mask, advantages, weight, bias=None, alph
         l_xp = _log_mean_exp(exponent[valid]) if valid.any() else exponent.sum() * 0
     penalised = _torch.ones(batch, dtype=_torch.bool, device=d.device) if kl_set == "uniform" else in_set
     dv = d[valid].detach()
-    metrics = {"relax/l_xp": float(l_xp.detach()), "relax/penalised_fraction": float(penalised.float().mean()),
+    # The names koopscope's trainer logs (docs/training.md, "Metrics").
+    metrics = {"actor/relax/l_xp": float(l_xp.detach()), "actor/relax/penalised_frac": float(penalised.float().mean()),
                "actor/dsd/mean": float(dv.mean()) if dv.numel() else float("nan"),
                "actor/dsd/short_fraction": float((lengths - 1 < weight.shape[0]).float().mean())}
     return ReLaXTerms(alpha * l_xp, l_xp, d, penalised, metrics, variant, beta)

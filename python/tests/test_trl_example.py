@@ -20,9 +20,9 @@ def test_two_steps_log_dsd_beside_trls_metrics(variant, tmp_path):
     for entry in history:
         assert "reward" in entry and "entropy" in entry            # TRL's own
         assert math.isfinite(entry["actor/dsd/mean"]) and entry["actor/dsd/mean"] > 0
-        assert math.isfinite(entry["relax/l_xp"]) and entry["relax/l_xp"] <= 0
+        assert math.isfinite(entry["actor/relax/l_xp"]) and entry["actor/relax/l_xp"] <= 0
     # With rewards that differ inside a group, some advantage is positive and L_xp moves off 0.
-    assert any(entry["relax/l_xp"] < 0 for entry in history)
+    assert any(entry["actor/relax/l_xp"] < 0 for entry in history)
 
 
 def test_the_states_are_those_that_predict_the_completion(tmp_path):

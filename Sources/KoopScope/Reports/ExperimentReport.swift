@@ -11,14 +11,14 @@ import Foundation
 public struct ExperimentReport {
     /// The metrics drawn, with their titles and axis labels.
     public static let metrics: [(key: String, title: String, axis: String)] = [
-        ("eval/mean@1", "Held-out accuracy (greedy)", "mean@1"),
-        ("critic/score/mean", "Reward", "mean verifier reward of the rollouts"),
-        ("actor/dsd/mean", "DSD", "mean DSD of the rollouts (Var |λ|)"),
-        ("actor/dsd_window/mean", "Windowed DSD", "mean DSD over the first W pairs"),
-        ("eval/dsd/mean", "Held-out DSD", "mean DSD of the greedy held-out responses"),
-        ("actor/entropy", "Token entropy", "entropy (nats per token)"),
-        ("response_length/mean", "Response length", "tokens"),
-        ("actor/dsd/short_fraction", "Short trajectories", "fraction with T − 1 < m"),
+        (Metric.evalMeanAt1, "Held-out accuracy (greedy)", "mean@1"),
+        (Metric.criticScoreMean, "Reward", "mean verifier reward of the rollouts"),
+        (Metric.actorDSDMean, "DSD", "mean DSD of the rollouts (Var |λ|)"),
+        (Metric.actorDSDWindowMean, "Windowed DSD", "mean DSD over the first W pairs"),
+        (Metric.evalDSDMean, "Held-out DSD", "mean DSD of the greedy held-out responses"),
+        (Metric.actorEntropy, "Token entropy", "entropy (nats per token)"),
+        (Metric.responseLengthMean, "Response length", "tokens"),
+        (Metric.actorDSDShortFraction, "Short trajectories", "fraction with T − 1 < m"),
     ]
 
     /// A table under the pictures.
@@ -39,8 +39,8 @@ public struct ExperimentReport {
 
     public init(title: String, arms: [(name: String, runs: [TrainingRun])], tables: [Section]) {
         var figures: [Figure] = []
-        let evalKeys = Set(arms.flatMap { $0.runs.flatMap(\.keys) }).filter { $0.hasPrefix("eval/mean@") || $0.hasPrefix("eval/pass@") }
-        let extra = evalKeys.subtracting(["eval/mean@1"]).sorted().map { ($0, "Held-out " + $0.dropFirst(5), $0) }
+        let evalKeys = Set(arms.flatMap { $0.runs.flatMap(\.keys) }).filter { $0.hasPrefix(Metric.evalMeanPrefix) || $0.hasPrefix(Metric.evalPassPrefix) }
+        let extra = evalKeys.subtracting([Metric.evalMeanAt1]).sorted().map { ($0, "Held-out " + $0.dropFirst(Metric.evalPrefix.count), $0) }
         for (index, metric) in (Self.metrics + extra).enumerated() {
             var chart = Chart(title: metric.title, xLabel: "training step", yLabel: metric.axis)
             chart.id = "experiment-\(index)"

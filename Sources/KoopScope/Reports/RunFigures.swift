@@ -2,20 +2,20 @@
 enum RunFigures {
     /// The metrics a researcher looks at first, with their axis labels (VeRL's key names).
     static let metrics: [(keys: [String], title: String, axis: String)] = [
-        (["critic/score/mean"], "Reward", "mean verifier reward"),
-        (["actor/dsd/mean", "eval/dsd/mean"], "DSD", "mean dsd: rollouts, and held-out greedy responses (Var |λ|)"),
-        (["actor/entropy"], "Token entropy", "entropy (nats per token)"),
-        (["response_length/mean"], "Response length", "tokens"),
-        (["actor/grad_norm"], "Gradient norm", "L2 norm before clipping"),
-        (["actor/ppo_kl", "actor/kl_loss"], "KL", "KL (nats per token)"),
-        (["actor/pg_clipfrac"], "Clip fraction", "fraction of tokens clipped"),
+        ([Metric.criticScoreMean], "Reward", "mean verifier reward"),
+        ([Metric.actorDSDMean, Metric.evalDSDMean], "DSD", "mean dsd: rollouts, and held-out greedy responses (Var |λ|)"),
+        ([Metric.actorEntropy], "Token entropy", "entropy (nats per token)"),
+        ([Metric.responseLengthMean], "Response length", "tokens"),
+        ([Metric.actorGradNorm], "Gradient norm", "L2 norm before clipping"),
+        ([Metric.actorPPOKL, Metric.actorKLLoss], "KL", "KL (nats per token)"),
+        ([Metric.actorPGClipfrac], "Clip fraction", "fraction of tokens clipped"),
     ]
 
     static func figures(_ runs: [TrainingRun], startingID: Int) -> [Figure] {
         var figures: [Figure] = []
         var id = startingID
         // Accuracies only: the held-out DSD is drawn with the rollouts' DSD.
-        let evalKeys = Array(Set(runs.flatMap { $0.keys.filter { $0.hasPrefix("eval/") && !$0.hasPrefix("eval/dsd") } })).sorted()
+        let evalKeys = Array(Set(runs.flatMap { $0.keys.filter { $0.hasPrefix(Metric.evalPrefix) && !$0.hasPrefix(Metric.evalDSDPrefix) } })).sorted()
         let all = metrics + (evalKeys.isEmpty ? [] : [(evalKeys, "Held-out accuracy", "accuracy (fraction correct)")])
         for metric in all {
             var series: [(label: String, points: [(Double, Double)], full: [(Double, Double)])] = []

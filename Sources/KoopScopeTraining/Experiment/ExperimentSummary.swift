@@ -81,7 +81,7 @@ public struct ExperimentSummary: Sendable {
 
     /// One run's outcomes from its metrics.
     static func outcome(of run: TrainingRun, seed: UInt64, relative: String) -> RunOutcome {
-        let k = run.keys.compactMap { key -> Int? in key.hasPrefix("eval/mean@") ? Int(key.dropFirst(10)) : nil }
+        let k = run.keys.compactMap { key -> Int? in key.hasPrefix(Metric.evalMeanPrefix) ? Int(key.dropFirst(Metric.evalMeanPrefix.count)) : nil }
             .filter { $0 != 1 }.first ?? 1
         func lastMean(_ key: String) -> Double {
             let values = run.series(key).suffix(lastEvaluations).map(\.1)
@@ -95,13 +95,13 @@ public struct ExperimentSummary: Sendable {
                   first != 0 else { return .nan }
             return later / first
         }
-        let shorts = run.series("actor/dsd/short_fraction").map(\.1)
+        let shorts = run.series(Metric.actorDSDShortFraction).map(\.1)
         return RunOutcome(
             seed: seed, directory: relative, steps: lastStep, k: k,
-            values: ["mean_at_1": lastMean("eval/mean@1"), "mean_at_k": lastMean("eval/mean@\(k)"),
-                     "pass_at_k": lastMean("eval/pass@\(k)"), "final_mean_at_1": run.series("eval/mean@1").last?.1 ?? .nan,
-                     "dsd_ratio": ratio("actor/dsd/mean"), "dsd_window_ratio": ratio("actor/dsd_window/mean"),
-                     "entropy_ratio": ratio("actor/entropy")],
+            values: ["mean_at_1": lastMean(Metric.evalMeanAt1), "mean_at_k": lastMean(Metric.evalMean(at: k)),
+                     "pass_at_k": lastMean(Metric.evalPass(at: k)), "final_mean_at_1": run.series(Metric.evalMeanAt1).last?.1 ?? .nan,
+                     "dsd_ratio": ratio(Metric.actorDSDMean), "dsd_window_ratio": ratio(Metric.actorDSDWindowMean),
+                     "entropy_ratio": ratio(Metric.actorEntropy)],
             ratioStep: at, shortFraction: shorts.isEmpty ? .nan : shorts.reduce(0, +) / Double(shorts.count))
     }
 

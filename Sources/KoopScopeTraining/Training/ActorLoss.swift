@@ -121,13 +121,13 @@ public struct ActorLoss: Sendable {
                     tokenLoss[i][t] = r.loss
                     tokenGradient[i][t] = r.gradient
                 }
-                metrics["actor/kl_cov_tokens"] = Double(penalised.filter { $0 }.count)
+                metrics[Metric.actorKLCovTokens] = Double(penalised.filter { $0 }.count)
             } else {
                 let zeroed = CovarianceBaselines.clipCov(covariances: covariances, clippedByPPO: clippedFlags,
                                                          ratio: covarianceRatio, lower: clipCovBounds.lower,
                                                          upper: clipCovBounds.upper, using: &rng)
                 for (k, (i, t)) in owner.enumerated() where zeroed[k] { tokenLoss[i][t] = 0; tokenGradient[i][t] = 0 }
-                metrics["actor/clip_cov_tokens"] = Double(zeroed.filter { $0 }.count)
+                metrics[Metric.actorClipCovTokens] = Double(zeroed.filter { $0 }.count)
             }
         }
         for (i, s) in sequences.enumerated() {
@@ -137,9 +137,9 @@ public struct ActorLoss: Sendable {
             }
         }
         var loss = pgLoss
-        metrics["actor/pg_loss"] = pgLoss
-        metrics["actor/pg_clipfrac"] = clipped / tokens
-        metrics["actor/ppo_kl"] = ppoKL / tokens
+        metrics[Metric.actorPGLoss] = pgLoss
+        metrics[Metric.actorPGClipfrac] = clipped / tokens
+        metrics[Metric.actorPPOKL] = ppoKL / tokens
 
         // Entropy: always logged (aggregated like the loss), a bonus when c_H > 0.
         var entropy = 0.0
@@ -149,7 +149,7 @@ public struct ActorLoss: Sendable {
                 dEntropy[i][t] = -entropyCoefficient * weights[i]
             }
         }
-        metrics["actor/entropy"] = entropy
+        metrics[Metric.actorEntropy] = entropy
         loss -= entropyCoefficient * entropy
 
         // KL to the reference on every token.
@@ -163,13 +163,13 @@ public struct ActorLoss: Sendable {
                     dLogp[i][t] += klCoefficient * weights[i] * k.gradient
                 }
             }
-            metrics["actor/kl_loss"] = kl
-            metrics["actor/kl_coef"] = klCoefficient
+            metrics[Metric.actorKLLoss] = kl
+            metrics[Metric.actorKLCoef] = klCoefficient
             loss += klCoefficient * kl
         }
 
         if method == .relax { loss += relaxTerms(sequences, lengths: lengths, dLogp: &dLogp, dDSD: &dDSD, metrics: &metrics) }
-        metrics["actor/loss"] = loss
+        metrics[Metric.actorLoss] = loss
         return Result(loss: loss, dLogp: dLogp, dEntropy: dEntropy, dDSD: dDSD, metrics: metrics)
     }
 
@@ -199,9 +199,9 @@ public struct ActorLoss: Sendable {
         guard let (defined, r) = relaxEvaluation(sequences) else { return 0 }
         for (k, i) in defined.enumerated() { dDSD[i] = relax.alpha * r.gradient[k] }
         var total = relax.alpha * r.loss
-        metrics["actor/relax/l_xp"] = r.loss
+        metrics[Metric.actorRelaxLXP] = r.loss
         let penalised = defined.indices.filter { r.penalised[$0] }.map { defined[$0] }
-        metrics["actor/relax/penalised_frac"] = Double(penalised.count) / Double(sequences.count)
+        metrics[Metric.actorRelaxPenalisedFrac] = Double(penalised.count) / Double(sequences.count)
         if relax.beta > 0 && !penalised.isEmpty {
             let weight = relax.variant == .paper ? 1 : 1 / Double(max(lengths.reduce(0, +), 1))
             var kl = 0.0
@@ -213,7 +213,7 @@ public struct ActorLoss: Sendable {
                     dLogp[i][t] += relax.beta * weight * e.gradient
                 }
             }
-            metrics["actor/relax/kl"] = kl
+            metrics[Metric.actorRelaxKL] = kl
             total += relax.beta * kl
         }
         return total

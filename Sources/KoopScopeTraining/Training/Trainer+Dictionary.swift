@@ -22,12 +22,12 @@ extension Trainer {
         let result = try DictionaryFitter(options: options).fit(dump, initial: initial)
         dictionary = result.dictionary
         try result.dictionary.write(to: folder + String(format: "/step-%06d.h5", step + 1), attributes: result.attributes)
-        values["dictionary/loss_first"] = result.losses.first ?? .nan
-        values["dictionary/loss_last"] = result.losses.last ?? .nan
-        values["dictionary/effective_rank_before"] = result.effectiveRankBefore
-        values["dictionary/effective_rank_after"] = result.effectiveRankAfter
-        values["dictionary/saturated_before"] = result.saturatedBefore
-        values["dictionary/saturated_after"] = result.saturatedAfter
+        values[Metric.dictionaryLossFirst] = result.losses.first ?? .nan
+        values[Metric.dictionaryLossLast] = result.losses.last ?? .nan
+        values[Metric.dictionaryEffectiveRankBefore] = result.effectiveRankBefore
+        values[Metric.dictionaryEffectiveRankAfter] = result.effectiveRankAfter
+        values[Metric.dictionarySaturatedBefore] = result.saturatedBefore
+        values[Metric.dictionarySaturatedAfter] = result.saturatedAfter
         notes += result.warnings
     }
 

@@ -29,12 +29,12 @@ extension Trainer {
             meanK += scores.reduce(0, +) / Double(k)
             passK += scores.contains(1) ? 1 : 0
         }
-        var values = ["eval/mean@1": mean1, "eval/mean@\(k)": meanK / n, "eval/pass@\(k)": passK / n]
+        var values = [Metric.evalMeanAt1: mean1, Metric.evalMean(at: k): meanK / n, Metric.evalPass(at: k): passK / n]
         if let dictionary {
             let dsd = TrajectoryDSD.compute(inferencePass(prompts: prompts, responses: first).hidden, dictionary: dictionary, variant: dsdVariant,
                                             variance: configuration.dsdVariance, withGradient: false,
                                             paddedLength: paddedLength).compactMap(\.dsd)
-            if !dsd.isEmpty { values["eval/dsd/mean"] = dsd.reduce(0, +) / Double(dsd.count) }
+            if !dsd.isEmpty { values[Metric.evalDSDMean] = dsd.reduce(0, +) / Double(dsd.count) }
         }
         return values
     }

@@ -15,7 +15,7 @@ extension Trainer {
         let scores = rollouts.map(\.score), groups = rollouts.map(\.group)
         let advantages = GroupAdvantages.compute(rewards: scores, groups: groups, normalizeByStd: c.normalizeAdvantagesByStd)
         for i in rollouts.indices { rollouts[i].advantage = advantages[i] }
-        values["timing_s/gen"] = Date().timeIntervalSince(started)
+        values[Metric.timingGen] = Date().timeIntervalSince(started)
 
         // The dictionary: fitted on the first step's rollouts, refitted every k steps if asked.
         let needsFit = dictionary == nil
@@ -28,9 +28,9 @@ extension Trainer {
             if needsFit {
                 let fitStarted = Date()
                 try fitDictionary(rollouts: rollouts, hidden: pass.hidden, values: &values, notes: &notes)
-                values["timing_s/dictionary_fit"] = Date().timeIntervalSince(fitStarted)
+                values[Metric.timingDictionaryFit] = Date().timeIntervalSince(fitStarted)
             }
-            values["timing_s/old_log_prob"] = Date().timeIntervalSince(before) - (values["timing_s/dictionary_fit"] ?? 0)
+            values[Metric.timingOldLogProb] = Date().timeIntervalSince(before) - (values[Metric.timingDictionaryFit] ?? 0)
         }
         let dictionary = self.dictionary!
 
@@ -45,8 +45,8 @@ extension Trainer {
             var m = try update(members, of: &rollouts, old: old, dictionary: dictionary, timing: &timing)
             dsdSeconds += timing.dsd
             referenceSeconds += timing.reference
-            if let norm = m["actor/grad_norm"], !norm.isFinite {
-                m["actor/skipped_updates"] = 1
+            if let norm = m[Metric.actorGradNorm], !norm.isFinite {
+                m[Metric.actorSkippedUpdates] = 1
                 notes.append("mini-batch \(b + 1): non-finite gradient norm, update skipped")
             }
             perUpdate.append(m)
@@ -56,54 +56,54 @@ extension Trainer {
         // Metrics: each update's values averaged, then the step's own.
         for key in Set(perUpdate.flatMap(\.keys)) {
             let present = perUpdate.compactMap { $0[key] }
-            values[key] = key.hasSuffix("_tokens") || key == "actor/skipped_updates" || key == "actor/dsd_skipped_terms"
+            values[key] = key.hasSuffix("_tokens") || key == Metric.actorSkippedUpdates || key == Metric.actorDSDSkippedTerms
                 ? present.reduce(0, +) : present.reduce(0, +) / Double(present.count)
         }
         let dsds = rollouts.compactMap(\.dsd)
         if !dsds.isEmpty {
-            values["actor/dsd/mean"] = dsds.reduce(0, +) / Double(dsds.count)
-            values["actor/dsd/min"] = dsds.min()!
-            values["actor/dsd/max"] = dsds.max()!
+            values[Metric.actorDSDMean] = dsds.reduce(0, +) / Double(dsds.count)
+            values[Metric.actorDSDMin] = dsds.min()!
+            values[Metric.actorDSDMax] = dsds.max()!
         }
-        values["actor/dsd/undefined"] = Double(rollouts.count - dsds.count)
+        values[Metric.actorDSDUndefined] = Double(rollouts.count - dsds.count)
         // With T − 1 < m, DSD measures the length (the ridge K has rank T − 1): say how often.
-        values["actor/dsd/short_fraction"] = Double(rollouts.filter { $0.response.count - 1 < c.koopmanDimension }.count)
+        values[Metric.actorDSDShortFraction] = Double(rollouts.filter { $0.response.count - 1 < c.koopmanDimension }.count)
             / Double(rollouts.count)
         if let window = windowedDSD(rollouts, dictionary: dictionary) {
-            values["actor/dsd_window/mean"] = window.mean
-            values["actor/dsd_window/count"] = Double(window.count)
+            values[Metric.actorDSDWindowMean] = window.mean
+            values[Metric.actorDSDWindowCount] = Double(window.count)
         }
-        values["actor/lr"] = c.learningRate
+        values[Metric.actorLR] = c.learningRate
         let lengths = rollouts.map { Double($0.response.count) }
-        values["response_length/mean"] = lengths.reduce(0, +) / Double(lengths.count)
-        values["response_length/max"] = lengths.max()!
-        values["response_length/min"] = lengths.min()!
-        values["response_length/clip_ratio"] = Double(rollouts.filter {
+        values[Metric.responseLengthMean] = lengths.reduce(0, +) / Double(lengths.count)
+        values[Metric.responseLengthMax] = lengths.max()!
+        values[Metric.responseLengthMin] = lengths.min()!
+        values[Metric.responseLengthClipRatio] = Double(rollouts.filter {
             $0.response.count >= maxResponseLength && $0.response.last != Int32(tokenizer.eos)
         }.count) / Double(rollouts.count)
-        values["critic/score/mean"] = scores.reduce(0, +) / Double(scores.count)
-        values["critic/score/max"] = scores.max()!
-        values["critic/score/min"] = scores.min()!
-        values["critic/correct/mean"] = rollouts.reduce(0) { $0 + $1.reward.correct } / Double(rollouts.count)
-        values["critic/advantages/mean"] = advantages.reduce(0, +) / Double(advantages.count)
-        values["critic/advantages/max"] = advantages.max()!
-        values["critic/advantages/min"] = advantages.min()!
-        values["frac_reward_zero_std"] = GroupAdvantages.zeroStdFraction(rewards: scores, groups: groups)
-        values["timing_s/update_actor"] = updateSeconds
-        values["timing_s/dsd"] = dsdSeconds
-        values["timing_s/ref"] = referenceSeconds
-        values["timing_s/dsd_share_of_update"] = updateSeconds > 0 ? dsdSeconds / updateSeconds : 0
+        values[Metric.criticScoreMean] = scores.reduce(0, +) / Double(scores.count)
+        values[Metric.criticScoreMax] = scores.max()!
+        values[Metric.criticScoreMin] = scores.min()!
+        values[Metric.criticCorrectMean] = rollouts.reduce(0) { $0 + $1.reward.correct } / Double(rollouts.count)
+        values[Metric.criticAdvantagesMean] = advantages.reduce(0, +) / Double(advantages.count)
+        values[Metric.criticAdvantagesMax] = advantages.max()!
+        values[Metric.criticAdvantagesMin] = advantages.min()!
+        values[Metric.fracRewardZeroStd] = GroupAdvantages.zeroStdFraction(rewards: scores, groups: groups)
+        values[Metric.timingUpdateActor] = updateSeconds
+        values[Metric.timingDSD] = dsdSeconds
+        values[Metric.timingRef] = referenceSeconds
+        values[Metric.timingDSDShareOfUpdate] = updateSeconds > 0 ? dsdSeconds / updateSeconds : 0
         if c.dumpEvery > 0 && (step + 1) % c.dumpEvery == 0 {
             let dumpStarted = Date()
             let folder = runDirectory + "/dumps"
             try Self.createDirectory(folder)
             try writeDump(rollouts, to: folder + String(format: "/step-%06d.h5", step + 1), step: step + 1)
-            values["timing_s/dump"] = Date().timeIntervalSince(dumpStarted)
+            values[Metric.timingDump] = Date().timeIntervalSince(dumpStarted)
         }
         let total = Date().timeIntervalSince(started)
-        values["timing_s/step"] = total
-        values["perf/total_num_tokens"] = lengths.reduce(0, +)
-        values["perf/throughput"] = lengths.reduce(0, +) / total
+        values[Metric.timingStep] = total
+        values[Metric.perfTotalNumTokens] = lengths.reduce(0, +)
+        values[Metric.perfThroughput] = lengths.reduce(0, +) / total
         return StepReport(step: step + 1, totalSteps: c.steps, metrics: values, notes: notes)
     }
 

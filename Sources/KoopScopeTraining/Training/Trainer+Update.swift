@@ -93,8 +93,8 @@ extension Trainer {
         let norm = optimizer.step(gradients: gradients, clip: c.gradientClip)
         try backend.synchronize()
         var m = result.metrics
-        m["actor/grad_norm"] = norm
-        m["actor/dsd_skipped_terms"] = Double(outcomes.reduce(0) { $0 + $1.skippedTerms })
+        m[Metric.actorGradNorm] = norm
+        m[Metric.actorDSDSkippedTerms] = Double(outcomes.reduce(0) { $0 + $1.skippedTerms })
         return m
     }
 }

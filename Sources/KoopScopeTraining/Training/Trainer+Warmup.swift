@@ -39,18 +39,18 @@ extension Trainer {
             let norm = optimizer.step(gradients: gradients, clip: configuration.gradientClip)
             try backend.synchronize()
             guard nll.isFinite else { throw TrainingError.nonFinite(step: 0, detail: "warm-up step \(s): the loss is \(nll)") }
-            var values = ["sft/loss": nll, "sft/grad_norm": norm, "sft/lr": rate,
-                          "timing_s/step": Date().timeIntervalSince(started)]
+            var values = [Metric.sftLoss: nll, Metric.sftGradNorm: norm, Metric.sftLR: rate,
+                          Metric.timingStep: Date().timeIntervalSince(started)]
             var note = "warm-up \(s)/\(configuration.sftSteps): loss \(String(format: "%.4f", nll))"
             if configuration.sftEvalEvery > 0 && (s % configuration.sftEvalEvery == 0 || s == configuration.sftSteps) {
                 let (accuracy, examples) = greedyAccuracy(examples: 8)
-                values["eval/mean@1"] = accuracy
+                values[Metric.evalMeanAt1] = accuracy
                 note += ", held-out mean@1 \(String(format: "%.3f", accuracy))"
                 let text = examples.map { "\($0.correct ? "right" : "wrong")  \($0.prompt)\($0.response)\n" }.joined()
                 try samples.append(text: "warm-up step \(s): held-out greedy mean@1 \(accuracy)\n" + text + "\n")
             }
             try log.append(step: s, values)
-            if s % 10 == 0 || s == configuration.sftSteps || values["eval/mean@1"] != nil {
+            if s % 10 == 0 || s == configuration.sftSteps || values[Metric.evalMeanAt1] != nil {
                 progress(StepReport(step: 0, totalSteps: configuration.steps, metrics: values,
                                     notes: [note]))
             }

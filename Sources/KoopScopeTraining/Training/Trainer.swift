@@ -50,9 +50,9 @@ public final class Trainer {
         /// One line for a terminal.
         public var summary: String {
             func f(_ key: String, _ digits: Int = 3) -> String { metrics[key].map { String(format: "%.\(digits)f", $0) } ?? "–" }
-            var s = "step \(step)/\(totalSteps)  score \(f("critic/score/mean"))  dsd \(f("actor/dsd/mean", 5))"
-            s += "  entropy \(f("actor/entropy"))  length \(f("response_length/mean", 1))  \(f("timing_s/step", 2)) s"
-            if let e = metrics["eval/mean@1"] { s += "  eval@1 \(String(format: "%.3f", e))" }
+            var s = "step \(step)/\(totalSteps)  score \(f(Metric.criticScoreMean))  dsd \(f(Metric.actorDSDMean, 5))"
+            s += "  entropy \(f(Metric.actorEntropy))  length \(f(Metric.responseLengthMean, 1))  \(f(Metric.timingStep, 2)) s"
+            if let e = metrics[Metric.evalMeanAt1] { s += "  eval@1 \(String(format: "%.3f", e))" }
             return s
         }
     }
@@ -138,7 +138,7 @@ public final class Trainer {
             if configuration.evalEvery > 0 && (step % configuration.evalEvery == 0 || step == configuration.steps) {
                 let started = Date()
                 report.metrics.merge(evaluate()) { $1 }
-                report.metrics["timing_s/eval"] = Date().timeIntervalSince(started)
+                report.metrics[Metric.timingEval] = Date().timeIntervalSince(started)
             }
             try metrics.append(step: step, report.metrics)
             if step == configuration.steps || (configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0) {
