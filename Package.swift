@@ -70,6 +70,11 @@ let package = Package(
             ],
             path: "Sources/KoopScopeBench"),
 
+        // For the tests: crashes and hangs on purpose under the crash guard and the watchdog.
+        .executableTarget(
+            name: "koopscope-crash-check",
+            dependencies: ["KoopScope"]),
+
         // The dump reader under libFuzzer (scripts/fuzz); a plain build replays files.
         .executableTarget(
             name: "koopscope-fuzz-dump",
@@ -99,7 +104,7 @@ let package = Package(
             dependencies: ["KoopScopeC", "_KoopScopeABI", "KoopScope"]),
         .testTarget(
             name: "koopscopeCLITests",
-            dependencies: ["koopscope", "linear-dmd-example", "compare-checkpoints-example"]),
+            dependencies: ["koopscope", "koopscope-crash-check", "linear-dmd-example", "compare-checkpoints-example"]),
     ],
     swiftLanguageModes: [.v6]
 )

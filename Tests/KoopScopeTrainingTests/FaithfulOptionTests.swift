@@ -7,9 +7,7 @@ import Testing
 @Suite("Faithful options")
 struct FaithfulOptionTests {
     func configuration(_ settings: [(String, String)]) throws -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        for (k, v) in TrainingConfiguration.applyingOrder(settings, key: \.0) { try c.set(k, to: v, source: "--\(k)") }
-        return c
+        try TrainingConfiguration.resolve(.init(flags: settings.map { (key: $0.0, value: $0.1) }))
     }
 
     @Test func authorsRecipeIsOneSwitchThatLaterSettingsOverride() throws {

@@ -178,3 +178,34 @@ struct CheckpointLayoutTests {
         }
     }
 }
+
+@Suite("Resuming a run")
+struct ResumeTests {
+    /// Every metric but the wall-clock ones, as sorted JSON lines.
+    func deterministic(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let kept = object.filter { !$0.key.hasPrefix("timing_s/") && $0.key != Metric.perfThroughput }
+            return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    /// A run stopped after step 7 (two steps past its last checkpoint, as a killed process
+    /// leaves it) and resumed computes exactly what an uninterrupted run does.
+    @Test func aStoppedAndResumedRunEqualsAnUninterruptedOne() throws {
+        var c = TrainerUpdateTests.smallConfiguration(method: .clipCov)
+        c.steps = 12; c.checkpointEvery = 5; c.evalEvery = 4; c.evalPrompts = 4; c.evalSamples = 2
+        c.sftSteps = 3; c.sftBatch = 4; c.covarianceRatio = 0.05
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = dir.appendingPathComponent("whole").path, stopped = dir.appendingPathComponent("stopped").path
+        try Trainer(configuration: c, runDirectory: whole).run()
+        try Trainer(configuration: c, runDirectory: stopped).run(stoppingAfter: 7)
+        #expect(try deterministic(stopped + "/metrics.jsonl").count == 8, "steps 0…7 logged, the checkpoint at 5")
+        let resumed = try Trainer(configuration: c, runDirectory: stopped, resume: true)
+        #expect(resumed.step == 5)
+        try resumed.run()
+        let a = try deterministic(whole + "/metrics.jsonl"), b = try deterministic(stopped + "/metrics.jsonl")
+        #expect(a.count == 13 && a == b)
+    }
+}

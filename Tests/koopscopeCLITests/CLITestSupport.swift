@@ -17,6 +17,9 @@ func fixturePath(_ name: String) -> String { repositoryRoot.appendingPathCompone
 let koopscopeBinary: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     .deletingLastPathComponent().appendingPathComponent("koopscope")
 
+/// The test program that crashes and hangs under the crash guard on purpose.
+let crashCheckBinary: URL = koopscopeBinary.deletingLastPathComponent().appendingPathComponent("koopscope-crash-check")
+
 /// Runs `koopscope` with `arguments` and collects its exit status and output.
 func koopscope(_ arguments: String...) throws -> CommandResult {
     try koopscope(arguments)
@@ -26,8 +29,14 @@ func koopscope(_ arguments: String...) throws -> CommandResult {
 /// and the variables `removing` names taken out of it.
 func koopscope(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
                removing: [String] = []) throws -> CommandResult {
+    try run(koopscopeBinary, arguments, in: directory, environment: environment, removing: removing)
+}
+
+/// Runs `program` with `arguments` and collects its exit status and output.
+func run(_ program: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+         removing: [String] = []) throws -> CommandResult {
     let process = Process()
-    process.executableURL = koopscopeBinary
+    process.executableURL = program
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     if !environment.isEmpty || !removing.isEmpty {

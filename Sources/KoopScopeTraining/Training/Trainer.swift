@@ -108,15 +108,18 @@ public final class Trainer {
 
     /// Runs the warm-up (unless resumed past it or started from a checkpoint) and the remaining RL
     /// steps; with `steps` 0, checkpoints the warmed-up policy as `checkpoints/step-000000`.
-    public func run(progress: (StepReport) -> Void = { _ in }) throws {
+    ///
+    /// `stoppingAfter` ends the run once that step is logged, as if the process had been killed
+    /// there (no checkpoint beyond the regular ones), so that resuming can be tested exactly.
+    public func run(stoppingAfter lastStep: Int? = nil, progress: (StepReport) -> Void = { _ in }) throws {
         // OpenBLAS with one thread: a run then computes the same numbers on any number of cores
         // (threaded BLAS sums in an order that follows the thread count) and whatever other
         // threads of the process do with OpenBLAS's count. The policy's products are small
         // enough that OpenBLAS's threads cost more than they bring.
-        try BLASThreads.singleThreaded { try runSteps(progress: progress) }
+        try BLASThreads.singleThreaded { try runSteps(stoppingAfter: lastStep, progress: progress) }
     }
 
-    private func runSteps(progress: (StepReport) -> Void) throws {
+    private func runSteps(stoppingAfter lastStep: Int?, progress: (StepReport) -> Void) throws {
         if !warmedUp {
             if !startedFromCheckpoint { try warmUp(progress: progress) }
             warmedUp = true
@@ -141,6 +144,7 @@ public final class Trainer {
                 report.metrics[Metric.timingEval] = Date().timeIntervalSince(started)
             }
             try metrics.append(step: step, report.metrics)
+            if step == lastStep { return }
             if step == configuration.steps || (configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0) {
                 try writeCheckpoint()
             }
