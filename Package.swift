@@ -90,21 +90,24 @@ let package = Package(
             dependencies: ["KoopScope"],
             path: "examples/compare-checkpoints"),
 
+        // What the test targets share: the repository's paths, temporary directories, central differences.
+        .target(name: "_TestSupport", dependencies: ["KoopScope"], path: "Tests/_TestSupport"),
         .testTarget(
             name: "KoopScopeTests",
-            dependencies: ["KoopScope", .product(name: "Numerics", package: "swift-numerics")]),
+            dependencies: ["KoopScope", "_TestSupport", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(
             name: "KoopScopeTrainingTests",
-            dependencies: ["KoopScopeTraining", "KoopScopeCUDA"]),
+            dependencies: ["KoopScopeTraining", "KoopScopeCUDA", "_TestSupport"]),
         .testTarget(
             name: "KoopScopeCUDATests",
-            dependencies: ["KoopScopeCUDA", "KoopScope"]),
+            dependencies: ["KoopScopeCUDA", "KoopScope", "_TestSupport"]),
         .testTarget(
             name: "KoopScopeCTests",
-            dependencies: ["KoopScopeC", "_KoopScopeABI", "KoopScope"]),
+            dependencies: ["KoopScopeC", "_KoopScopeABI", "KoopScope", "_TestSupport"]),
         .testTarget(
             name: "koopscopeCLITests",
-            dependencies: ["koopscope", "koopscope-crash-check", "linear-dmd-example", "compare-checkpoints-example"]),
+            dependencies: ["koopscope", "koopscope-crash-check", "linear-dmd-example", "compare-checkpoints-example",
+                           "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

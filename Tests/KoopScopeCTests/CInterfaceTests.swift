@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 @testable import KoopScope
 @testable import KoopScopeC
 import _KoopScopeABI
@@ -165,7 +166,7 @@ struct CInterfaceTests {
     }
 
     @Test func dumpsReadAsTheSwiftReaderReadsThem() throws {
-        let path = fixtureFile("linear-ragged-f16.h5")
+        let path = fixturePath("linear-ragged-f16.h5")
         var handle: OpaquePointer?, status = koopscope_status()
         #expect(koopscope_dump_open(path, &handle, &status) == 0)
         defer { koopscope_dump_close(handle) }
@@ -186,13 +187,13 @@ struct CInterfaceTests {
         #expect(message(status).contains("holds 8"))
         #expect(koopscope_dump_read(nil, 0, 1, &states, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
         var missing: OpaquePointer?
-        #expect(koopscope_dump_open(fixtureFile("malformed/not-hdf5.h5"), &missing, &status) == Int32(KOOPSCOPE_ERROR_FILE.rawValue))
+        #expect(koopscope_dump_open(fixturePath("malformed/not-hdf5.h5"), &missing, &status) == Int32(KOOPSCOPE_ERROR_FILE.rawValue))
         #expect(missing == nil)
     }
 
     /// Eight threads at once, each its own problem, each result what it is alone.
     @Test func manyThreadsAtOnce() throws {
-        let path = fixtureFile("linear-padded.h5")
+        let path = fixturePath("linear-padded.h5")
         let expected = try BLASThreads.singleThreaded {
             try (0..<8).map { k -> Double in
                 let (x, dictionary) = problem(t: 30 + k)
@@ -228,10 +229,5 @@ struct CInterfaceTests {
         #expect(koopscope_default_dictionary(0, 3, 42, &w, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
         #expect(koopscope_default_dictionary(1 << 20, 1 << 16, 42, &w, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue))
         #expect(message(status).contains("m is 65536; it must be a whole number in 1…4096"))
-    }
-
-    func fixtureFile(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name).path
     }
 }

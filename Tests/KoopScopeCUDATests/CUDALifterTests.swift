@@ -1,6 +1,7 @@
 import Foundation
 import KoopScope
 import Testing
+import _TestSupport
 @testable import KoopScopeCUDA
 
 /// Whether a device answers here, and why not.
@@ -14,9 +15,7 @@ struct CUDALifterTests {
     /// in a different order: agreement to single-precision rounding, amplified by the m×m work).
     @Test(.enabled(if: deviceStatus.available, "no CUDA here: \(deviceStatus.reason)"))
     func gpuLiftGivesTheCPUAnalysis() throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/linear-padded.h5").path
-        let dump = try Dump(path: fixture)
+        let dump = try Dump(path: fixturePath("linear-padded.h5"))
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: dump.dimension, koopmanDimension: 8)
         var settings = AnalysisSettings()
         settings.maxTrajectoriesPerBatch = 3

@@ -1,18 +1,13 @@
 import Foundation
 import Testing
+import _TestSupport
 @testable import KoopScopeCUDA
 
 /// The run-time loader's search and every way it can fail, on a machine without CUDA.
 @Suite("Loading CUDA at run time")
 struct LoaderTests {
-    func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "koopscope-cuda-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test func missingLibraryNamesEveryPlaceTried() throws {
-        let dir = temporaryDirectory()
+        let dir = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
             _ = try LibraryLoader.open(["libkoopscope-no-such.so.1"], environment: ["KOOPSCOPE_CUDA_LIBRARY_PATH": dir])
@@ -28,7 +23,7 @@ struct LoaderTests {
     }
 
     @Test func searchIncludesPipInstalledCUDA() throws {
-        let venv = temporaryDirectory()
+        let venv = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: venv) }
         for package in ["cuda_nvrtc", "cublas"] {
             try FileManager.default.createDirectory(atPath: "\(venv)/lib/python3.11/site-packages/nvidia/\(package)/lib",
@@ -42,7 +37,7 @@ struct LoaderTests {
     }
 
     @Test func aFileThatIsNotALibraryIsSkipped() throws {
-        let dir = temporaryDirectory()
+        let dir = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("not an ELF file".utf8).write(to: URL(fileURLWithPath: "\(dir)/libcuda.so.1"))
         // Skipped: an error where no other driver can be found, or another one (an installed driver,
@@ -56,7 +51,7 @@ struct LoaderTests {
     /// A real shared library under the driver's name (the C math library) loads, but has no
     /// `cuInit`: opening the device must say which function is missing, not crash.
     @Test func aLibraryWithoutTheDriverAPIIsRefusedByName() throws {
-        let dir = temporaryDirectory()
+        let dir = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let libm = ["/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6", "/lib64/libm.so.6"]
             .first { FileManager.default.fileExists(atPath: $0) }

@@ -7,7 +7,7 @@ import Testing
 @Suite("Sharded analysis and merging")
 struct AnalysisMergeTests {
     func report(_ name: String, shard: AnalysisShard? = nil, ridge: Double = 1e-3) throws -> String {
-        let dump = try Dump(path: fixture(name))
+        let dump = try Dump(path: fixturePath(name))
         var settings = AnalysisSettings(estimator: .ridge(delta: ridge))
         settings.shard = shard
         settings.maxTrajectoriesPerBatch = 3

@@ -6,7 +6,7 @@ import Testing
 @Suite("Analyzer")
 struct AnalyzerTests {
     @Test func identityAnalysisOfTheLinearFixtureMatchesTheTruth() throws {
-        let dump = try Dump(path: fixture("linear-ragged-f16.h5"))
+        let dump = try Dump(path: fixturePath("linear-ragged-f16.h5"))
         let report = try Analyzer(dictionary: .identity(.fixed(8))).analyze(dump)
         // |λ| = 0.95, 0.95, 0.8, 0.8, 0.9, 0.7, 0.5, 0.4 → Var = 0.295/7. float16 states: 1e-3.
         for t in report.trajectories {
@@ -19,7 +19,7 @@ struct AnalyzerTests {
     }
 
     @Test func streamedAndCollectedResultsAgreeAndSerialise() throws {
-        let dump = try Dump(path: fixture("linear-padded.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded.h5"))
         var settings = AnalysisSettings()
         settings.maxTrajectoriesPerBatch = 3
         let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: 8, koopmanDimension: 10)),
@@ -38,7 +38,7 @@ struct AnalyzerTests {
     }
 
     @Test func aDictionaryOfTheWrongDimensionIsRefused() throws {
-        let dump = try Dump(path: fixture("nonfinite-f64.h5"))
+        let dump = try Dump(path: fixturePath("nonfinite-f64.h5"))
         let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: 8)))
         #expect(throws: DictionaryError.self) { try analyzer.analyze(dump) }
     }

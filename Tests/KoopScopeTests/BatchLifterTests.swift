@@ -24,7 +24,7 @@ struct BatchLifterTests {
     /// A whole dump analysed with the batch lifted elsewhere gives the per-trajectory lift's
     /// numbers (batches of several trajectories of different lengths, so offsets matter).
     @Test func aBatchLifterGivesTheSameAnalysis() throws {
-        let dump = try Dump(path: fixture("linear-padded.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded.h5"))
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: dump.dimension, koopmanDimension: 6)
         var settings = AnalysisSettings()
         settings.maxTrajectoriesPerBatch = 3

@@ -8,7 +8,7 @@ import Testing
 @Suite("Reading chunked dumps")
 struct ChunkedReadingTests {
     func states(_ name: String, maxTrajectories: Int = 64) throws -> [[Float]] {
-        let dump = try Dump(path: fixture(name))
+        let dump = try Dump(path: fixturePath(name))
         var out: [[Float]] = []
         try dump.forEachBatch(maxTrajectories: maxTrajectories) { batch in
             for t in batch.trajectories { out.append(t.states.elements) }
@@ -17,7 +17,7 @@ struct ChunkedReadingTests {
     }
 
     @Test func chunkPerTrajectoryWithShuffleAndGzipEqualsTheContiguousFile() throws {
-        let dump = try Dump(path: fixture("linear-padded-chunk-per-trajectory.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded-chunk-per-trajectory.h5"))
         #expect(dump.storage?.chunkShape == [1, 48, 8])
         #expect(dump.storage?.filters == ["shuffle", "gzip 4"])
         #expect(dump.chunkedStates != nil)
@@ -25,7 +25,7 @@ struct ChunkedReadingTests {
     }
 
     @Test func chunksCuttingEveryAxisEqualTheContiguousFileInFloat16() throws {
-        let dump = try Dump(path: fixture("linear-padded-cut-chunks.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded-cut-chunks.h5"))
         #expect(dump.storage?.chunkShape == [3, 7, 5])
         let reference = try states("linear-padded.h5").map { $0.map { Float(Float16($0)) } }
         // Batches of one trajectory go through the kept chunk row; one batch of all through one read.
@@ -37,7 +37,7 @@ struct ChunkedReadingTests {
     }
 
     @Test func batchesDoNotCrossRowsOfSharedChunks() throws {
-        let dump = try Dump(path: fixture("linear-padded-cut-chunks.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded-cut-chunks.h5"))
         let ranges = dump.batchRanges(maxTrajectories: 2)
         #expect(ranges == [0..<2, 2..<3, 3..<5, 5..<6, 6..<8])
         #expect(dump.batchRanges(in: 2..<7, maxTrajectories: 8) == [2..<3, 3..<6, 6..<7])
@@ -70,7 +70,7 @@ struct ChunkedReadingTests {
     }
 
     @Test func aFilterHDF5CannotDecodeIsRefusedWhenOpening() {
-        let path = fixture("malformed/lzf-states.h5")
+        let path = fixturePath("malformed/lzf-states.h5")
         #expect(throws: DumpError.unsupportedFilter(file: path, dataset: "/hidden_states", filter: "lzf")) {
             _ = try Dump(path: path)
         }
@@ -82,7 +82,7 @@ struct ChunkedReadingTests {
         ("chunk-wrong-size.h5", "chunk at 5, 0, 0: decodes to 384 bytes, but the chunk shape holds 768"),
     ])
     func undecodableChunksNameTheFileTheDatasetAndTheChunk(name: String, detail: String) throws {
-        let path = fixture("malformed/" + name)
+        let path = fixturePath("malformed/" + name)
         let dump = try Dump(path: path)
         do {
             try dump.forEachBatch { _ in }

@@ -32,12 +32,6 @@ struct DSDGradientTests {
         return (x, w, (0..<m).map { _ in 0.3 * rng.nextGaussian() })
     }
 
-    func relativeError(_ analytic: [Double], _ numeric: [Double]) -> Double {
-        let diff = zip(analytic, numeric).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-        let norm = numeric.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return diff / norm
-    }
-
     /// Fewer snapshot pairs than features (T − 1 = 3 < m = 8): the paper variant goes through the
     /// 3×3 problem. Its value and gradient against the plain m×m forward by central differences.
     @Test(arguments: [VarianceKind.sample, .population])
@@ -49,17 +43,8 @@ struct DSDGradientTests {
             let value = try forward(x, w, b, .paper, variance)
             #expect(abs(g.dsd - value) <= 1e-10 * abs(value), "\(g.dsd) vs \(value)")
             #expect(g.k == nil && g.skippedTerms == m - (t - 1))
-            let h = 1e-6
-            let dx = try (0..<(t * d)).map { i -> Double in
-                var xp = x, xm = x
-                xp[i / d, i % d] += h; xm[i / d, i % d] -= h
-                return (try forward(xp, w, b, .paper, variance) - forward(xm, w, b, .paper, variance)) / (2 * h)
-            }
-            let dw = try (0..<(m * d)).map { i -> Double in
-                var wp = w, wm = w
-                wp[i / d, i % d] += h; wm[i / d, i % d] -= h
-                return (try forward(x, wp, b, .paper, variance) - forward(x, wm, b, .paper, variance)) / (2 * h)
-            }
+            let dx = try centralDifferences(at: x) { try forward($0, w, b, .paper, variance) }
+            let dw = try centralDifferences(at: w) { try forward(x, $0, b, .paper, variance) }
             #expect(relativeError(g.states.elements, dx) < 1e-5, "∂x")
             #expect(relativeError(g.weight.elements, dw) < 1e-5, "∂W")
             // The value-only path agrees, in Float32 states as training uses it.

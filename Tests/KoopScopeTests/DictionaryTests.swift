@@ -39,7 +39,7 @@ struct DictionaryTests {
     }
 
     @Test func fileRoundTripAndAnH5pyWrittenDictionary() throws {
-        let loaded = try KoopmanDictionary(contentsOf: fixture("dictionary-d8-m4.h5"))
+        let loaded = try KoopmanDictionary(contentsOf: fixturePath("dictionary-d8-m4.h5"))
         #expect(loaded.koopmanDimension == 4 && loaded.dimension == 8)
         #expect(loaded.bias == [0, 0.1, -0.1, 0.2])
         #expect(loaded.attributes.first { $0.name == "variant" }?.value == .string("hand-made"))
@@ -66,10 +66,10 @@ struct DictionaryTests {
     ])
     func malformedDictionaries(name: String, message: String) {
         do {
-            _ = try KoopmanDictionary(contentsOf: fixture(name))
+            _ = try KoopmanDictionary(contentsOf: fixturePath(name))
             Issue.record("\(name) must be refused")
         } catch {
-            #expect("\(error)".hasPrefix(fixture(name) + ": "), "\(error)")
+            #expect("\(error)".hasPrefix(fixturePath(name) + ": "), "\(error)")
             #expect("\(error)".contains(message), "\(error)")
         }
     }

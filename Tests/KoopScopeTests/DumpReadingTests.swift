@@ -27,7 +27,7 @@ struct DumpReadingTests {
     }
 
     @Test func paddedFloat32WithEveryOptionalDataset() throws {
-        let dump = try Dump(path: fixture("linear-padded.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded.h5"))
         #expect(dump.layout == .padded)
         #expect(dump.count == 8 && dump.dimension == 8 && dump.maxLength == 48)
         #expect(dump.lengths == [48, 40, 33, 48, 25, 44, 48, 30])
@@ -51,14 +51,14 @@ struct DumpReadingTests {
     }
 
     @Test func halfPrecisionLayoutsDecodeToTheSameStates() throws {
-        let reference = try Dump(path: fixture("linear-padded.h5")).read(0..<8)
+        let reference = try Dump(path: fixturePath("linear-padded.h5")).read(0..<8)
         let cases: [(String, StateElementType, Dump.Layout, Float)] = [
             ("linear-padded-f16be-gzip.h5", .float16, .padded, 1e-3),
             ("linear-ragged-f16.h5", .float16, .ragged, 1e-3),
             ("linear-padded-bf16.h5", .bfloat16, .padded, 8e-3),
         ]
         for (name, type, layout, tolerance) in cases {
-            let dump = try Dump(path: fixture(name))
+            let dump = try Dump(path: fixturePath(name))
             #expect(dump.elementType == type, "\(name)")
             #expect(dump.layout == layout, "\(name)")
             #expect(dump.lengths == reference.lengths, "\(name)")
@@ -70,13 +70,13 @@ struct DumpReadingTests {
             }
             #expect(worst < tolerance, "\(name): worst relative error \(worst)")
         }
-        let chunked = try Dump(path: fixture("linear-padded-f16be-gzip.h5"))
+        let chunked = try Dump(path: fixturePath("linear-padded-f16be-gzip.h5"))
         #expect(chunked.storage?.chunkShape == [2, 16, 8])
         #expect(chunked.storage?.filters.contains { $0.hasPrefix("gzip") } == true)
     }
 
     @Test func batchesCoverTheDumpWithBoundedSize() throws {
-        let dump = try Dump(path: fixture("linear-ragged-f16.h5"))
+        let dump = try Dump(path: fixturePath("linear-ragged-f16.h5"))
         #expect(dump.batchRanges(maxTrajectories: 3) == [0..<3, 3..<6, 6..<8])
         // 48 rows × 8 = 384 elements: a budget of 400 allows one trajectory per batch.
         let small = dump.batchRanges(maxTrajectories: 64, maxElements: 400)
@@ -93,7 +93,7 @@ struct DumpReadingTests {
         #expect(try dump.read(trajectory: 4).states == whole.trajectory(4).states)
         // Only the first rows, from both layouts.
         for name in ["linear-ragged-f16.h5", "linear-padded-f16be-gzip.h5"] {
-            let d = try Dump(path: fixture(name))
+            let d = try Dump(path: fixturePath(name))
             let full = try d.read(trajectory: 2)
             let head = try d.read(trajectory: 2, maxRows: 10)
             #expect(head.length == 10 && head.states == full.states.rows(0..<10), "\(name)")
@@ -103,7 +103,7 @@ struct DumpReadingTests {
     }
 
     @Test func nonFiniteValuesAreCountedPerTrajectory() throws {
-        let dump = try Dump(path: fixture("nonfinite-f64.h5"))
+        let dump = try Dump(path: fixturePath("nonfinite-f64.h5"))
         #expect(dump.elementType == .float64 && !dump.hasLengths)
         #expect(dump.lengths == [10, 10, 10, 10])
         #expect(try dump.read(0..<4).nonFiniteCounts == [0, 1, 2, 0])
@@ -111,10 +111,10 @@ struct DumpReadingTests {
     }
 
     @Test func emptyDumpsAndEmptyTrajectories() throws {
-        let empty = try Dump(path: fixture("empty.h5"))
+        let empty = try Dump(path: fixturePath("empty.h5"))
         #expect(empty.count == 0 && empty.batchRanges().isEmpty)
         #expect(try empty.read(0..<0).count == 0)
-        let ragged = try Dump(path: fixture("ragged-with-empty.h5"))
+        let ragged = try Dump(path: fixturePath("ragged-with-empty.h5"))
         #expect(ragged.lengths == [3, 0, 2] && ragged.dimension == 2)
         let batch = try ragged.read(0..<3)
         #expect(batch.trajectory(1).length == 0)

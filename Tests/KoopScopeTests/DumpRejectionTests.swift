@@ -7,7 +7,7 @@ import Testing
 struct DumpRejectionTests {
     func error(opening name: String) -> DumpError? {
         do {
-            _ = try Dump(path: fixture("malformed/" + name))
+            _ = try Dump(path: fixturePath("malformed/" + name))
             return nil
         } catch let error as DumpError {
             return error

@@ -13,7 +13,7 @@ struct ExactDMDTests {
     }
 
     @Test func recoversTheKnownEigenvaluesOfTheLinearFixture() throws {
-        let dump = try Dump(path: fixture("linear-padded.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded.h5"))
         let truth = trueSpectrum(dump)
         #expect(truth.count == 8)
         let a = dump.attributes.first { $0.name == "system_matrix" }!.value

@@ -17,7 +17,7 @@ struct HTMLReportTests {
             (t.dsdFiltered, t.kept) = DSD.filtered(t.eigenvalues, residuals: t.residuals, threshold: 0.5)
             return t
         }
-        let dump = try Dump(path: fixture("linear-padded.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded.h5"))
         let header = AnalysisHeader(dump: dump, dictionary: .identity(.optimal), settings: AnalysisSettings())
         return AnalysisReport(header: header, trajectories: rows, summary: AnalysisSummary(rows.map(SummaryRecord.init)))
     }

@@ -7,7 +7,7 @@ import Testing
 struct InMemoryAnalysisTests {
     /// The fixture's trajectories taken out of the dump and handed over in memory.
     func fixtureTrajectories(_ name: String) throws -> (Dump, [Trajectory]) {
-        let dump = try Dump(path: fixture(name))
+        let dump = try Dump(path: fixturePath(name))
         return (dump, try (0..<dump.count).map { try dump.read(trajectory: $0) })
     }
 

@@ -25,7 +25,7 @@ struct KernelTests {
     }
 
     @Test func keptBatchesKeepTheirOwnStates() throws {
-        let dump = try Dump(path: fixture("linear-padded-f16be-gzip.h5"))
+        let dump = try Dump(path: fixturePath("linear-padded-f16be-gzip.h5"))
         var kept: [TrajectoryBatch] = []
         try dump.forEachBatch(maxTrajectories: 2) { kept.append($0) }
         #expect(kept.count == 4)

@@ -5,7 +5,7 @@ import Testing
 /// The metric names are declared once (``Metric``): no source spells one itself, and the Python
 /// package logs the same strings.
 @Suite struct MetricNameTests {
-    static let root = fixturesURL.deletingLastPathComponent()
+    static let root = repositoryRoot
     /// Python's ReLaX metrics once began with `relax/`, which Swift sources use for arm folders.
     func metricLiterals(in text: String, prefixes: String = "actor|critic|eval|perf|timing_s|response_length|sft|dictionary")
         -> [String]

@@ -2,9 +2,6 @@ import Foundation
 import Testing
 @testable import KoopScope
 
-/// The repository root (docs/, python/, the C header).
-private let repositoryRoot = fixturesURL.deletingLastPathComponent()
-
 private func text(_ path: String) throws -> String {
     try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
 }

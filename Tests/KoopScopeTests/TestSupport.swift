@@ -1,21 +1,7 @@
 import ComplexModule
 import Foundation
 @testable import KoopScope
-
-/// The repository's `Fixtures/` folder.
-let fixturesURL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures")
-
-func fixture(_ name: String) -> String { fixturesURL.appendingPathComponent(name).path }
-
-/// A fresh temporary directory, removed by the caller.
-func temporaryDirectory() -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("koopscope-tests-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+@_exported import _TestSupport
 
 /// An orthogonal matrix built as a product of Householder reflections `I − 2vvᵀ/vᵀv`,
 /// orthogonal by construction and independent of LAPACK.

@@ -6,8 +6,7 @@ import Testing
 /// test build compiles), under a marker naming its file.
 @Suite("Documentation examples")
 struct DocExampleTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = repositoryRoot
 
     /// Every example in the library sources: its file (relative to the root) and its lines.
     static func examples() throws -> [(file: String, body: [String])] {

@@ -2,6 +2,7 @@ import Foundation
 import KoopScope
 import Testing
 @testable import KoopScopeTraining
+@_exported import _TestSupport
 
 /// Central-difference check of a tape in Float64: the scalar L = Σ_k R_k · out_k with fixed random
 /// weights R, differentiated by the tape (seeding `out` with R) and by (L(x+h) − L(x−h))/2h for
@@ -30,12 +31,10 @@ func gradientCheck(inputs: [[Double]], shapes: [(Int, Int)], seed: UInt64 = 1, h
     var errors: [Double] = []
     for (index, tensor) in tensors.enumerated() {
         let analytic = tape.gradient(of: tensor).map { backend.download($0) } ?? Array(repeating: 0, count: tensor.count)
-        var numeric = [Double](repeating: 0, count: tensor.count)
-        for k in 0..<tensor.count {
-            var plus = inputs, minus = inputs
-            plus[index][k] += h
-            minus[index][k] -= h
-            numeric[k] = (evaluate(plus, weights: weights).0 - evaluate(minus, weights: weights).0) / (2 * h)
+        let numeric = centralDifferences(at: inputs[index], step: h) { x in
+            var moved = inputs
+            moved[index] = x
+            return evaluate(moved, weights: weights).0
         }
         let difference = zip(analytic, numeric).map { abs($0 - $1) }.max() ?? 0
         let scale = max(numeric.map(abs).max() ?? 0, 1e-8)

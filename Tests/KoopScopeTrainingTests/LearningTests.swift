@@ -31,7 +31,7 @@ struct LearningTests {
 
     /// The run's metric lines, step 0 (the evaluation before RL) first.
     static func run(_ extra: [(String, String)]) throws -> [[String: Double]] {
-        let directory = NSTemporaryDirectory() + "koopscope-learning-\(UUID().uuidString)"
+        let directory = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Trainer(configuration: configuration(extra), runDirectory: directory).run()
         return try TrainingRun(directory: directory).steps.map(\.values)

@@ -9,8 +9,7 @@ struct SettingsTableTests {
     let names = TrainingConfiguration.keys.map(\.name)
 
     func documentation() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return try String(contentsOf: root.appendingPathComponent("docs/training.md"), encoding: .utf8)
+        try String(contentsOf: repositoryRoot.appendingPathComponent("docs/training.md"), encoding: .utf8)
     }
 
     @Test func namesAreUniqueAndEverySettingRoundTripsThroughTOML() throws {
@@ -65,8 +64,7 @@ struct SettingsResolutionTests {
             let c = try TrainingConfiguration.resolve(.init(flags: flags))
             #expect(c.dualClip == 4 && c.weightDecay == 0 && c.epsilonLow == 1, "\(flags)")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-resolve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("c.toml").path
         try "weight-decay = 0.5\nlr = 0.002\n".write(toFile: file, atomically: true, encoding: .utf8)
@@ -76,8 +74,7 @@ struct SettingsResolutionTests {
     }
 
     @Test func aResumedRunChangesOnlyResumableSettings() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-resume-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: TrainingError.self) { try TrainingConfiguration.resolve(.init(resumeDirectory: dir.path)) }
         var saved = TrainingConfiguration()

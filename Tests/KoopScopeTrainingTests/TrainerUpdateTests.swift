@@ -33,12 +33,8 @@ struct TrainerUpdateTests {
         return out
     }
 
-    func temporaryDirectory() -> String {
-        NSTemporaryDirectory() + "koopscope-update-\(UUID().uuidString)"
-    }
-
     @Test func grpoUpdateFollowsTheAdvantage() throws {
-        let directory = temporaryDirectory()
+        let directory = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let trainer = try Trainer(configuration: Self.smallConfiguration(method: .grpo), runDirectory: directory)
         let rewards: [Double] = [1, 0, 0, 0, 0, 1, 0, 1]
@@ -64,7 +60,7 @@ struct TrainerUpdateTests {
     }
 
     @Test func relaxUpdateRaisesDSDOfPositiveAdvantageTrajectories() throws {
-        let directory = temporaryDirectory()
+        let directory = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var c = Self.smallConfiguration(method: .relax)
         c.relaxAlpha = 1e4       // L_xp dominates the surrogate
@@ -87,7 +83,7 @@ struct TrainerUpdateTests {
     }
 
     @Test func relaxPenalisesTheSetWithKLToTheReference() throws {
-        let directory = temporaryDirectory()
+        let directory = temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var c = Self.smallConfiguration(method: .relax)
         c.relaxXi = 0            // every trajectory with a DSD is in 𝓘 (paper variant: D_i > ξ)
@@ -113,7 +109,7 @@ struct TrainerUpdateTests {
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: 16, koopmanDimension: 6)
         var results: [(metrics: [String: Double], parameters: [[Float]])] = []
         for parted in [true, false] {
-            let directory = temporaryDirectory()
+            let directory = temporaryDirectory().path
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let trainer = try Trainer(configuration: c, runDirectory: directory)
             trainer.splitsUpdates = parted
@@ -150,8 +146,7 @@ struct TrainerUpdateTests {
 struct CheckpointLayoutTests {
     /// A checkpoint folder whose tensors.bin holds `floats` values and whose layout says `layout`.
     func checkpoint(floats: Int, layout: [[String: Any]]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-checkpoint-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory()
         let blob = [UInt8](repeating: 0, count: 4 * floats)
         try Data(blob).write(to: dir.appendingPathComponent("tensors.bin"))
         let state: [String: Any] = ["format": Trainer.checkpointFormat, "version": 1, "tensors": layout,
@@ -196,7 +191,7 @@ struct ResumeTests {
         var c = TrainerUpdateTests.smallConfiguration(method: .clipCov)
         c.steps = 12; c.checkpointEvery = 5; c.evalEvery = 4; c.evalPrompts = 4; c.evalSamples = 2
         c.sftSteps = 3; c.sftBatch = 4; c.covarianceRatio = 0.05
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-resume-\(UUID().uuidString)")
+        let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let whole = dir.appendingPathComponent("whole").path, stopped = dir.appendingPathComponent("stopped").path
         try Trainer(configuration: c, runDirectory: whole).run()

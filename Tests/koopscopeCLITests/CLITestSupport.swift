@@ -1,4 +1,5 @@
 import Foundation
+@_exported import _TestSupport
 
 /// The result of running the `koopscope` binary.
 struct CommandResult {
@@ -6,12 +7,6 @@ struct CommandResult {
     var stdout: String
     var stderr: String
 }
-
-/// The repository root (for Fixtures/).
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func fixturePath(_ name: String) -> String { repositoryRoot.appendingPathComponent("Fixtures/" + name).path }
 
 /// The `koopscope` binary built beside the test runner.
 let koopscopeBinary: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -57,8 +52,3 @@ func run(_ program: URL, _ arguments: [String], in directory: URL? = nil, enviro
                          stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
-func temporaryDirectory() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("koopscope-cli-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
