@@ -77,3 +77,18 @@ public func koopscope_dump_close(_ dump: OpaquePointer?) {
     guard let dump else { return }
     Unmanaged<DumpHandle>.fromOpaque(UnsafeRawPointer(dump)).release()
 }
+
+@_cdecl("koopscope_inspect")
+public func koopscope_inspect(_ path: UnsafePointer<CChar>?, _ structureOnly: Int32,
+                              _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                              _ status: UnsafeMutablePointer<koopscope_status>?) -> Int32 {
+    abiCall(status) {
+        try returnText(reportJSON) {
+            guard let path else { throw ABIFailure.argument("path is NULL") }
+            guard structureOnly == 0 || structureOnly == 1 else {
+                throw ABIFailure.argument("structure_only is \(structureOnly); it must be 0 or 1")
+            }
+            return try DumpInspection(try Dump(path: String(cString: path)), scanningStates: structureOnly == 0).json()
+        }
+    }
+}

@@ -22,9 +22,7 @@ struct Inspect: ParsableCommand {
     var structureOnly = false
 
     func run() throws {
-        let opened = try Dump(path: dump)
-        let nonFinite = structureOnly ? nil : try opened.nonFiniteCounts()
-        let report = InspectReport(opened, nonFinite: nonFinite)
+        let report = try DumpInspection(try Dump(path: dump), scanningStates: !structureOnly)
         switch format {
         case .text: print(report.text, terminator: "")
         case .json: print(try report.json())

@@ -124,6 +124,17 @@ struct CInterfaceTests {
         #expect(message(status).contains("the call's m is 3"))
     }
 
+    @Test func inspectionIsTheLibrarys() throws {
+        var text: UnsafeMutablePointer<CChar>?, status = koopscope_status()
+        let path = fixturePath("nonfinite-f64.h5")
+        #expect(koopscope_inspect(path, 0, &text, &status) == 0, "\(message(status))")
+        let json = String(cString: text!)
+        koopscope_free(text)
+        #expect(json == (try DumpInspection(try Dump(path: path)).json()))
+        #expect(koopscope_inspect(path, 2, &text, &status) == Int32(KOOPSCOPE_ERROR_ARGUMENT.rawValue) && text == nil)
+        #expect(koopscope_inspect("/no/such.h5", 1, &text, &status) == Int32(KOOPSCOPE_ERROR_FILE.rawValue))
+    }
+
     @Test func settingsTablesAndLimitsAsJSON() throws {
         var text: UnsafeMutablePointer<CChar>?, status = koopscope_status()
         #expect(koopscope_settings("analyze", &text, &status) == 0)

@@ -522,3 +522,9 @@ func exampleMetric() throws {
     let run = try TrainingRun(directory: "runs/relax")
     print(run.series(Metric.actorDSDMean).last ?? (0, .nan))
 }
+
+// Example: Sources/KoopScope/Reports/DumpInspection.swift
+func exampleDumpInspection() throws {
+    let inspection = try DumpInspection(try Dump(path: "rollouts.h5"))
+    print(inspection.text, terminator: "")
+}

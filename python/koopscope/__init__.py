@@ -21,7 +21,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentError, FileError, InternalError, KoopscopeError, NumericalError
 
-__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "merge", "fit_dictionary", "read_dump",
+__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "merge", "fit_dictionary", "inspect", "read_dump",
            "default_dictionary", "settings", "KoopscopeError", "ArgumentError", "NumericalError", "FileError", "InternalError", "__version__"]
 
 __version__ = _native.lib.koopscope_version().decode()
@@ -236,6 +236,17 @@ def fit_dictionary(states, m=50, lengths=None, bias=False, bfloat16=False, **opt
                                                 ctypes.byref(status))
     _native.check(code, status)
     return weight, bias_out, json.loads(_native.take_string(report.value))
+
+
+def inspect(path, structure_only=False):
+    """What `koopscope inspect --format json` says of a dump, as a dict: layout, trajectories,
+    dimension, element types, length statistics, optional datasets, attributes and (unless
+    structure_only) the non-finite state values."""
+    status = _native.Status()
+    report = ctypes.c_void_p()
+    _native.check(_native.lib.koopscope_inspect(os.fsencode(path), 1 if structure_only else 0, ctypes.byref(report),
+                                                ctypes.byref(status)), status)
+    return json.loads(_native.take_string(report.value))
 
 
 def read_dump(path):

@@ -82,6 +82,7 @@ _SIGNATURES = {
     "koopscope_dump_read": (_i32, [_p, _i64, _i64, _p, _status]),
     "koopscope_dump_close": (None, [_p]),
     "koopscope_settings": (_i32, [ctypes.c_char_p, _charpp, _status]),
+    "koopscope_inspect": (_i32, [ctypes.c_char_p, _i32, _charpp, _status]),
     "koopscope_free": (None, [_p]),
 }
 

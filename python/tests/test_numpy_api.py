@@ -224,3 +224,17 @@ def test_torch_and_ray_resolve_lazily_as_attributes():
     if "No module named 'ray'" in result.stderr:
         pytest.skip("ray is not installed")
     assert result.returncode == 0 and result.stdout.strip() == "koopscope.ray", result.stderr
+
+
+def test_inspect_is_the_clis(fixtures):
+    path = fixtures / "nonfinite-f64.h5"
+    report = koopscope.inspect(path)
+    cli = json.loads(subprocess.run([str(ROOT / ".build" / "debug" / "koopscope"), "inspect", str(path), "--format", "json"],
+                                    capture_output=True, text=True).stdout) if (ROOT / ".build" / "debug" / "koopscope").exists() else None
+    assert report["trajectories"] == 4 and report["dimension"] == 5 and report["non_finite_values"] == 3
+    assert report["trajectories_with_non_finite"] == [1, 2]
+    if cli is not None:
+        assert cli == report
+    assert "non_finite_values" not in koopscope.inspect(path, structure_only=True)
+    with pytest.raises(koopscope.FileError, match="no such file"):
+        koopscope.inspect("/no/such/dump.h5")

@@ -155,6 +155,11 @@ int32_t koopscope_dump_read(const koopscope_dump *dump, int64_t first, int64_t c
                             koopscope_status *status);
 void koopscope_dump_close(koopscope_dump *dump);
 
+/* What `koopscope inspect --format json` says of a dump (layout, sizes, element types, lengths,
+ * optional datasets, attributes and, unless structure_only is 1, the non-finite states), into
+ * *report_json (freed with koopscope_free). */
+int32_t koopscope_inspect(const char *path, int32_t structure_only, char **report_json, koopscope_status *status);
+
 /* A settings table as a JSON array of {"name", "kind", "default", "bounds", "help"}: table
  * "analyze" or "fit_dictionary"; or, for table "limits", the bounds every call applies as an
  * object of name → [lowest, highest] (koopman_dim, d, trajectory_length, trajectories, shards,

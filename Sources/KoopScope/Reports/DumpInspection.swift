@@ -1,36 +1,49 @@
 import Foundation
-import KoopScope
 
-/// What `inspect` says about a dump, as text or JSON.
-struct InspectReport: Encodable {
-    struct Optional: Encodable {
-        var name: String
-        var count: Int
-        var detail: String
+/// What `koopscope inspect` says about a dump — layout, sizes, element types, storage, length
+/// statistics, optional datasets, attributes and non-finite states — as text or JSON; the C
+/// interface and Python produce the same.
+///
+/// ```swift
+/// let inspection = try DumpInspection(try Dump(path: "rollouts.h5"))
+/// print(inspection.text, terminator: "")
+/// ```
+public struct DumpInspection: Encodable, Sendable {
+    /// An optional dataset: its name, count and a summary.
+    public struct Optional: Encodable, Sendable {
+        public var name: String
+        public var count: Int
+        public var detail: String
     }
 
-    var file: String
-    var layout: String
-    var trajectories: Int
-    var dimension: Int
-    var maxLength: Int
-    var elementType: String
-    var elementTypes: [String]
-    var storage: String?
-    var hasLengths: Bool
-    var lengths: Statistics
-    var paddingRows: Int
-    var optionalDatasets: [Optional]
-    var attributes: [String: AttributeValue]
-    var attributeOrder: [String]
-    var nonFiniteValues: Int?
-    var trajectoriesWithNonFinite: [Int]?
+    public var file: String
+    public var layout: String
+    public var trajectories: Int
+    public var dimension: Int
+    public var maxLength: Int
+    public var elementType: String
+    public var elementTypes: [String]
+    public var storage: String?
+    public var hasLengths: Bool
+    public var lengths: Statistics
+    public var paddingRows: Int
+    public var optionalDatasets: [Optional]
+    public var attributes: [String: AttributeValue]
+    public var attributeOrder: [String]
+    /// Non-finite state values in all (nil when the states were not scanned).
+    public var nonFiniteValues: Int?
+    public var trajectoriesWithNonFinite: [Int]?
 
     enum CodingKeys: String, CodingKey {
         case file, layout, trajectories, dimension, maxLength = "max_length", elementType = "element_type"
         case elementTypes = "element_types", storage, hasLengths = "has_lengths", lengths
         case paddingRows = "padding_rows", optionalDatasets = "optional_datasets", attributes
         case nonFiniteValues = "non_finite_values", trajectoriesWithNonFinite = "trajectories_with_non_finite"
+    }
+
+    /// Inspects `dump`; `scanningStates` reads every state to count the non-finite ones.
+    public init(_ dump: Dump, scanningStates: Bool = true) throws {
+        self.init(dump, nonFinite: scanningStates ? try dump.nonFiniteCounts() : nil)
     }
 
     init(_ dump: Dump, nonFinite: [Int]?) {
@@ -68,13 +81,15 @@ struct InspectReport: Encodable {
         trajectoriesWithNonFinite = nonFinite.map { counts in counts.indices.filter { counts[$0] > 0 } }
     }
 
-    func json() throws -> String {
+    /// The inspection as pretty-printed JSON with sorted keys.
+    public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    var text: String {
+    /// The inspection as the aligned lines `koopscope inspect` prints.
+    public var text: String {
         var lines: [(String, String)] = []
         let states = layout == "padded" ? "/hidden_states \(trajectories) × \(maxLength) × \(dimension)"
                                         : "/trajectories/0 … /trajectories/\(max(trajectories - 1, 0))"
@@ -117,7 +132,7 @@ struct InspectReport: Encodable {
 }
 
 /// An attribute for a terminal: long arrays shortened to their first values and a count.
-func abbreviated(_ value: AttributeValue, keep: Int = 6) -> String {
+private func abbreviated(_ value: AttributeValue, keep: Int = 6) -> String {
     func list(_ items: [String]) -> String {
         items.count <= keep + 2 ? "[" + items.joined(separator: ", ") + "]"
             : "[" + items.prefix(keep).joined(separator: ", ") + ", …] (\(items.count) values)"
