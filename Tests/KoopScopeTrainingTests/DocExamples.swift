@@ -528,3 +528,19 @@ func exampleDumpInspection() throws {
     let inspection = try DumpInspection(try Dump(path: "rollouts.h5"))
     print(inspection.text, terminator: "")
 }
+
+// Example: Sources/KoopScopeTraining/Experiment/ExperimentScheduler.swift
+func exampleExperimentScheduler(jobs: [ExperimentJob]) throws {
+    let launcher = ProcessLauncher(executable: URL(fileURLWithPath: "/usr/local/bin/koopscope"),
+                                   workingDirectory: URL(fileURLWithPath: "exp"))
+    try ExperimentScheduler(launcher: launcher, width: 2).run(jobs) { print($0) }
+}
+
+// Example: Sources/KoopScopeTraining/Experiment/ExperimentRunner.swift
+func exampleExperimentRunner() throws {
+    let plan = try ExperimentPlan(arms: ["grpo", "relax"], seeds: [1, 2], flags: [("steps", "50")])
+    let runner = try ExperimentRunner(plan: plan, directory: "exp")
+    let launcher = ProcessLauncher(executable: URL(fileURLWithPath: "/usr/local/bin/koopscope"),
+                                   workingDirectory: URL(fileURLWithPath: "exp"))
+    try runner.run(with: ExperimentScheduler(launcher: launcher, width: 2)) { print($0) }
+}
