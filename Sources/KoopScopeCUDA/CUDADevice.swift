@@ -1,7 +1,8 @@
 import Foundation
 
-/// One NVIDIA device through the driver API (its primary context), with koopscope's kernels
-/// compiled by NVRTC for the device's own architecture and loaded as a cubin, and a cuBLAS handle.
+/// One NVIDIA device through the driver API (its primary context), with a cuBLAS handle and the
+/// kernel modules its users load (``load(_:)``: compiled by NVRTC for the device's own
+/// architecture, loaded as cubins).
 /// Every call's status is checked and becomes a ``CUDAError`` naming the call.
 ///
 /// ```swift
@@ -16,10 +17,13 @@ public final class CUDADevice: @unchecked Sendable {
     public let libraries: [String: String]
     let driver: DriverAPI
     let blas: CuBLASAPI
+    private let nvrtc: NVRTCAPI
     private let ordinal: Int32
     private let context: OpaquePointer?
     private let handle: OpaquePointer?
-    private let module: OpaquePointer?
+    /// Each loaded source's module, by the source's name, and which module defines each kernel.
+    private var modules: [String: OpaquePointer] = [:]
+    private var kernelModules: [String: OpaquePointer] = [:]
     private var functions: [String: OpaquePointer] = [:]
     private let lock = NSLock()
 
@@ -28,7 +32,7 @@ public final class CUDADevice: @unchecked Sendable {
         case pointer(UInt64), int(Int), float(Float), double(Double)
     }
 
-    /// Loads the libraries, retains device `ordinal`'s primary context, compiles the kernels.
+    /// Loads the libraries and retains device `ordinal`'s primary context.
     public static func open(ordinal: Int = 0, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> CUDADevice
     {
@@ -43,6 +47,7 @@ public final class CUDADevice: @unchecked Sendable {
     private init(ordinal: Int32, driver: DriverAPI, nvrtc: NVRTCAPI, blas: CuBLASAPI, libraries: [String: String]) throws {
         self.driver = driver
         self.blas = blas
+        self.nvrtc = nvrtc
         self.ordinal = ordinal
         self.libraries = libraries
         try driver.check(driver.cuInit(0), "cuInit")
@@ -62,10 +67,6 @@ public final class CUDADevice: @unchecked Sendable {
         try driver.check(driver.cuDevicePrimaryCtxRetain(&ctx, device), "cuDevicePrimaryCtxRetain")
         context = ctx
         try driver.check(driver.cuCtxSetCurrent(ctx), "cuCtxSetCurrent")
-        let cubin = try Self.compile(KernelSource.text, architecture: architecture, nvrtc: nvrtc)
-        var loaded: OpaquePointer?
-        try cubin.withUnsafeBytes { try driver.check(driver.cuModuleLoadData(&loaded, $0.baseAddress!), "cuModuleLoadData") }
-        module = loaded
         var h: OpaquePointer?
         try blas.check(blas.cublasCreate(&h), "cublasCreate_v2")
         handle = h
@@ -74,6 +75,17 @@ public final class CUDADevice: @unchecked Sendable {
     deinit {
         _ = blas.cublasDestroy(handle)
         _ = driver.cuDevicePrimaryCtxRelease(ordinal)
+    }
+
+    /// Compiles `source` for this device and loads it, once: its kernels can then be launched.
+    public func load(_ source: CUDAKernelSource) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard modules[source.name] == nil else { return }
+        let cubin = try Self.compile(source.text, architecture: architecture, nvrtc: nvrtc)
+        var loaded: OpaquePointer?
+        try cubin.withUnsafeBytes { try driver.check(driver.cuModuleLoadData(&loaded, $0.baseAddress!), "cuModuleLoadData") }
+        modules[source.name] = loaded!
+        for name in source.kernelNames { kernelModules[name] = loaded! }
     }
 
     /// Compiles CUDA C `source` to a cubin for `architecture` with NVRTC.
@@ -167,6 +179,10 @@ public final class CUDADevice: @unchecked Sendable {
     func function(_ name: String) throws -> OpaquePointer {
         lock.lock(); defer { lock.unlock() }
         if let f = functions[name] { return f }
+        guard let module = kernelModules[name] else {
+            throw CUDAError.callFailed(call: "cuModuleGetFunction(\(name))", status: 500,
+                                       message: "no loaded module defines it (load its CUDAKernelSource first)")
+        }
         var f: OpaquePointer?
         try driver.check(driver.cuModuleGetFunction(&f, module, name), "cuModuleGetFunction(\(name))")
         functions[name] = f!

@@ -12,10 +12,14 @@ public final class CUDALifter: BatchLifter, @unchecked Sendable {
     public let device: CUDADevice
     public var name: String { "cuda:0 (\(device.name))" }
 
-    public init(device: CUDADevice) { self.device = device }
+    /// Lifts on `device`, loading the lift's kernel there.
+    public init(device: CUDADevice) throws {
+        try device.load(.lift)
+        self.device = device
+    }
 
     public convenience init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.init(device: try CUDADevice.open(environment: environment))
+        try self.init(device: try CUDADevice.open(environment: environment))
     }
 
     public func lift(_ states: UnsafeBufferPointer<Float>, rows: Int, dictionary: KoopmanDictionary) throws -> [Double] {

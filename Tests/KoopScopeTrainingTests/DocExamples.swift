@@ -266,7 +266,13 @@ func exampleCUDALifter(settings: inout AnalysisSettings) throws {
     settings.lifter = try CUDALifter()
 }
 
-// Example: Sources/KoopScopeCUDA/DeviceChoice.swift
+// Example: Sources/KoopScopeCUDA/CUDAKernelSource.swift
+func exampleCUDAKernelSource() throws {
+    let device = try CUDADevice.open()
+    try device.load(.lift)
+}
+
+// Example: Sources/KoopScope/Support/DeviceChoice.swift
 func exampleDeviceChoice() throws {
     let choice = DeviceChoice(rawValue: "auto")   // .auto
     let message = DeviceChoice.problem("tpu")     // "\"tpu\" is not one of cpu, cuda, auto"

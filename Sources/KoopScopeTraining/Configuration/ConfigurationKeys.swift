@@ -1,5 +1,4 @@
 import KoopScope
-import KoopScopeCUDA
 
 extension TrainingConfiguration {
     /// One setting: its TOML key and flag name, help, whether a resumed run may change it, and

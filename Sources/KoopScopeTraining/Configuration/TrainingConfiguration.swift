@@ -1,5 +1,4 @@
 import KoopScope
-import KoopScopeCUDA
 
 /// Everything a training run is made of, with the paper's defaults (docs/math.md §9–10) where it
 /// has one. Set from TOML, then flags, through ``TrainingConfiguration/keys``.

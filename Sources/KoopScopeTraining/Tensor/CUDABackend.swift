@@ -3,7 +3,7 @@ import KoopScope
 import KoopScopeCUDA
 
 /// The backend on an NVIDIA GPU: cuBLAS for products (strided-batched over sequences for
-/// attention), the NVRTC-compiled kernels of ``KernelSource`` for the rest. Buffers hold device
+/// attention), the NVRTC-compiled kernels of ``CUDAKernelSource/training`` for the rest. Buffers hold device
 /// addresses. A failed call is kept and thrown by ``synchronize()``; later ops are skipped.
 ///
 /// ```swift
@@ -17,6 +17,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     public init(ordinal: Int = 0, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         device = try CUDADevice.open(ordinal: ordinal, environment: environment)
+        try device.load(.training)
     }
 
     private func run(_ body: () throws -> Void) {

@@ -1,4 +1,5 @@
 import Foundation
+import KoopScope
 import KoopScopeCUDA
 
 /// `--device cpu|cuda|auto`: which backend to run on.

@@ -1,21 +1,10 @@
-/// koopscope's GPU kernels as CUDA C source, compiled at run time by NVRTC for the device's own
-/// architecture (``CUDADevice``). Each is a template instantiated for float (`_f`) and double
-/// (`_d`), mirroring the CPU kernels of `_KoopScopeTensorKernels` one for one; every kernel is a
-/// grid-stride loop, so any launch size covers any problem. Integers are `long long`.
-public enum KernelSource {
-    public static let text = #"""
-typedef long long i64;
+import KoopScopeCUDA
 
-__device__ inline float k_exp(float x) { return expf(x); }
-__device__ inline double k_exp(double x) { return exp(x); }
-__device__ inline float k_log(float x) { return logf(x); }
-__device__ inline double k_log(double x) { return log(x); }
-__device__ inline float k_tanh(float x) { return tanhf(x); }
-__device__ inline double k_tanh(double x) { return tanh(x); }
-__device__ inline float k_sqrt(float x) { return sqrtf(x); }
-__device__ inline double k_sqrt(double x) { return sqrt(x); }
-
-#define LOOP(i, n) for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64)blockDim.x * gridDim.x)
+extension CUDAKernelSource {
+    /// The CUDA backend's kernels: each a template instantiated for float (`_f`) and double
+    /// (`_d`), mirroring the CPU kernels of `_KoopScopeTensorKernels` one for one; integers are
+    /// `long long`. ``CUDABackend`` loads them on its device.
+    public static let training = CUDAKernelSource(name: "training", body: #"""
 
 template <typename T> __device__ void add_bias(T *x, const T *bias, i64 rows, i64 cols) {
     LOOP(i, rows * cols) x[i] += bias[i % cols];
@@ -185,11 +174,6 @@ template <typename T> __device__ void attend_cached(const T *qkv, const T *keys,
         for (i64 c = 0; c < e; c++) o[c] /= sum;
     }
 }
-// σ(z + bias) of the dictionary's lift, widened to double for the m×m work (analyze).
-__device__ void sigmoid_rows(const float *z, const float *bias, i64 rows, i64 m, double *out) {
-    LOOP(e, rows * m) { float v = z[e] + (bias ? bias[e % m] : 0.0f); out[e] = (double)(1.0f / (1.0f + expf(-v))); }
-}
-
 #define BOTH(NAME, PARAMS_F, PARAMS_D, ARGS) \
     extern "C" __global__ void ks_##NAME##_f PARAMS_F { NAME<float> ARGS; } \
     extern "C" __global__ void ks_##NAME##_d PARAMS_D { NAME<double> ARGS; }
@@ -235,18 +219,5 @@ BOTH(append_to_cache, (const float *q, i64 b, i64 d, i64 pos, i64 cap, float *k,
 BOTH(attend_cached, (const float *q, const float *k, const float *v, i64 b, i64 l, i64 cap, i64 h, i64 d, float *o),
      (const double *q, const double *k, const double *v, i64 b, i64 l, i64 cap, i64 h, i64 d, double *o),
      (q, k, v, b, l, cap, h, d, o))
-extern "C" __global__ void ks_sigmoid_rows(const float *z, const float *b, i64 r, i64 m, double *o) { sigmoid_rows(z, b, r, m, o); }
-"""#
-
-    /// The names of every kernel the source defines (each launched by ``CUDADevice/launch``).
-    public static var kernelNames: [String] {
-        let pattern = "ks_"
-        var names: Set<String> = []
-        for line in text.split(separator: "\n") where line.hasPrefix("BOTH(") {
-            let op = line.dropFirst(5).prefix { $0 != "," }
-            names.insert(pattern + op + "_f"); names.insert(pattern + op + "_d")
-        }
-        names.insert("ks_sigmoid_rows")
-        return names.sorted()
-    }
+"""#)
 }
