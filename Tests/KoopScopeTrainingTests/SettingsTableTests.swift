@@ -90,3 +90,23 @@ struct SettingsResolutionTests {
         }
     }
 }
+
+@Suite("Training settings past their bounds")
+struct TrainingBoundsTests {
+    @Test func sizesPastTheLimitsAreRefusedNamingTheSetting() throws {
+        for (key, value, message) in [("model-dim", "10000000", "must be at most 262144"), ("koopman-dim", "5000", "must be at most 4096"),
+                                      ("context", "2000000", "must be at most 1048576"), ("group-size", "100000", "must be at most 65536")] {
+            #expect(throws: TrainingError.self) { try TrainingConfiguration.resolve(.init(flags: [(key, value)])) }
+            do { _ = try TrainingConfiguration.resolve(.init(flags: [(key, value)])) } catch {
+                #expect("\(error)".contains("--\(key)") && "\(error)".contains(message), "\(error)")
+            }
+        }
+        // Each within its bound, together past any machine's memory: refused before allocating.
+        do {
+            _ = try TrainingConfiguration.resolve(.init(flags: [("model-dim", "200000"), ("mlp-dim", "200000")]))
+            Issue.record("a 10¹² parameter policy must be refused")
+        } catch {
+            #expect("\(error)".contains("more than this machine's"), "\(error)")
+        }
+    }
+}

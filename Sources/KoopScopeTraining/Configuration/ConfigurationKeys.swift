@@ -33,15 +33,15 @@ extension TrainingConfiguration {
             render: { (String($0.seed), false) },
             apply: { c, v in guard let s = UInt64(v) else { throw SettingProblem(detail: "expected a non-negative integer, got \"\(v)\"") }; c.seed = s }),
         string("device", \.device, DeviceChoice.help).changeableOnResume(),
-        int("prompts-per-step", \.promptsPerStep, min: 1, "prompts per step (paper 512)"),
-        int("group-size", \.groupSize, min: 1, "responses per prompt (paper 16)"),
-        int("mini-batches", \.miniBatches, min: 1, "optimiser updates per step (paper 512/32 = 16)"),
+        int("prompts-per-step", \.promptsPerStep, min: 1, max: 1 << 20, "prompts per step (paper 512)"),
+        int("group-size", \.groupSize, min: 1, max: 1 << 16, "responses per prompt (paper 16)"),
+        int("mini-batches", \.miniBatches, min: 1, max: 1 << 20, "optimiser updates per step (paper 512/32 = 16)"),
         double("temperature", \.temperature, greaterThan: 0, "sampling temperature"),
         double("top-p", \.topP, greaterThan: 0, atMost: 1, "nucleus sampling mass"),
-        int("max-response-length", \.maxResponseLength, min: 0, "tokens per response, 0: the task's"),
+        int("max-response-length", \.maxResponseLength, min: 0, max: Limits.contextLength.upperBound, "tokens per response, 0: the task's"),
         double("format-reward", \.formatReward, atLeast: 0, "weight of the format reward"),
         bool("dynamic-sampling", \.dynamicSampling, "drop groups of equal rewards and draw more prompts (DAPO)"),
-        int("max-sampling-rounds", \.maxSamplingRounds, min: 1, "sampling rounds per step for dynamic sampling"),
+        int("max-sampling-rounds", \.maxSamplingRounds, min: 1, max: 1 << 16, "sampling rounds per step for dynamic sampling"),
         double("epsilon-low", \.epsilonLow, atLeast: 0, atMost: 1, "clip ε_low"),
         optionalDouble("epsilon-high", \.epsilonHigh, atLeast: 0, "clip ε_high (0.2; clip-higher 0.28)"),
         double("dual-clip", \.dualClip, atLeast: 0, "dual-clip constant c, 0: off (clip-cov has none)"),
@@ -60,7 +60,7 @@ extension TrainingConfiguration {
         double("weight-decay", \.weightDecay, atLeast: 0, "AdamW decoupled weight decay"),
         double("grad-clip", \.gradientClip, atLeast: 0, "global gradient-norm clip, 0: off"),
         double("sft-lr", \.sftLearningRate, greaterThan: 0, "warm-up learning rate"),
-        int("sft-batch", \.sftBatch, min: 1, "warm-up examples per step"),
+        int("sft-batch", \.sftBatch, min: 1, max: 1 << 20, "warm-up examples per step"),
         choice("sft-schedule", \.sftSchedule, "warm-up learning rate: constant, or cosine (a linear ramp over the first 5 %, then cosine decay to a tenth)"),
         int("sft-eval-every", \.sftEvalEvery, min: 0, "log held-out greedy accuracy every k warm-up steps, 0: never"),
         string("init-checkpoint", \.initCheckpoint, "start from this checkpoint's policy, warm-up done (a folder checkpoints/step-N)"),
@@ -70,30 +70,33 @@ extension TrainingConfiguration {
         choice("relax-shaping", \.relaxShaping, "advantage (w = max(A, 0)) or none (w = 1, an ablation)"),
         choice("relax-kl", \.relaxKL, "adaptive (β·KL on the set 𝓘) or uniform (on every trajectory, an ablation)"),
         optionalDouble("relax-xi", \.relaxXi, atLeast: 0, "ξ, DSD threshold of 𝓘 (paper 25, reference 10)"),
-        int("koopman-dim", \.koopmanDimension, min: 2, "m, dictionary size"),
+        int("koopman-dim", \.koopmanDimension, min: 2, max: Limits.koopmanDimension.upperBound, "m, dictionary size"),
         int("refit-every", \.refitEvery, min: 0, "refit the dictionary every k steps, 0: never"),
         string("dictionary", \.dictionary, "dictionary HDF5 to use instead of fitting one"),
         int("fit-steps", \.fitSteps, min: 0, "dictionary fitting steps, 0: one epoch"),
         choice("dsd-variance", \.dsdVariance, "sample or population"),
         choice("dsd-input", \.dsdInput, "response (its own states) or padded (zero rows up to the response length, as the reference code)"),
-        int("dsd-window", \.dsdWindow, min: 0, "pairs of the windowed DSD logged beside, 0: m"),
+        int("dsd-window", \.dsdWindow, min: 0, max: Limits.contextLength.upperBound, "pairs of the windowed DSD logged beside, 0: m"),
         bool("random-dictionary", \.randomDictionary, "use the Kaiming-uniform start as the dictionary, never fitted"),
-        int("model-dim", \.modelDimension, min: 1, "policy width d"),
-        int("layers", \.layers, min: 1, "transformer blocks"),
-        int("heads", \.heads, min: 1, "attention heads"),
-        int("mlp-dim", \.mlpDimension, min: 1, "MLP width"),
-        int("context", \.contextLength, min: 0, "positions per sequence, 0: 64, or what the task's longest prompt and response need"),
+        int("model-dim", \.modelDimension, min: 1, max: Limits.modelDimension.upperBound, "policy width d"),
+        int("layers", \.layers, min: 1, max: Limits.layerCount.upperBound, "transformer blocks"),
+        int("heads", \.heads, min: 1, max: Limits.layerCount.upperBound, "attention heads"),
+        int("mlp-dim", \.mlpDimension, min: 1, max: Limits.modelDimension.upperBound, "MLP width"),
+        int("context", \.contextLength, min: 0, max: Limits.contextLength.upperBound,
+            "positions per sequence, 0: 64, or what the task's longest prompt and response need"),
         int("eval-every", \.evalEvery, min: 0, "evaluate on held-out prompts every k steps, 0: never").changeableOnResume(),
-        int("eval-prompts", \.evalPrompts, min: 1, "held-out prompts"),
-        int("eval-samples", \.evalSamples, min: 1, "k of sampled mean@k"),
+        int("eval-prompts", \.evalPrompts, min: 1, max: 1 << 20, "held-out prompts"),
+        int("eval-samples", \.evalSamples, min: 1, max: 1 << 16, "k of sampled mean@k"),
         int("dump-every", \.dumpEvery, min: 0, "write the rollouts' hidden states every k steps, 0: never").changeableOnResume(),
         int("checkpoint-every", \.checkpointEvery, min: 0, "checkpoint every k steps, 0: only at the end").changeableOnResume(),
     ]
 
-    private static func int(_ name: String, _ path: WritableKeyPath<Self, Int> & Sendable, min: Int, _ help: String) -> Key {
+    private static func int(_ name: String, _ path: WritableKeyPath<Self, Int> & Sendable, min: Int, max: Int = Int.max,
+                            _ help: String) -> Key {
         Key(name: name, help: help, render: { (String($0[keyPath: path]), false) }) { c, v in
             guard let x = Int(v) else { throw SettingProblem(detail: "expected an integer, got \"\(v)\"") }
             guard x >= min else { throw SettingProblem(detail: "must be at least \(min), got \(x)") }
+            guard x <= max else { throw SettingProblem(detail: "must be at most \(max), got \(x)") }
             c[keyPath: path] = x
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import KoopScope
 
 /// Everything a training run is made of, with the paper's defaults (docs/math.md §9–10) where it
@@ -219,6 +220,15 @@ public struct TrainingConfiguration: Sendable, Equatable {
             throw fail("random-dictionary", "random-dictionary and dictionary \"\(dictionary)\" cannot both be given")
         }
         if DeviceChoice(rawValue: device) == nil { throw fail("device", DeviceChoice.problem(device)) }
+        // A policy past the machine's memory is refused here rather than failing an allocation
+        // midway: its weights, gradients and AdamW's two moments, four Float32 copies.
+        let parameters = Double(policyConfiguration(vocabularySize: CharacterTokenizer.standard.vocabularySize).parameterCount)
+        let bytes = 16 * parameters, memory = Double(ProcessInfo.processInfo.physicalMemory)
+        if bytes > memory {
+            throw fail("model-dim", String(format: "a policy of %.3g parameters needs %.1f GiB for its weights, gradients "
+                                           + "and optimiser state, more than this machine's %.1f GiB",
+                                           parameters, bytes / Double(1 << 30), memory / Double(1 << 30)))
+        }
     }
 }
 
