@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config, with `static inline`
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: [
                 "_CHDF5", "_CBLAS", "_CLAPACKE", "_CDeflate", "_KoopScopeKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // NVIDIA support loaded at run time (dlopen): nothing of CUDA is needed to build or test.
         .target(name: "KoopScopeCUDA", dependencies: ["KoopScope"]),

@@ -246,7 +246,7 @@ func exampleNumberText() throws {
 
 // Example: Sources/KoopScope/Support/SHA256.swift
 func exampleSHA256() throws {
-    let digest = SHA256.hex(Array("abc".utf8))   // "ba7816bf…"
+    let digest = sha256Hex(Array("abc".utf8))   // "ba7816bf…"
 }
 
 // Example: Sources/KoopScope/Support/SeededGenerator.swift

@@ -150,7 +150,7 @@ struct CheckpointLayoutTests {
         let blob = [UInt8](repeating: 0, count: 4 * floats)
         try Data(blob).write(to: dir.appendingPathComponent("tensors.bin"))
         let state: [String: Any] = ["format": Trainer.checkpointFormat, "version": 1, "tensors": layout,
-                                    "tensors_sha256": SHA256.hex(SHA256.digest(blob))]
+                                    "tensors_sha256": sha256Hex(blob)]
         try JSONSerialization.data(withJSONObject: state).write(to: dir.appendingPathComponent("state.json"))
         return dir.path
     }
@@ -159,6 +159,10 @@ struct CheckpointLayoutTests {
         let good = try checkpoint(floats: 5, layout: [["name": "a", "count": 2], ["name": "b", "count": 3]])
         defer { try? FileManager.default.removeItem(atPath: good) }
         #expect(try Trainer.readCheckpoint(at: good).tensors.mapValues(\.count) == ["a": 2, "b": 3])
+        // The digest of the digest, as earlier checkpoints recorded it, is accepted; another is not.
+        let blob = [UInt8](repeating: 0, count: 20)
+        #expect(Trainer.digest(sha256Hex(sha256Hex(blob).chunkedHexBytes), matches: blob))
+        #expect(!Trainer.digest(sha256Hex([1]), matches: blob))
         for layout: [[String: Any]] in [
             [["name": "a", "count": 1 << 62]],                       // 4 × count overflows Int
             [["name": "a", "count": 2], ["name": "b", "count": Int.max]],
@@ -202,5 +206,13 @@ struct ResumeTests {
         try resumed.run()
         let a = try deterministic(whole + "/metrics.jsonl"), b = try deterministic(stopped + "/metrics.jsonl")
         #expect(a.count == 13 && a == b)
+    }
+}
+
+extension String {
+    /// 64 hexadecimal digits as their 32 bytes.
+    fileprivate var chunkedHexBytes: [UInt8] {
+        let digits = Array(utf8)
+        return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
     }
 }

@@ -9,6 +9,6 @@ extension Dump {
         text += (rewards ?? []).map { "\($0)" }.joined(separator: ",") + "\n"
         text += (groupIDs ?? []).map(String.init).joined(separator: ",") + "\n"
         for (name, value) in attributes { text += "\(name)=\(value)\n" }
-        return SHA256.hex(Array(text.utf8))
+        return sha256Hex(Array(text.utf8))
     }
 }

@@ -68,7 +68,7 @@ public struct KoopmanDictionary: Sendable {
             let bits = x.bitPattern.littleEndian
             for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
         }
-        return SHA256.hex(bytes)
+        return sha256Hex(bytes)
     }
 
     /// Lifts every row of `states` (n×d): `σ(x Wᵀ + b)`, n×m, with one GEMM.

@@ -177,15 +177,9 @@ public struct ExperimentSummary: Sendable {
     static func format(_ x: Double) -> String { x.isFinite ? String(format: "%.4g", x) : "–" }
 }
 
+/// `s` as a JSON string literal, escaped by Foundation's encoder.
 private func quoted(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default: out += c.value < 0x20 ? String(format: "\\u%04x", c.value) : String(c)
-        }
-    }
-    return out + "\""
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes
+    return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
 }

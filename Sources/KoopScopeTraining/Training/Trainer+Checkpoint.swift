@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KoopScope
 
@@ -30,13 +31,13 @@ extension Trainer {
             var dictionaryDigest: String?
             if let dictionary {
                 try dictionary.write(to: temporary + "/dictionary.h5")
-                dictionaryDigest = SHA256.hex(SHA256.digest([UInt8](try Data(contentsOf: URL(fileURLWithPath: temporary + "/dictionary.h5")))))
+                dictionaryDigest = sha256Hex(try Data(contentsOf: URL(fileURLWithPath: temporary + "/dictionary.h5")))
             }
             var state: [String: Any] = [
                 "format": Self.checkpointFormat, "version": 1, "step": step, "warmed_up": warmedUp,
                 "rng": rng.state.map { String($0) }, "prompt_rng": promptRNG.state.map { String($0) }, "adam_step": adam.step,
                 "tensors": tensors.map { ["name": $0.0, "count": $0.1.count] },
-                "tensors_sha256": SHA256.hex(SHA256.digest(bytes)),
+                "tensors_sha256": sha256Hex(bytes),
                 "has_reference": reference != nil, "has_dictionary": dictionary != nil,
                 "configuration": configuration.toml,
             ]
@@ -114,7 +115,7 @@ extension Trainer {
             let file = path + "/dictionary.h5"
             guard let stored = FileManager.default.contents(atPath: file) else { throw fail("dictionary.h5 is missing") }
             // Checkpoints from before the dictionary was hashed carry no digest.
-            if let digest = state["dictionary_sha256"] as? String, SHA256.hex(SHA256.digest([UInt8](stored))) != digest {
+            if let digest = state["dictionary_sha256"] as? String, !Self.digest(digest, matches: stored) {
                 throw fail("dictionary.h5 does not match its SHA-256 (damaged)")
             }
             let loaded = try KoopmanDictionary(contentsOf: file)
@@ -164,7 +165,7 @@ extension Trainer {
         }
         guard let blob = FileManager.default.contents(atPath: path + "/tensors.bin") else { throw fail("tensors.bin is missing") }
         let bytes = [UInt8](blob)
-        guard SHA256.hex(SHA256.digest(bytes)) == digest else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
+        guard Self.digest(digest, matches: bytes) else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
         var offset = 0
         var byName: [String: [Float]] = [:]
         for entry in layout {
@@ -183,5 +184,12 @@ extension Trainer {
             throw fail("the tensor layout covers \(offset) of the \(bytes.count) bytes of tensors.bin")
         }
         return (state, byName)
+    }
+
+    /// Whether a checkpoint's recorded digest is `data`'s SHA-256; checkpoints written by
+    /// earlier checkpoints recorded the SHA-256 of the SHA-256 digest, which is accepted too.
+    static func digest<D: DataProtocol>(_ recorded: String, matches data: D) -> Bool {
+        if recorded == sha256Hex(data) { return true }
+        return recorded == sha256Hex(Crypto.SHA256.hash(data: data).map { $0 })
     }
 }
