@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config, with `static inline`
@@ -52,7 +53,8 @@ let package = Package(
         // NVIDIA support loaded at run time (dlopen): nothing of CUDA is needed to build or test.
         .target(name: "KoopScopeCUDA", dependencies: ["KoopScope"]),
         // Training: tensors on a backend with a tape, the transformer policy, tasks, GRPO and ReLaX.
-        .target(name: "KoopScopeTraining", dependencies: ["KoopScope", "KoopScopeCUDA", "_CBLAS", "_KoopScopeTensorKernels"]),
+        .target(name: "KoopScopeTraining", dependencies: ["KoopScope", "KoopScopeCUDA", "_CBLAS", "_KoopScopeTensorKernels",
+                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
 
         // The C interface: its header (the types both sides share) and the exported functions.
         .target(name: "_KoopScopeABI"),

@@ -110,3 +110,29 @@ struct TrainingBoundsTests {
         }
     }
 }
+
+@Suite("Configuration files")
+struct TOMLFileTests {
+    @Test func entriesComeInLineOrderWithTheirLines() throws {
+        let entries = try TOMLFile.parse("# a run\nsteps = 1_000\n\nlr = 1e-6  # paper\ntask = \"count\\\"down\"\nquiet = false\n",
+                                         path: "run.toml")
+        #expect(entries.map(\.key) == ["steps", "lr", "task", "quiet"])
+        #expect(entries.map(\.value) == ["1000", "1e-06", "count\"down", "false"])
+        #expect(entries.map(\.line) == [2, 4, 5, 6])
+    }
+
+    @Test func whatARunCannotTakeIsNamedWithItsLine() {
+        for (text, message) in [("steps = 1\n[grpo]\nlr = 1\n", "run.toml:2: [grpo]: tables are not supported"),
+                                ("steps = [1, 2]\n", "run.toml:1: steps: arrays are not supported"),
+                                ("steps = 1\nsteps = 2\n", "run.toml:2"), ("lr = \n", "run.toml:1")] {
+            do { _ = try TOMLFile.parse(text, path: "run.toml"); Issue.record("\(text) must be refused") } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
+    @Test func renderedStringsReadBack() throws {
+        let text = TOMLFile.render([("task", "a \"quoted\"\nline\\", true), ("steps", "3", false)])
+        #expect(try TOMLFile.parse(text, path: "x").map(\.value) == ["a \"quoted\"\nline\\", "3"])
+    }
+}

@@ -1,8 +1,9 @@
 import Foundation
+import TOMLKit
 
-/// The flat TOML subset a training configuration uses: `key = value` lines with strings,
-/// integers, floats and booleans, `#` comments and blank lines. Tables and arrays are refused
-/// by name, so a typo never passes silently.
+/// A training configuration as TOML (read by TOMLKit): top-level `key = value` settings with
+/// strings, integers, floats and booleans. Tables and arrays are refused by name, so a typo
+/// never passes silently; errors name the file and the line.
 ///
 /// ```swift
 /// let entries = try TOMLFile.parse(contentsOf: "run.toml")   // [("group-size", "16", line 3), …]
@@ -25,69 +26,54 @@ public enum TOMLFile {
         return try parse(text, path: path)
     }
 
+    /// The entries of `text` in the order of their lines; `path` names it in errors.
     public static func parse(_ text: String, path: String) throws -> [Entry] {
-        var entries: [Entry] = [], seen: Set<String> = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let number = index + 1
-            func fail(_ detail: String) -> TrainingError { .configurationFile(path: "\(path):\(number)", detail: detail) }
-            let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") { throw fail("tables are not supported; write every key at the top level") }
-            guard let equals = line.firstIndex(of: "=") else { throw fail("expected `key = value`, found \"\(line)\"") }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                throw fail("\"\(key)\" is not a bare key")
-            }
-            guard !value.isEmpty else { throw fail("\(key) has no value") }
-            if value.hasPrefix("[") || value.hasPrefix("{") { throw fail("\(key): arrays and inline tables are not supported") }
-            if value.hasPrefix("\"") {
-                guard value.count >= 2, value.hasSuffix("\"") else { throw fail("\(key): unterminated string") }
-                value = unescape(String(value.dropFirst().dropLast()))
-            } else if value.hasPrefix("'") {
-                guard value.count >= 2, value.hasSuffix("'") else { throw fail("\(key): unterminated string") }
-                value = String(value.dropFirst().dropLast())
-            } else {
-                value = value.replacingOccurrences(of: "_", with: "")
-            }
-            guard seen.insert(key).inserted else { throw fail("\(key) is set twice") }
-            entries.append(Entry(key: key, value: value, line: number))
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw TrainingError.configurationFile(path: "\(path):\(error.source.begin.line)", detail: error.description)
         }
-        return entries
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var entries: [Entry] = []
+        for (key, value) in table {
+            let number = line(of: key, in: lines)
+            func fail(_ detail: String) -> TrainingError { .configurationFile(path: "\(path):\(number)", detail: detail) }
+            let text: String
+            switch value.type {
+            case .string: text = value.string ?? ""
+            case .int: text = String(value.int ?? 0)
+            case .double: text = "\(value.double ?? .nan)"
+            case .bool: text = value.bool == true ? "true" : "false"
+            case .table: throw fail("[\(key)]: tables are not supported; write every key at the top level")
+            case .array: throw fail("\(key): arrays are not supported")
+            default: throw fail("\(key): a \(value.type) is not a setting's value")
+            }
+            entries.append(Entry(key: key, value: text, line: number))
+        }
+        return entries.sorted { $0.line < $1.line }
+    }
+
+    /// The line (from 1) where `key` is set or its table begins, for messages.
+    private static func line(of key: String, in lines: [String]) -> Int {
+        let forms = [key, "\"\(key)\"", "'\(key)'"]
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix("[\(key)]") || trimmed.hasPrefix("[\(key).") { return index + 1 }
+            for form in forms where trimmed.hasPrefix(form) {
+                if trimmed.dropFirst(form.count).drop(while: { $0 == " " || $0 == "\t" }).first == "=" { return index + 1 }
+            }
+        }
+        return 0
     }
 
     /// `key = value` text for values that are strings (quoted) or literals.
     public static func render(_ pairs: [(key: String, value: String, quoted: Bool)]) -> String {
-        pairs.map { p in
-            p.quoted ? "\(p.key) = \"\(p.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
-                : "\(p.key) = \(p.value)"
-        }.joined(separator: "\n") + "\n"
+        pairs.map { p in p.quoted ? "\(p.key) = \(basicString(p.value))" : "\(p.key) = \(p.value)" }.joined(separator: "\n") + "\n"
     }
 
-    private static func stripComment(_ line: String) -> String {
-        var inString: Character? = nil
-        var previous: Character = " "
-        for (offset, c) in line.enumerated() {
-            if let q = inString {
-                if c == q && !(q == "\"" && previous == "\\") { inString = nil }
-            } else if c == "\"" || c == "'" {
-                inString = c
-            } else if c == "#" {
-                return String(line.prefix(offset))
-            }
-            previous = c
-        }
-        return line
-    }
-
-    private static func unescape(_ s: String) -> String {
-        var out = "", escaping = false
-        for c in s {
-            if escaping {
-                switch c { case "n": out.append("\n"); case "t": out.append("\t"); default: out.append(c) }
-                escaping = false
-            } else if c == "\\" { escaping = true } else { out.append(c) }
-        }
-        return out
+    /// `s` as a TOML basic string: JSON's escapes (Foundation's encoder) are TOML's.
+    private static func basicString(_ s: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 }
