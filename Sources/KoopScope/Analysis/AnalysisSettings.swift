@@ -20,7 +20,10 @@ public struct AnalysisSettings: Sendable {
     /// Trajectories read, lifted and analysed together.
     public var maxTrajectoriesPerBatch = AnalysisConfiguration.defaults.batchSize
     /// State entries per batch, beyond the batch's first trajectory.
-    public var maxElementsPerBatch = 1 << 21
+    public var maxElementsPerBatch = AnalysisSettings.defaultElementsPerBatch
+
+    /// State entries a batch holds by default (8 MiB of Float32), beyond its first trajectory.
+    public static let defaultElementsPerBatch = 1 << 21
     /// Analyse only this part of the dump's trajectories (nil: all of them).
     public var shard: AnalysisShard? = nil
     /// Compute the pseudospectrum on this grid for these trajectory indices (nil: none).

@@ -11,7 +11,7 @@ extension Dump {
     ///
     /// When chunks of a chunked dump hold several trajectories, no range crosses a boundary
     /// between chunks, so that each chunk is inflated once.
-    public func batchRanges(in range: Range<Int>? = nil, maxTrajectories: Int = 64, maxElements: Int = 1 << 21,
+    public func batchRanges(in range: Range<Int>? = nil, maxTrajectories: Int = AnalysisConfiguration.defaults.batchSize, maxElements: Int = AnalysisSettings.defaultElementsPerBatch,
                             minTrajectories: Int = 1) -> [Range<Int>]
     {
         let range = (range ?? 0..<count).clamped(to: 0..<count)
@@ -51,7 +51,7 @@ extension Dump {
     ///     for trajectory in batch.trajectories { print(trajectory.states.rows) }
     /// }
     /// ```
-    public func forEachBatch(in range: Range<Int>? = nil, maxTrajectories: Int = 64, maxElements: Int = 1 << 21,
+    public func forEachBatch(in range: Range<Int>? = nil, maxTrajectories: Int = AnalysisConfiguration.defaults.batchSize, maxElements: Int = AnalysisSettings.defaultElementsPerBatch,
                              minTrajectories: Int = 1, _ body: (TrajectoryBatch) throws -> Void) throws {
         var scratch = ReadScratch()
         let ranges = batchRanges(in: range, maxTrajectories: maxTrajectories, maxElements: maxElements,

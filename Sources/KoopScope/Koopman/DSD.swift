@@ -53,7 +53,7 @@ public enum DSD {
     /// ```swift
     /// let d = try DSD.value(states: x, dictionary: dictionary, variant: .paper)
     /// ```
-    public static func value(states: Matrix<Float>, dictionary: KoopmanDictionary, delta: Double = 1e-3,
+    public static func value(states: Matrix<Float>, dictionary: KoopmanDictionary, delta: Double = AnalysisConfiguration.defaults.ridge,
                              variant: DSDGradient.Variant = .paper, variance: VarianceKind = .sample) throws -> Double {
         guard states.rows >= 2 else { throw KoopmanError.tooShort(length: states.rows) }
         guard states.columns == dictionary.dimension else {

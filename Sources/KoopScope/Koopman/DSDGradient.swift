@@ -34,7 +34,7 @@ public struct DSDGradient: Sendable {
 
     /// Differentiates the DSD of one trajectory `states` (T×d) lifted by σ(x Wᵀ + b), with
     /// K = (G + δI)⁻¹A, all in Float64 (the reference the Float32 path is checked against).
-    public init(states x: Matrix<Double>, weight w: Matrix<Double>, bias b: [Double]?, delta: Double = 1e-3,
+    public init(states x: Matrix<Double>, weight w: Matrix<Double>, bias b: [Double]?, delta: Double = AnalysisConfiguration.defaults.ridge,
                 variant: Variant = .paper, variance: VarianceKind = .sample) throws {
         guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
         guard x.columns == w.columns, b.map({ $0.count == w.rows }) ?? true else {
@@ -49,7 +49,7 @@ public struct DSDGradient: Sendable {
     /// Differentiates the DSD of one trajectory of Float32 states with a Float32 dictionary, as
     /// training does: the lift and the two products back to x and W are single-precision GEMMs,
     /// everything m×m is Float64.
-    public init(states x: Matrix<Float>, weight w: Matrix<Float>, bias b: [Float]?, delta: Double = 1e-3,
+    public init(states x: Matrix<Float>, weight w: Matrix<Float>, bias b: [Float]?, delta: Double = AnalysisConfiguration.defaults.ridge,
                 variant: Variant = .paper, variance: VarianceKind = .sample) throws {
         guard x.rows >= 2 else { throw KoopmanError.tooShort(length: x.rows) }
         guard x.columns == w.columns else {
@@ -95,7 +95,7 @@ public struct DSDGradient: Sendable {
     /// ```swift
     /// let (dsd, gradient, skipped) = try DSDGradient.withRespectToFeatures(psi, variant: .paper)
     /// ```
-    public static func withRespectToFeatures(_ g: Matrix<Double>, delta: Double = 1e-3, variant: Variant = .paper,
+    public static func withRespectToFeatures(_ g: Matrix<Double>, delta: Double = AnalysisConfiguration.defaults.ridge, variant: Variant = .paper,
                                              variance: VarianceKind = .sample) throws
         -> (dsd: Double, gradient: Matrix<Double>, skipped: Int)
     {

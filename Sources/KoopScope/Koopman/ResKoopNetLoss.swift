@@ -30,7 +30,7 @@ public enum ResKoopNetLoss {
 
     /// Evaluates the loss of `variant`.
     public static func evaluate(_ variant: Variant, trajectories: [Matrix<Float>], weight: Matrix<Double>,
-                                bias: [Double]?, delta: Double = 1e-3) throws -> Evaluation {
+                                bias: [Double]?, delta: Double = AnalysisConfiguration.defaults.ridge) throws -> Evaluation {
         switch variant {
         case .paper: try paper(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
         case .reference: try reference(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
@@ -39,7 +39,7 @@ public enum ResKoopNetLoss {
 
     /// Evaluates the paper loss on `trajectories` (each T_i×d; pairs never cross two of them).
     public static func paper(trajectories: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?,
-                             delta: Double = 1e-3) throws -> Evaluation {
+                             delta: Double = AnalysisConfiguration.defaults.ridge) throws -> Evaluation {
         let pool = try Pool(trajectories, weight: w, bias: b)
         let m = w.rows, pairs = pool.psiX.rows
         let k = try KoopmanEstimate.koopmanOperator(psiX: pool.psiX.elements, psiY: pool.psiY.elements, pairs: pairs,
@@ -88,7 +88,7 @@ public enum ResKoopNetLoss {
     /// the SVD (distinct singular values assumed) and the ridge solve. Singular vectors are
     /// signed so that each v_j's largest component is positive, as a deterministic choice.
     public static func reference(trajectories: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?,
-                                 delta: Double = 1e-3) throws -> Evaluation {
+                                 delta: Double = AnalysisConfiguration.defaults.ridge) throws -> Evaluation {
         let pool = try Pool(trajectories, weight: w, bias: b)
         let m = w.rows
         let psiX = pool.psiX, psiY = pool.psiY
