@@ -12,14 +12,21 @@ struct ABIBatch {
     /// Elements of the whole batch, padding rows included.
     var elementCount: Int { count * maxLength * width }
 
-    /// Checks the sizes against ``Limits`` (the width as a state's d or a dictionary's m, as
-    /// `widthName` says) and each length (0…maxLength).
-    init(batch: Int64, maxLength: Int64, width: Int64, lengths: UnsafePointer<Int64>?, widthName: String) throws {
+    /// What a batch's rows are: states (width d) or lifted features (width m).
+    enum Width: String {
+        case d, m
+
+        var bounds: ClosedRange<Int> { self == .m ? Limits.koopmanDimension : Limits.stateDimension }
+    }
+
+    /// Checks the sizes against ``Limits`` (the width as `widthName` says) and each length
+    /// (0…maxLength).
+    init(batch: Int64, maxLength: Int64, width: Int64, lengths: UnsafePointer<Int64>?, widthName: Width) throws {
         try Limits.check(Int(batch), "batch", within: Limits.trajectoryCount)
         try Limits.check(Int(maxLength), "max_length", within: Limits.trajectoryLength)
-        try Limits.check(Int(width), widthName, within: widthName == "m" ? Limits.koopmanDimension : Limits.stateDimension)
+        try Limits.check(Int(width), widthName.rawValue, within: widthName.bounds)
         let rows = try Limits.product(Int(batch), Int(maxLength), "batch × max_length")
-        _ = try Limits.product(rows, Int(width), "batch × max_length × \(widthName)")
+        _ = try Limits.product(rows, Int(width), "batch × max_length × \(widthName.rawValue)")
         count = Int(batch)
         self.maxLength = Int(maxLength)
         self.width = Int(width)

@@ -38,8 +38,7 @@ enum ABIOptions {
     }
 
     /// The configuration `json` describes, checked by its table.
-    static func configuration<C: SettingsTable>(_ json: UnsafePointer<CChar>?, extra: [(String, SettingValue)] = [],
-                                                as type: C.Type = C.self) throws -> C {
-        try C(values: extra + values(json), naming: .option)
+    static func configuration<C: SettingsTable>(_ json: UnsafePointer<CChar>?, as type: C.Type = C.self) throws -> C {
+        try C(values: values(json), naming: .option)
     }
 }

@@ -16,7 +16,7 @@ public func koopscope_analyze_states(
     abiCall(status) {
         try returnText(reportJSON) {
             let type = try ABIBatch.elementType(dtype)
-            let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: "d")
+            let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: .d)
             let analyzer = try analyzer(optionsJSON, d: shape.width)
             let trajectories = try shape.floatTrajectories(states, type, name: "states")
             let batch = try TrajectoryBatch(trajectories: trajectories)

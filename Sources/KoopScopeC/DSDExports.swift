@@ -60,7 +60,7 @@ public func koopscope_dsd_features(
     _ grad: UnsafeMutablePointer<Double>?, _ status: UnsafeMutablePointer<koopscope_status>?
 ) -> Int32 {
     abiCall(status) {
-        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: m, lengths: lengths, widthName: "m")
+        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: m, lengths: lengths, widthName: .m)
         let settings = try ABIDSDOptions(options)
         guard settings.paddedLength == 0 else {
             throw ABIFailure.argument("options.padded_length applies to states: pad them before lifting")
@@ -91,7 +91,7 @@ public func koopscope_dsd_states(
 ) -> Int32 {
     abiCall(status) {
         let type = try ABIBatch.elementType(dtype)
-        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: "d")
+        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: .d)
         let settings = try ABIDSDOptions(options)
         guard m >= 1, m <= 1 << 20 else { throw ABIFailure.argument("m is \(m); it must lie in 1…2²⁰") }
         guard let weight else { throw ABIFailure.argument("weight is NULL") }

@@ -24,7 +24,7 @@ public func koopscope_fit_dictionary(
     abiCall(status) {
         reportJSON?.pointee = nil
         let type = try ABIBatch.elementType(dtype)
-        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: "d")
+        let shape = try ABIBatch(batch: batch, maxLength: maxLength, width: d, lengths: lengths, widthName: .d)
         try Limits.check(Int(m), "m", within: Limits.koopmanDimension)
         guard let weight else { throw ABIFailure.argument("weight is NULL") }
         var settings = try ABIOptions.configuration(optionsJSON, as: DictionaryFitConfiguration.self)

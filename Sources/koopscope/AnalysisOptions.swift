@@ -60,9 +60,9 @@ struct AnalysisOptions: ParsableArguments {
         return configuration
     }
 
-    /// The analyzer these flags describe, for `dump` (whose d sizes the default dictionary).
-    func analyzer(for dump: Dump, shard: String? = nil) throws -> Analyzer {
-        let configuration = try configuration(shard: shard)
+    /// The analyzer of `configuration` (these flags' ``configuration(shard:)``) for `dump`, whose
+    /// d sizes the default dictionary, lifting where `--device` says.
+    func analyzer(for dump: Dump, configuration: AnalysisConfiguration) throws -> Analyzer {
         var analyzer = try configuration.analyzer(dimension: dump.dimension)
         if !configuration.identity && device != "cpu" {
             do { analyzer.settings.lifter = try CUDALifter() } catch {

@@ -87,9 +87,9 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        _ = try analysis.configuration(shard: shard)   // settings refused before the dump is opened
+        let configuration = try analysis.configuration(shard: shard)   // refused before the dump is opened
         let opened = try Dump(path: dump)
-        var analyzer = try analysis.analyzer(for: opened, shard: shard)
+        var analyzer = try analysis.analyzer(for: opened, configuration: configuration)
         if pseudospectrum { analyzer.settings.pseudospectrum = (try grid(), try chosenTrajectories()) }
         let out = try OutputStream(path: output)
         let writer = AnalysisWriter(format: format) { try out.write($0) }

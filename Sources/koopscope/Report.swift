@@ -37,7 +37,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        _ = try analysis.configuration()   // settings refused before any input is read
+        let configuration = try analysis.configuration()   // refused before any input is read
         var analyses: [(name: String, report: AnalysisReport)] = []
         var runs: [TrainingRun] = []
         var names = Set<String>()
@@ -69,7 +69,7 @@ struct Report: ParsableCommand {
                 } catch DumpError.notHDF5 {
                     throw ReportError.unrecognized(path: path, detail: "neither HDF5 nor JSON")
                 }
-                analyses.append((unique(path), try analysis.analyzer(for: dump).analyze(dump)))
+                analyses.append((unique(path), try analysis.analyzer(for: dump, configuration: configuration).analyze(dump)))
             }
         }
         let page = HTMLReport(analyses: analyses, runs: runs, options: .init(title: title, trajectory: trajectory))

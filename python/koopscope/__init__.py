@@ -13,6 +13,7 @@ project's docs/math.md.
 """
 
 import ctypes
+import functools
 import json
 import os
 
@@ -41,10 +42,16 @@ def settings(table):
     return json.loads(_native.take_string(text.value))
 
 
+@functools.lru_cache(maxsize=None)
+def _limits():
+    # The library's bounds never change within a process: asked once.
+    return settings("limits")
+
+
 def _within(value, name, limit):
     """int(value), raising ArgumentError unless it lies within the library's bound `limit`
     (checked here where the package allocates an array of that size before the call)."""
-    lowest, highest = settings("limits")[limit]
+    lowest, highest = _limits()[limit]
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not lowest <= value <= highest:
         raise ArgumentError(1, f"{name} is {value!r}; it must be a whole number in {lowest}…{highest}")
     return int(value)

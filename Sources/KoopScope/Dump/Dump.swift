@@ -258,7 +258,8 @@ extension Dump {
     static func requireWithinLimits(count: Int, length: Int, dimension: Int, _ dataset: String, path: String) throws {
         for (what, value, bounds) in [("trajectories", count, Limits.trajectoryCount),
                                       ("states per trajectory", length, Limits.trajectoryLength),
-                                      ("state width d", dimension, Limits.stateDimension.lowerBound - 1...Limits.stateDimension.upperBound)]
+                                      // An empty dump's states have no width (d = 0).
+                                      ("state width d", dimension, 0...Limits.stateDimension.upperBound)]
         where !bounds.contains(value) {
             throw DumpError.sizeOutOfBounds(file: path, dataset: dataset,
                                             detail: "\(value) \(what), past the bound \(bounds.upperBound)")

@@ -37,8 +37,8 @@ public protocol LinearAlgebraScalar: Real, BinaryFloatingPoint, Sendable {
 /// (dumps, dictionaries and callers' shapes are checked where they come in), so a size past
 /// 2³¹ − 1 here is koopscope's bug: it stops rather than wrapping to a wrong result.
 @inline(__always) private func i32(_ x: Int) -> Int32 {
-    guard let value = Int32(exactly: x) else { preconditionFailure("a BLAS/LAPACK size of \(x) is past 2³¹ − 1") }
-    return value
+    guard Limits.blasSize.contains(x) else { preconditionFailure("a BLAS/LAPACK size of \(x) is outside \(Limits.blasSize)") }
+    return Int32(x)
 }
 private let rowMajor = LAPACK_ROW_MAJOR
 

@@ -155,8 +155,8 @@ extension AnalysisReport {
     }
 }
 
-/// One value as compact JSON with sorted keys.
-func compactJSON<T: Encodable>(_ value: T) throws -> String {
+/// One value as compact JSON with sorted keys (a string as its escaped literal), by Foundation's encoder.
+public func compactJSON<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)

@@ -101,15 +101,22 @@ public struct AnalysisConfiguration: SettingsTable, Equatable {
     public func lifting(dimension d: Int) throws -> AnalysisDictionary {
         if identity { return .identity(rank) }
         if let dictionary { return .sigmoid(try KoopmanDictionary(contentsOf: dictionary)) }
-        // An empty dump has no width; its (unused) dictionary is sized for one.
-        let width = max(d, 1)
-        try Limits.check(width, "the states' width d", within: Limits.stateDimension)
-        _ = try Limits.product(koopmanDimension, width, "the default dictionary's m × d")
-        return .sigmoid(.kaimingUniform(dimension: width, koopmanDimension: koopmanDimension, seed: UInt64(seed)))
+        return .sigmoid(try .boundedDefault(dimension: d, koopmanDimension: koopmanDimension, seed: seed))
     }
 
     /// The analyzer these settings describe, for states of width `d`.
     public func analyzer(dimension d: Int) throws -> Analyzer {
         Analyzer(dictionary: try lifting(dimension: d), settings: settings)
+    }
+}
+
+extension KoopmanDictionary {
+    /// The default (Kaiming-uniform) dictionary for states of width `d`, its size checked
+    /// against ``Limits`` first. An empty dump has no width; its (unused) dictionary is sized for one.
+    static func boundedDefault(dimension d: Int, koopmanDimension m: Int, seed: Int) throws -> KoopmanDictionary {
+        let width = max(d, 1)
+        try Limits.check(width, "the states' width d", within: Limits.stateDimension)
+        _ = try Limits.product(m, width, "the default dictionary's m × d")
+        return .kaimingUniform(dimension: width, koopmanDimension: m, seed: UInt64(seed))
     }
 }

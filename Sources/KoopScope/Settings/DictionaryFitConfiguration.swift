@@ -72,9 +72,6 @@ public struct DictionaryFitConfiguration: SettingsTable, Equatable {
     /// default initialisation.
     public func start(dimension d: Int) throws -> KoopmanDictionary {
         if let initial { return try KoopmanDictionary(contentsOf: initial) }
-        let width = max(d, 1)
-        try Limits.check(width, "the states' width d", within: Limits.stateDimension)
-        _ = try Limits.product(koopmanDimension, width, "the dictionary's m × d")
-        return .kaimingUniform(dimension: width, koopmanDimension: koopmanDimension, seed: UInt64(seed))
+        return try .boundedDefault(dimension: d, koopmanDimension: koopmanDimension, seed: seed)
     }
 }

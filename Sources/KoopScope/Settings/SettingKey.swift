@@ -21,9 +21,6 @@ public struct SettingKey<Configuration: SettingsTable>: Sendable {
 
     /// The default as text ("" where the setting is absent unless given).
     public var defaultText: String { render(Configuration()) }
-
-    /// The value `configuration` holds, as text.
-    public func text(of configuration: Configuration) -> String { render(configuration) }
 }
 
 extension SettingKey {

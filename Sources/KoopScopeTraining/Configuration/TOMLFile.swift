@@ -1,4 +1,5 @@
 import Foundation
+import KoopScope
 import TOMLKit
 
 /// A training configuration as TOML (read by TOMLKit): top-level `key = value` settings with
@@ -70,10 +71,6 @@ public enum TOMLFile {
         pairs.map { p in p.quoted ? "\(p.key) = \(basicString(p.value))" : "\(p.key) = \(p.value)" }.joined(separator: "\n") + "\n"
     }
 
-    /// `s` as a TOML basic string: JSON's escapes (Foundation's encoder) are TOML's.
-    private static func basicString(_ s: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
-    }
+    /// `s` as a TOML basic string: JSON's escapes are TOML's.
+    private static func basicString(_ s: String) -> String { (try? compactJSON(s)) ?? "\"\"" }
 }

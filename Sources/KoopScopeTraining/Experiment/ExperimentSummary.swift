@@ -177,9 +177,5 @@ public struct ExperimentSummary: Sendable {
     static func format(_ x: Double) -> String { x.isFinite ? String(format: "%.4g", x) : "–" }
 }
 
-/// `s` as a JSON string literal, escaped by Foundation's encoder.
-private func quoted(_ s: String) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = .withoutEscapingSlashes
-    return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-}
+/// `s` as a JSON string literal.
+private func quoted(_ s: String) -> String { (try? compactJSON(s)) ?? "\"\"" }
