@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 @testable import KoopScope
 
 /// The library's HDF5 entries from many threads at once (each entry holds the library's HDF5
@@ -62,5 +63,26 @@ struct HDF5ThreadingTests {
         }
         let failures = outcomes.compactMap { $0 }
         #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// The lock is taken inside the HDF5 layer: no file outside it imports HDF5, calls an H5
+    /// function or takes the lock itself, so no caller can forget it or hold it too long.
+    @Test func onlyTheHDF5LayerCallsHDF5() throws {
+        let sources = repositoryRoot.appendingPathComponent("Sources")
+        let layer = sources.appendingPathComponent("KoopScope/HDF5").path + "/"
+        let call = try Regex(#"\bH5[A-Z][A-Za-z]*[0-9]?\s*\(|import _CHDF5|HDF5Serial|ks_H5"#)
+        var offenders: [String] = []
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }
+        for file in files where file.hasSuffix(".swift") {
+            let path = sources.appendingPathComponent(file).path
+            guard !path.hasPrefix(layer) else { continue }
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(call) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                offenders.append("\(file):\(n + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(files.contains { $0.hasPrefix("KoopScope/HDF5/") })
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
     }
 }

@@ -3,7 +3,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import _CHDF5
 
 /// A chunked states dataset read chunk by chunk without HDF5's data path: HDF5 says where
 /// each chunk lies, the chunks are read with `pread` and their filters undone
@@ -45,7 +44,7 @@ final class ChunkedStates: @unchecked Sendable {
         self.shape = chunk.count == 3 ? dataset.shape : [1] + dataset.shape
         self.chunk = chunk.count == 3 ? chunk : [1] + chunk
         self.elementSize = size
-        self.swapBytes = ks_type_is_big_endian(dataset.type.id) != 0
+        self.swapBytes = dataset.isBigEndian
         self.pipeline = pipeline
         self.descriptor = descriptor
     }
@@ -122,15 +121,13 @@ final class ChunkedStates: @unchecked Sendable {
 
     private func locate(_ origin: [Int]) throws -> Job? {
         // A ragged trajectory's dataset has no axis 0.
-        let coordinates = (shape.count == 3 && dataset.shape.count == 2 ? Array(origin.dropFirst()) : origin)
-            .map { hsize_t($0) }
-        var mask: UInt32 = 0, address: Int64 = 0, size: UInt64 = 0
-        guard ks_chunk_location(dataset.id, coordinates, &mask, &address, &size) == 0 else {
-            throw DumpError.hdf5(file: file, dataset: datasetName,
-                                 detail: HDF5Failure.take("H5Dget_chunk_info_by_coord").description)
+        let coordinates = shape.count == 3 && dataset.shape.count == 2 ? Array(origin.dropFirst()) : origin
+        let location: (mask: UInt32, address: Int, size: Int)?
+        do { location = try dataset.chunkLocation(coordinates) } catch let failure as HDF5Failure {
+            throw DumpError.hdf5(file: file, dataset: datasetName, detail: failure.description)
         }
-        guard address >= 0 else { return nil }
-        return Job(origin: origin, address: Int(address), size: Int(size), mask: mask)
+        guard let location else { return nil }
+        return Job(origin: origin, address: location.address, size: location.size, mask: location.mask)
     }
 
     private struct ChunkError: Error, CustomStringConvertible {

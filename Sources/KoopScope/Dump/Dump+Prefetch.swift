@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import _CHDF5
 
 extension Dump {
     /// Asks the kernel to start reading the states of `range` from disk now, so that a
@@ -10,23 +9,19 @@ extension Dump {
     func prefetch(_ range: Range<Int>) {
         #if os(Linux)
         guard let advisor = fileAdvisor, !range.isEmpty else { return }
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
         switch layout {
         case .padded:
             guard let (dataset, decoding) = paddedStates else { return }
-            let base = ks_contiguous_offset(dataset.id)
-            guard base >= 0 else { return }
+            guard let base = dataset.contiguousOffset else { return }
             let rowBytes = dimension * decoding.elementType.byteWidth
-            let start = Int(base) + range.lowerBound * maxLength * rowBytes
-            let end = Int(base) + ((range.upperBound - 1) * maxLength + lengths[range.upperBound - 1]) * rowBytes
+            let start = base + range.lowerBound * maxLength * rowBytes
+            let end = base + ((range.upperBound - 1) * maxLength + lengths[range.upperBound - 1]) * rowBytes
             _ = posix_fadvise(advisor.descriptor, off_t(start), off_t(end - start), POSIX_FADV_WILLNEED)
         case .ragged:
-            guard let group = try? HDF5Location(object: fileObject).openGroup("trajectories") else { return }
+            guard let group = try? root.openGroup("trajectories") else { return }
             for i in range where lengths[i] > 0 {
                 guard let dataset = try? group.openDataset(String(i)) else { continue }
-                let base = ks_contiguous_offset(dataset.id)
-                guard base >= 0 else { continue }
+                guard let base = dataset.contiguousOffset else { continue }
                 let bytes = lengths[i] * dimension * dataset.typeSize
                 _ = posix_fadvise(advisor.descriptor, off_t(base), off_t(bytes), POSIX_FADV_WILLNEED)
             }

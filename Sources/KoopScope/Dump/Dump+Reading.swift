@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import _CHDF5
 
 extension Dump {
     /// Splits the dump (or its trajectories `range`) into consecutive ranges of at most
@@ -75,11 +74,6 @@ extension Dump {
         guard range.lowerBound >= 0, range.upperBound <= count else {
             throw DumpError.outOfRange(file: path, detail: "trajectories \(range) requested, the dump holds \(count)")
         }
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        silenceHDF5()
-        CrashGuard.reading(path)
-        defer { CrashGuard.reading(nil) }
         let lengths = self.lengths[range].map { min($0, maxRows ?? Int.max) }
         var offsets: [Int] = []
         var rows = 0
@@ -105,10 +99,10 @@ extension Dump {
                                           into: buffer) {
                             return
                         }
-                        try dataset.readBlocks(blocks, memType: memType, into: buffer)
+                        try dataset.readBlocks(blocks, as: memType, into: buffer)
                     }
                 case .ragged:
-                    let group = try HDF5Location(object: fileObject).openGroup("trajectories")
+                    let group = try root.openGroup("trajectories")
                     let groupDtype = try group.attribute("dtype")
                     for (k, i) in range.enumerated() where lengths[k] > 0 {
                         let dataset = try group.openDataset(String(i))
@@ -124,7 +118,7 @@ extension Dump {
                                              raw: &scratch.raw) {
                             memType, buffer in
                             if let chunked, try chunked.read(first: 0, lengths: [lengths[k]], into: buffer) { return }
-                            try dataset.readBlocks([(start: [0, 0], count: [lengths[k], d])], memType: memType, into: buffer)
+                            try dataset.readBlocks([(start: [0, 0], count: [lengths[k], d])], as: memType, into: buffer)
                         }
                         nonFinite[k] = count[0]
                     }
@@ -180,20 +174,20 @@ extension Dump {
     private static func readDecoded(
         _ decoding: StateDecoding, rows: Int, d: Int, offsets: [Int], lengths: [Int],
         into out: UnsafeMutablePointer<Float>?, nonFinite: inout [Int], raw rawBytes: inout [UInt64],
-        read: (hid_t, UnsafeMutableRawPointer) throws -> Void
+        read: (HDF5Object, UnsafeMutableRawPointer) throws -> Void
     ) throws {
         let total = rows * d
         guard total > 0, let out else { return }
         switch decoding.elementType {
         case .float32:
-            try read(decoding.memType.id, UnsafeMutableRawPointer(out))
+            try read(decoding.memType, UnsafeMutableRawPointer(out))
             for k in lengths.indices {
                 nonFinite[k] = HalfPrecision.countNonFinite(out + offsets[k] * d, count: lengths[k] * d)
             }
         case .float64:
             ReadScratch.resize(&rawBytes, to: total)
             try rawBytes.withUnsafeMutableBytes { bytes in
-                try read(decoding.memType.id, bytes.baseAddress!)
+                try read(decoding.memType, bytes.baseAddress!)
                 let raw = bytes.bindMemory(to: Double.self)
                 for i in 0..<total { out[i] = Float(raw[i]) }
                 for k in lengths.indices {
@@ -204,7 +198,7 @@ extension Dump {
             }
         case .float16, .bfloat16:
             ReadScratch.resize(&rawBytes, to: (total + 3) / 4)
-            try rawBytes.withUnsafeMutableBytes { try read(decoding.memType.id, $0.baseAddress!) }
+            try rawBytes.withUnsafeMutableBytes { try read(decoding.memType, $0.baseAddress!) }
             let isHalf = decoding.elementType == .float16
             // A few pieces per core, never spanning two trajectories.
             let pieceSize = max(1 << 16, total / (4 * ProcessInfo.processInfo.activeProcessorCount) + 1)

@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import _CHDF5
 
 /// A hidden-state dump opened for reading (the HDF5 contract of `DUMP-FORMAT.md`).
 ///
@@ -52,7 +51,8 @@ public final class Dump {
     /// Root attributes, in name order.
     public let attributes: [(name: String, value: AttributeValue)]
 
-    let fileObject: HDF5Object
+    /// The file's root group.
+    let root: HDF5Location
     let fileAdvisor: FileAdvisor?
     let paddedStates: (dataset: HDF5Dataset, decoding: StateDecoding)?
     /// `/hidden_states` read chunk by chunk on every core (nil when contiguous, or when a
@@ -61,12 +61,10 @@ public final class Dump {
 
     /// Opens and validates the dump at `path`.
     public init(path: String) throws {
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
         self.path = path
-        defer { CrashGuard.reading(nil) }   // set by openHDF5ForReading for the whole validation
+        let root: HDF5Location
         do {
-            fileObject = try openHDF5ForReading(path)
+            root = try openHDF5ForReading(path)
         } catch {
             switch error {
             case .notFound: throw DumpError.fileNotFound(file: path)
@@ -76,7 +74,7 @@ public final class Dump {
         }
         let advisor = FileAdvisor(path: path)
         fileAdvisor = advisor
-        let root = HDF5Location(object: fileObject)
+        self.root = root
 
         func wrap<T>(_ dataset: String?, _ body: () throws -> T) throws -> T {
             do { return try body() } catch let failure as HDF5Failure {
@@ -122,7 +120,7 @@ public final class Dump {
                 hasLengths = true
                 let dataset = try wrap("/lengths") { try root.openDataset("lengths") }
                 try Self.requireVector(dataset, "/lengths", count: n, path: path)
-                guard dataset.typeClass == H5T_INTEGER else {
+                guard dataset.typeClass == .integer else {
                     throw DumpError.wrongType(file: path, dataset: "/lengths", expected: "integers")
                 }
                 let values = try wrap("/lengths") { try dataset.readIntegers() }
@@ -180,7 +178,7 @@ public final class Dump {
         }
 
         let n = lengths.count
-        func optional<T>(_ name: String, _ expected: String, accept: (H5T_class_t) -> Bool,
+        func optional<T>(_ name: String, _ expected: String, accept: (HDF5TypeClass) -> Bool,
                          read: (HDF5Dataset) throws -> T) throws -> T? {
             let path0 = "/" + name
             switch try wrap(path0, { try root.kind(of: name) }) {
@@ -195,14 +193,14 @@ public final class Dump {
             }
             return try wrap(path0) { try read(dataset) }
         }
-        let numeric: (H5T_class_t) -> Bool = { $0 == H5T_FLOAT || $0 == H5T_INTEGER }
+        let numeric: (HDF5TypeClass) -> Bool = { $0 == .float || $0 == .integer }
         rewards = try optional("rewards", "numbers", accept: numeric) { try $0.readDoubles() }
         advantages = try optional("advantages", "numbers", accept: numeric) { try $0.readDoubles() }
-        groupIDs = try optional("group_ids", "integers", accept: { $0 == H5T_INTEGER }) {
+        groupIDs = try optional("group_ids", "integers", accept: { $0 == .integer }) {
             try $0.readIntegers().map { Int($0) }
         }
-        prompts = try optional("prompts", "strings", accept: { $0 == H5T_STRING }) { try $0.readStrings() }
-        responses = try optional("responses", "strings", accept: { $0 == H5T_STRING }) { try $0.readStrings() }
+        prompts = try optional("prompts", "strings", accept: { $0 == .string }) { try $0.readStrings() }
+        responses = try optional("responses", "strings", accept: { $0 == .string }) { try $0.readStrings() }
         attributes = try wrap(nil) { try root.attributes() }
     }
 
@@ -222,7 +220,7 @@ public final class Dump {
 
     /// Throws unless every filter of `dataset` is one koopscope or this HDF5 library undoes.
     private static func requireDecodableFilters(_ dataset: HDF5Dataset, _ name: String, path: String) throws {
-        for filter in try dataset.filterPipeline() where ks_filter_available(Int32(filter.id)) == 0 {
+        for filter in try dataset.filterPipeline() where !filter.isAvailableInLibrary {
             guard filter.id == HDF5Filter.deflate || filter.id == HDF5Filter.shuffle else {
                 throw DumpError.unsupportedFilter(file: path, dataset: name, filter: filter.description)
             }

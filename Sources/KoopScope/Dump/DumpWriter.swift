@@ -1,5 +1,4 @@
 import Foundation
-import _CHDF5
 
 /// Writes a hidden-state dump, trajectory by trajectory, to a temporary file that is
 /// renamed into place only when ``finish()`` succeeds: a failed or abandoned write
@@ -48,7 +47,7 @@ public final class DumpWriter {
     public var attributes: [(name: String, value: AttributeValue)] = []
 
     private let temporaryPath: String
-    private var file: HDF5Object?
+    private var root: HDF5Location?
     private var padded: HDF5Dataset?
     private var fileType: HDF5Object?
     private var lengths: [Int]
@@ -70,19 +69,15 @@ public final class DumpWriter {
         self.options = options
         self.lengths = Array(repeating: 0, count: count)
         temporaryPath = AtomicFile.temporarySibling(of: path)
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        silenceHDF5()
         do {
-            let id = H5Fcreate(temporaryPath, ks_H5F_ACC_TRUNC(), ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
-            file = HDF5Object(try checkID(id, "H5Fcreate"), .file)
-            fileType = try Self.makeFileType(options.elementType)
-            let root = HDF5Location(object: file!)
+            let root = try createHDF5File(temporaryPath)
+            self.root = root
+            fileType = try Self.number(storing: options.elementType).storedType()
             switch options.layout {
             case .padded:
                 let compressed = options.gzipLevel != nil
                 let chunk = options.chunkRows.map { [1, $0, dimension] } ?? (compressed ? [1, 256, dimension] : nil)
-                padded = try root.createDataset("hidden_states", type: fileType!.id,
+                padded = try root.createDataset("hidden_states", type: fileType!,
                                                 shape: [count, maxLength, dimension], chunk: chunk,
                                                 gzipLevel: options.gzipLevel)
                 if options.elementType == .bfloat16 {
@@ -101,7 +96,7 @@ public final class DumpWriter {
 
     /// Writes trajectory `index`: `states` is T×d with T ≤ maxLength.
     public func write(_ states: Matrix<Float>, at index: Int) throws {
-        guard !finished, let file else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
+        guard !finished, let root else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
         guard (0..<count).contains(index) else {
             throw DumpError.writeFailed(file: path, detail: "trajectory index \(index) is outside 0..<\(count)")
         }
@@ -109,9 +104,6 @@ public final class DumpWriter {
             throw DumpError.writeFailed(file: path, detail: "trajectory \(index) is \(states.rows)×\(states.columns); "
                                         + "expected at most \(maxLength)×\(dimension)")
         }
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        silenceHDF5()
         do {
             let t = states.rows
             lengths[index] = t
@@ -123,10 +115,10 @@ public final class DumpWriter {
                 start = [index, 0, 0]
                 shape = [1, t, dimension]
             case .ragged:
-                let group = try HDF5Location(object: file).openGroup("trajectories")
+                let group = try root.openGroup("trajectories")
                 let chunk = options.chunkRows.map { [$0, dimension] }
                     ?? (options.gzipLevel != nil ? [256, dimension] : nil)
-                dataset = try group.createDataset(String(index), type: fileType!.id, shape: [t, dimension],
+                dataset = try group.createDataset(String(index), type: fileType!, shape: [t, dimension],
                                                   chunk: chunk, gzipLevel: options.gzipLevel)
                 if options.elementType == .bfloat16 {
                     try dataset.location.setAttribute("dtype", .string("bfloat16"))
@@ -136,7 +128,7 @@ public final class DumpWriter {
             }
             guard t > 0 else { return }
             try encode(states) { memType, buffer in
-                try dataset.writeBlock(start: start, count: shape, memType: memType, from: buffer)
+                try dataset.writeBlock(start: start, count: shape, as: memType, from: buffer)
             }
         } catch {
             throw wrap(error)
@@ -145,7 +137,7 @@ public final class DumpWriter {
 
     /// Writes lengths, optional datasets and attributes, closes the file and moves it into place.
     public func finish() throws {
-        guard !finished, let file else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
+        guard !finished, let root else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
         for (name, values) in [("rewards", rewards?.count), ("group_ids", groupIDs?.count),
                                ("advantages", advantages?.count), ("prompts", prompts?.count),
                                ("responses", responses?.count)] {
@@ -153,32 +145,17 @@ public final class DumpWriter {
                 throw DumpError.wrongCount(file: path, dataset: "/" + name, count: values, expected: count)
             }
         }
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        silenceHDF5()
         do {
-            let root = HDF5Location(object: file)
             if options.layout == .padded {
-                let values = lengths.map { Int64($0) }
-                try root.createDataset("lengths", type: ks_H5T_STD_I64LE(), shape: [count])
-                    .writeAll(memType: ks_H5T_NATIVE_INT64(), from: values)
+                try root.writeDataset("lengths", lengths.map { Int64($0) }, as: .int64)
             }
-            func doubles(_ name: String, _ values: [Double]?) throws {
-                guard let values else { return }
-                try root.createDataset(name, type: ks_H5T_IEEE_F64LE(), shape: [count])
-                    .writeAll(memType: ks_H5T_NATIVE_DOUBLE(), from: values)
-            }
-            try doubles("rewards", rewards)
-            try doubles("advantages", advantages)
-            if let groupIDs {
-                try root.createDataset("group_ids", type: ks_H5T_STD_I64LE(), shape: [count])
-                    .writeAll(memType: ks_H5T_NATIVE_INT64(), from: groupIDs.map { Int64($0) })
-            }
+            if let rewards { try root.writeDataset("rewards", rewards, as: .float64) }
+            if let advantages { try root.writeDataset("advantages", advantages, as: .float64) }
+            if let groupIDs { try root.writeDataset("group_ids", groupIDs.map { Int64($0) }, as: .int64) }
             for (name, strings) in [("prompts", prompts), ("responses", responses)] {
                 guard let strings else { continue }
                 let type = try variableStringType()
-                let dataset = try root.createDataset(name, type: type.id, shape: [count])
-                try withCStringPointers(strings) { try dataset.writeAll(memType: type.id, from: $0) }
+                try root.createDataset(name, type: type, shape: [count]).writeAll(strings, as: type)
             }
             for (name, value) in attributes { try root.setAttribute(name, value) }
         } catch {
@@ -187,7 +164,7 @@ public final class DumpWriter {
         }
         padded = nil
         fileType = nil
-        self.file = nil
+        self.root = nil
         if let reason = AtomicFile.commit(temporaryPath, to: path) {
             throw DumpError.writeFailed(file: path, detail: "rename from temporary file: \(reason)")
         }
@@ -197,7 +174,7 @@ public final class DumpWriter {
     private func cleanUp() {
         padded = nil
         fileType = nil
-        file = nil
+        root = nil
         AtomicFile.discard(temporaryPath)
     }
 
@@ -208,36 +185,31 @@ public final class DumpWriter {
         return error
     }
 
-    /// The on-disk type of each element type (IEEE, little-endian; bfloat16 as uint16).
-    private static func makeFileType(_ type: StateElementType) throws -> HDF5Object {
+    /// The number each element type is stored as (bfloat16 as raw 16-bit words).
+    private static func number(storing type: StateElementType) -> HDF5Number {
         switch type {
-        case .float32: return HDF5Object(try checkID(H5Tcopy(ks_H5T_IEEE_F32LE()), "H5Tcopy"), .datatype)
-        case .float64: return HDF5Object(try checkID(H5Tcopy(ks_H5T_IEEE_F64LE()), "H5Tcopy"), .datatype)
-        case .bfloat16: return HDF5Object(try checkID(H5Tcopy(ks_H5T_STD_U16LE()), "H5Tcopy"), .datatype)
-        case .float16:
-            // IEEE binary16, built the way h5py and numpy describe `float16`.
-            let t = HDF5Object(try checkID(H5Tcopy(ks_H5T_IEEE_F32LE()), "H5Tcopy"), .datatype)
-            try checkStatus(H5Tset_fields(t.id, 15, 10, 5, 0, 10), "H5Tset_fields")
-            try checkStatus(H5Tset_size(t.id, 2), "H5Tset_size")
-            try checkStatus(H5Tset_ebias(t.id, 15), "H5Tset_ebias")
-            return t
+        case .float16: .float16
+        case .bfloat16: .uint16
+        case .float32: .float32
+        case .float64: .float64
         }
     }
 
     /// Hands `states` to `write` in the file's element type, with the matching memory type.
-    private func encode(_ states: Matrix<Float>, write: (hid_t, UnsafeRawPointer) throws -> Void) throws {
+    private func encode(_ states: Matrix<Float>, write: (HDF5Object, UnsafeRawPointer) throws -> Void) throws {
+        let memType = try Self.number(storing: options.elementType).memoryType()
         switch options.elementType {
         case .float32:
-            try states.withUnsafeBufferPointer { try write(ks_H5T_NATIVE_FLOAT(), UnsafeRawPointer($0.baseAddress!)) }
+            try states.withUnsafeBufferPointer { try write(memType, UnsafeRawPointer($0.baseAddress!)) }
         case .float64:
             let values = states.elements.map { Double($0) }
-            try values.withUnsafeBytes { try write(ks_H5T_NATIVE_DOUBLE(), $0.baseAddress!) }
+            try values.withUnsafeBytes { try write(memType, $0.baseAddress!) }
         case .float16:
             let bits = states.elements.map(HalfPrecision.float16Bits)
-            try bits.withUnsafeBytes { try write(fileType!.id, $0.baseAddress!) }
+            try bits.withUnsafeBytes { try write(memType, $0.baseAddress!) }
         case .bfloat16:
             let bits = states.elements.map(HalfPrecision.bfloat16Bits)
-            try bits.withUnsafeBytes { try write(ks_H5T_NATIVE_UINT16(), $0.baseAddress!) }
+            try bits.withUnsafeBytes { try write(memType, $0.baseAddress!) }
         }
     }
 }

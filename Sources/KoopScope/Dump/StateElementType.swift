@@ -1,5 +1,3 @@
-import _CHDF5
-
 /// The element type hidden states are stored in.
 public enum StateElementType: String, Sendable, CaseIterable, CustomStringConvertible {
     case float16
@@ -34,13 +32,10 @@ struct StateDecoding {
     }
 
     static func resolve(_ dataset: HDF5Dataset, dtypeAttribute: AttributeValue?) throws -> Resolution {
-        let type = dataset.type.id
         let size = dataset.typeSize
         switch dataset.typeClass {
-        case H5T_FLOAT:
-            var spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0
-            try checkStatus(H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize), "H5Tget_fields")
-            let fields = [spos, epos, esize, mpos, msize]
+        case .float:
+            let fields = try dataset.floatFields()
             let element: StateElementType
             switch (size, fields) {
             case (2, [15, 10, 5, 0, 10]): element = .float16
@@ -51,25 +46,21 @@ struct StateDecoding {
                 return .failure("a \(size * 8)-bit float with fields \(fields) (sign, exponent, mantissa positions)")
             }
             if element == .float64 {
-                return .success(StateDecoding(elementType: element,
-                                              memType: HDF5Object(H5Tcopy(ks_H5T_NATIVE_DOUBLE()), .datatype)))
+                return .success(StateDecoding(elementType: element, memType: try HDF5Number.float64.memoryType()))
             }
-            let mem = HDF5Object(try checkID(H5Tcopy(type), "H5Tcopy"), .datatype)
-            try checkStatus(H5Tset_order(mem.id, H5T_ORDER_LE), "H5Tset_order")
-            return .success(StateDecoding(elementType: element, memType: mem))
-        case H5T_INTEGER:
-            let signed = H5Tget_sign(type) == H5T_SGN_2
+            return .success(StateDecoding(elementType: element, memType: try dataset.littleEndianType()))
+        case .integer:
+            let signed = dataset.isSignedInteger
             if size == 2 && !signed && dtypeAttribute?.stringValue?.lowercased() == "bfloat16" {
-                return .success(StateDecoding(elementType: .bfloat16,
-                                              memType: HDF5Object(H5Tcopy(ks_H5T_NATIVE_UINT16()), .datatype)))
+                return .success(StateDecoding(elementType: .bfloat16, memType: try HDF5Number.uint16.memoryType()))
             }
             let what = "\(signed ? "" : "u")int\(size * 8)"
             return .failure(size == 2 && !signed
                             ? "uint16 without attribute dtype = \"bfloat16\"" : what)
-        case H5T_STRING: return .failure("string")
-        case H5T_COMPOUND: return .failure("compound")
-        case H5T_ENUM: return .failure("enum (boolean?)")
-        default: return .failure("HDF5 type class \(dataset.typeClass.rawValue)")
+        case .string: return .failure("string")
+        case .compound: return .failure("compound")
+        case .enumeration: return .failure("enum (boolean?)")
+        case .other(let number): return .failure("HDF5 type class \(number)")
         }
     }
 }

@@ -21,8 +21,7 @@ struct HDF5Failure: Error, CustomStringConvertible {
     }
 }
 
-/// HDF5 prints its error stack to stderr unless told otherwise, per thread in a
-/// thread-safe build; every entry point calls this before its first HDF5 call.
+/// Turns off HDF5's printing of its error stack to stderr (``HDF5Serial`` calls it).
 @inline(__always) func silenceHDF5() { _ = ks_silence_errors() }
 
 /// Returns `id`, or throws the failure of `call` when HDF5 returned a negative identifier.

@@ -7,34 +7,37 @@ final class HDF5Object {
 
     let id: hid_t
     let kind: Kind
-    /// The file's path, for a file (closing flushes and frees HDF5's caches, which a corrupted
-    /// file can crash).
-    let path: String?
+    /// The path of the file the object lives in (nil for one that belongs to no file, such as
+    /// a memory datatype): every call on it is blamed on that file should HDF5 crash.
+    let file: String?
 
-    init(_ id: hid_t, _ kind: Kind, path: String? = nil) {
+    init(_ id: hid_t, _ kind: Kind, file: String?) {
         self.id = id
         self.kind = kind
-        self.path = path
+        self.file = file
     }
 
+    /// An object opened from this one, in the same file.
+    func child(_ id: hid_t, _ kind: Kind) -> HDF5Object { HDF5Object(id, kind, file: file) }
+
     deinit {
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        switch kind {
-        case .file:
-            if let path { CrashGuard.reading(path) { _ = H5Fclose(id) } } else { H5Fclose(id) }
-        case .group: H5Gclose(id)
-        case .dataset: H5Dclose(id)
-        case .dataspace: H5Sclose(id)
-        case .datatype: H5Tclose(id)
-        case .attribute: H5Aclose(id)
-        case .propertyList: H5Pclose(id)
-        case .object: H5Oclose(id)
+        // Closing a file flushes and frees HDF5's caches, which a corrupted file can crash.
+        _ = HDF5Serial.locked(file) {
+            switch kind {
+            case .file: H5Fclose(id)
+            case .group: H5Gclose(id)
+            case .dataset: H5Dclose(id)
+            case .dataspace: H5Sclose(id)
+            case .datatype: H5Tclose(id)
+            case .attribute: H5Aclose(id)
+            case .propertyList: H5Pclose(id)
+            case .object: H5Oclose(id)
+            }
         }
     }
 }
 
-/// A dataspace's shape.
+/// A dataspace's shape. The caller holds the lock.
 func dataspaceDimensions(_ space: hid_t) throws -> [Int] {
     let rank = H5Sget_simple_extent_ndims(space)
     try checkStatus(rank, "H5Sget_simple_extent_ndims")
@@ -46,14 +49,17 @@ func dataspaceDimensions(_ space: hid_t) throws -> [Int] {
 
 /// A new simple dataspace of the given shape (scalar for an empty shape).
 func makeDataspace(_ dims: [Int]) throws -> HDF5Object {
-    if dims.isEmpty { return HDF5Object(try checkID(H5Screate(H5S_SCALAR), "H5Screate"), .dataspace) }
-    let d = dims.map { hsize_t($0) }
-    return HDF5Object(try checkID(H5Screate_simple(Int32(d.count), d, nil), "H5Screate_simple"), .dataspace)
+    try HDF5Serial.locked(nil) {
+        if dims.isEmpty { return HDF5Object(try checkID(H5Screate(H5S_SCALAR), "H5Screate"), .dataspace, file: nil) }
+        let d = dims.map { hsize_t($0) }
+        return HDF5Object(try checkID(H5Screate_simple(Int32(d.count), d, nil), "H5Screate_simple"), .dataspace,
+                          file: nil)
+    }
 }
 
 /// Whether a datatype of `typeClass` and `width` bytes is a number HDF5 can safely convert: a
 /// damaged file can declare numbers gigabytes wide, and HDF5 1.10 allocates conversion buffers
 /// of that width before it fails.
-func isPlausibleNumber(_ typeClass: H5T_class_t, width: Int) -> Bool {
-    (typeClass == H5T_INTEGER || typeClass == H5T_FLOAT) && (1...16).contains(width)
+func isPlausibleNumber(_ typeClass: HDF5TypeClass, width: Int) -> Bool {
+    (typeClass == .integer || typeClass == .float) && (1...16).contains(width)
 }

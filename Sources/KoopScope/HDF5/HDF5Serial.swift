@@ -1,20 +1,43 @@
 import Foundation
 
-/// The one lock every call into HDF5 holds, so that the library can be used from many threads.
+/// The one lock every call into HDF5 holds, taken by this layer's own functions so that no
+/// caller has to: the library can be used from many threads.
 ///
 /// HDF5 built without its thread-safe option (as many source and wheel builds are) must not be
-/// entered by two threads at once, and the crash guard names one file being read at a time.
-/// Each entry into this module's HDF5 code (opening and reading a dump, writing one, reading
-/// and writing a dictionary, closing an identifier) holds the lock for as long as it is inside
-/// HDF5, and other callers wait. The lock is recursive: an entry may reach another (a dump's
-/// validation closes the identifiers it opened).
+/// entered by two threads at once; even a thread-safe build keeps its error stack and its
+/// global identifiers in process-wide state. Every function of this layer that calls HDF5 runs
+/// its calls inside ``locked(_:_:)``, naming the file they touch, so that the crash guard
+/// blames the right file while other threads wait. The lock is recursive: one wrapper may call
+/// another (opening a dataset reads its shape).
 enum HDF5Serial {
     private static let lock = NSRecursiveLock()
+    /// The file the innermost locked call named; only read and written with the lock held.
+    nonisolated(unsafe) private static var blamed: String?
+    /// How deeply the holding thread has taken the lock; only touched with the lock held.
+    nonisolated(unsafe) private static var depth = 0
 
-    /// Takes the lock; pair it with ``leave()`` in a `defer` (an initializer that sets its
-    /// properties as it goes cannot run inside a closure).
-    static func enter() { lock.lock() }
-
-    /// Gives back what ``enter()`` took.
-    static func leave() { lock.unlock() }
+    /// Runs `body`, which calls HDF5 on objects of `file` (nil when it touches no file), with
+    /// the lock held and `file` named to the crash guard as the file being read.
+    static func locked<R>(_ file: String?, _ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        // HDF5 prints its error stack unless told not to, per thread in a thread-safe build:
+        // the outermost entry on each thread tells it.
+        if depth == 0 { silenceHDF5() }
+        depth += 1
+        defer { depth -= 1 }
+        // A call that names no file (a datatype's) keeps the blame where it was.
+        let previous = blamed, named = file ?? previous
+        if named != previous {
+            blamed = named
+            CrashGuard.reading(named)
+        }
+        defer {
+            if named != previous {
+                blamed = previous
+                CrashGuard.reading(previous)
+            }
+        }
+        return try body()
+    }
 }

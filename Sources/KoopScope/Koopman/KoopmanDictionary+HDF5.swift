@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import _CHDF5
 
 extension KoopmanDictionary {
     /// Loads a dictionary from HDF5: `/weight` (m×d, any float type, read as Float32), optional
@@ -11,12 +10,9 @@ extension KoopmanDictionary {
     /// let dictionary = try KoopmanDictionary(contentsOf: "dict.h5")
     /// ```
     public init(contentsOf path: String) throws {
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        defer { CrashGuard.reading(nil) }   // set by openHDF5ForReading
-        let file: HDF5Object
+        let root: HDF5Location
         do {
-            file = try openHDF5ForReading(path)
+            root = try openHDF5ForReading(path)
         } catch {
             switch error {
             case .notFound: throw DictionaryError.fileNotFound(file: path)
@@ -24,7 +20,6 @@ extension KoopmanDictionary {
             case .unreadable(let detail): throw DictionaryError.unreadable(file: path, detail: detail)
             }
         }
-        let root = HDF5Location(object: file)
         func read(_ name: String, rank: Int) throws -> (shape: [Int], values: [Float])? {
             do {
                 switch try root.kind(of: name) {
@@ -37,7 +32,7 @@ extension KoopmanDictionary {
                     throw DictionaryError.invalid(file: path, dataset: "/" + name,
                                                   detail: "has rank \(dataset.shape.count), expected \(rank)")
                 }
-                guard dataset.typeClass == H5T_FLOAT else {
+                guard dataset.typeClass == .float else {
                     throw DictionaryError.invalid(file: path, dataset: "/" + name, detail: "must hold floating-point numbers")
                 }
                 // /weight is m × d, /bias m: each within its bound before anything is allocated.
@@ -46,13 +41,7 @@ extension KoopmanDictionary {
                     throw DictionaryError.invalid(file: path, dataset: "/" + name, detail: "its shape \(dataset.shape) is past "
                                                   + "the bounds m ≤ \(Limits.koopmanDimension.upperBound), d ≤ \(Limits.stateDimension.upperBound)")
                 }
-                var values = [Float](repeating: 0, count: dataset.shape.reduce(1, *))
-                if !values.isEmpty {
-                    try values.withUnsafeMutableBytes {
-                        try dataset.readAll(into: $0.baseAddress!, memType: ks_H5T_NATIVE_FLOAT())
-                    }
-                }
-                return (dataset.shape, values)
+                return (dataset.shape, try dataset.readFloats())
             } catch let failure as HDF5Failure {
                 throw DictionaryError.invalid(file: path, dataset: "/" + name, detail: "HDF5 error: \(failure)")
             }
@@ -74,21 +63,12 @@ extension KoopmanDictionary {
     /// Writes the dictionary (`/weight`, `/bias`, and `attributes` plus the dictionary's own
     /// as root attributes) atomically to `path`.
     public func write(to path: String, attributes extra: [(name: String, value: AttributeValue)] = []) throws {
-        HDF5Serial.enter()
-        defer { HDF5Serial.leave() }
-        silenceHDF5()
         let temporary = AtomicFile.temporarySibling(of: path)
         do {
             try {
-                let id = H5Fcreate(temporary, ks_H5F_ACC_TRUNC(), ks_H5P_DEFAULT(), ks_H5P_DEFAULT())
-                let file = HDF5Object(try checkID(id, "H5Fcreate"), .file)
-                let root = HDF5Location(object: file)
-                try root.createDataset("weight", type: ks_H5T_IEEE_F32LE(), shape: [weight.rows, weight.columns])
-                    .writeAll(memType: ks_H5T_NATIVE_FLOAT(), from: weight.elements)
-                if let bias {
-                    try root.createDataset("bias", type: ks_H5T_IEEE_F32LE(), shape: [bias.count])
-                        .writeAll(memType: ks_H5T_NATIVE_FLOAT(), from: bias)
-                }
+                let root = try createHDF5File(temporary)
+                try root.writeDataset("weight", weight.elements, as: .float32, shape: [weight.rows, weight.columns])
+                if let bias { try root.writeDataset("bias", bias, as: .float32) }
                 var names = Set<String>()
                 for (name, value) in extra + attributes where names.insert(name).inserted {
                     try root.setAttribute(name, value)
