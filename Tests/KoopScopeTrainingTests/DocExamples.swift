@@ -550,3 +550,38 @@ func exampleExperimentRunner() throws {
                                    workingDirectory: URL(fileURLWithPath: "exp"))
     try runner.run(with: ExperimentScheduler(launcher: launcher, width: 2)) { print($0) }
 }
+
+// Example: Sources/KoopScopeTraining/HuggingFace/SafetensorsFile.swift
+func exampleSafetensorsFile() throws {
+    let file = try SafetensorsFile(path: "model.safetensors")
+    let embedding = try file.floats("model.embed_tokens.weight")
+}
+
+// Example: Sources/KoopScopeTraining/HuggingFace/DecoderConfiguration.swift
+func exampleDecoderConfiguration() throws {
+    let configuration = try DecoderConfiguration(contentsOf: "Qwen2.5-0.5B/config.json")
+    print(configuration.architecture, configuration.num_hidden_layers)
+}
+
+// Example: Sources/KoopScopeTraining/HuggingFace/CheckpointFolder.swift
+func exampleCheckpointFolder() throws {
+    let folder = try CheckpointFolder(path: "SmolLM2-135M")
+    let weights = try DecoderWeights(folder)
+}
+
+// Example: Sources/KoopScopeTraining/Decoder/RotaryEmbedding.swift
+func exampleRotaryEmbedding() throws {
+    let rotary = RotaryEmbedding(headDimension: 64, theta: 10_000, scaling: .none)
+}
+
+// Example: Sources/KoopScopeTraining/Decoder/DecoderCache.swift
+func exampleDecoderCache(decoder: Decoder) throws {
+    let cache = DecoderCache(decoder.configuration, sequences: 4, capacity: 256)
+}
+
+// Example: Sources/KoopScopeTraining/Decoder/Decoder.swift
+func exampleDecoder() throws {
+    let decoder = try Decoder(checkpoint: "Qwen2.5-0.5B")
+    let output = try decoder.forward([9707, 11, 1879])
+    print(output.logits.count, output.hidden.count)
+}

@@ -1,16 +1,16 @@
 import _KoopScopeKernels
 
 /// Conversions between Float32 and the 16-bit formats dumps store states in.
-enum HalfPrecision {
+public enum HalfPrecision {
     /// Decodes IEEE binary16 bit patterns into Float32 (with F16C where the CPU has it);
     /// returns how many were NaN or infinite.
-    static func decodeFloat16(_ source: UnsafePointer<UInt16>, count: Int,
+    public static func decodeFloat16(_ source: UnsafePointer<UInt16>, count: Int,
                               into destination: UnsafeMutablePointer<Float>) -> Int {
         Int(ks_decode_float16(source, count, destination))
     }
 
     /// Decodes bfloat16 bit patterns (the upper half of a Float32) into Float32.
-    static func decodeBFloat16(_ source: UnsafePointer<UInt16>, count: Int,
+    public static func decodeBFloat16(_ source: UnsafePointer<UInt16>, count: Int,
                                into destination: UnsafeMutablePointer<Float>) -> Int {
         var nonFinite = 0
         for i in 0..<count {
@@ -29,10 +29,10 @@ enum HalfPrecision {
     }
 
     /// The float16 nearest to `x` (ties to even), as bits.
-    static func float16Bits(_ x: Float) -> UInt16 { Float16(x).bitPattern }
+    public static func float16Bits(_ x: Float) -> UInt16 { Float16(x).bitPattern }
 
     /// The bfloat16 nearest to `x` (ties to even), as bits; NaN stays NaN.
-    static func bfloat16Bits(_ x: Float) -> UInt16 {
+    public static func bfloat16Bits(_ x: Float) -> UInt16 {
         let bits = x.bitPattern
         if x.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
         let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)

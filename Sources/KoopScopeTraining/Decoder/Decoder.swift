@@ -1,0 +1,255 @@
+import Dispatch
+import Foundation
+import KoopScope
+
+/// A Llama-family decoder (Llama, Qwen2, Qwen3, Mistral) run in Float32 on the CPU: RMSNorm,
+/// rotary embeddings, grouped-query attention over a key/value cache, and a SiLU-gated MLP,
+/// computed as `transformers` computes them.
+///
+/// ```swift
+/// let decoder = try Decoder(checkpoint: "Qwen2.5-0.5B")
+/// let output = try decoder.forward([9707, 11, 1879])
+/// print(output.logits.count, output.hidden.count)
+/// ```
+public final class Decoder: @unchecked Sendable {
+    /// What one call computed, row by row in the order the tokens were given.
+    public struct Output: Sendable {
+        /// rows × hidden: the final norm's output (`hidden_states[-1]` in `transformers`).
+        public var hidden: [Float]
+        /// rows × vocabulary, or fewer rows as ``LogitRows`` asked.
+        public var logits: [Float]
+        /// The rows ``logits`` holds, in order.
+        public var logitRows: [Int]
+    }
+
+    /// Which rows get logits (the output projection is the costliest product of a small model).
+    public enum LogitRows: Sendable {
+        case all
+        /// The last row given for each sequence (what sampling needs).
+        case lastOfEachSequence
+    }
+
+    public let configuration: DecoderConfiguration
+    public let weights: DecoderWeights
+    let rotary: RotaryEmbedding
+
+    public init(_ weights: DecoderWeights) {
+        self.weights = weights
+        configuration = weights.configuration
+        rotary = RotaryEmbedding(headDimension: configuration.head_dim, theta: configuration.rope_theta,
+                                 scaling: configuration.rope_scaling)
+    }
+
+    /// Loads the checkpoint folder at `path`.
+    public convenience init(checkpoint path: String) throws {
+        try self.init(DecoderWeights(CheckpointFolder(path: path)))
+    }
+
+    /// Runs `tokens` as one fresh sequence and returns every row's states and logits.
+    public func forward(_ tokens: [Int]) throws -> Output {
+        let cache = DecoderCache(configuration, sequences: 1, capacity: max(tokens.count, 1))
+        return try append(tokens.map { (0, $0) }, in: cache)
+    }
+
+    /// Greedy decoding: `count` new tokens after `prompt`, each the most likely next one, through
+    /// the cache (no stop at EOS).
+    public func greedy(prompt: [Int], count: Int) throws -> [Int] {
+        let cache = DecoderCache(configuration, sequences: 1, capacity: prompt.count + count)
+        var output = try append(prompt.map { (0, $0) }, in: cache, logits: .lastOfEachSequence)
+        var generated: [Int] = []
+        for _ in 0..<count {
+            let next = Self.argmax(output.logits)
+            generated.append(next)
+            output = try append([(0, next)], in: cache, logits: .lastOfEachSequence)
+        }
+        return generated
+    }
+
+    static func argmax(_ values: some Collection<Float>) -> Int {
+        var best = 0, bestValue = -Float.infinity
+        for (i, v) in values.enumerated() where v > bestValue { (best, bestValue) = (i, v) }
+        return best
+    }
+
+    /// Appends `rows` — each a sequence of `cache` and its next token; a sequence's rows in order —
+    /// at the positions that follow what the cache holds, and returns their states and logits.
+    public func append(_ rows: [(sequence: Int, token: Int)], in cache: DecoderCache,
+                       logits selection: LogitRows = .all) throws -> Output {
+        let c = configuration
+        let n = rows.count, d = c.hidden_size, hd = c.head_dim
+        let heads = c.num_attention_heads, kvHeads = c.num_key_value_heads
+        let qWidth = heads * hd, kvWidth = kvHeads * hd
+        var positions = [Int](repeating: 0, count: n)
+        var filled = cache.lengths
+        for (r, row) in rows.enumerated() {
+            guard (0..<cache.sequences).contains(row.sequence) else {
+                throw DecoderError.noSuchSequence(row.sequence, sequences: cache.sequences)
+            }
+            guard (0..<c.vocab_size).contains(row.token) else {
+                throw DecoderError.tokenOutOfRange(token: row.token, vocabulary: c.vocab_size)
+            }
+            guard filled[row.sequence] < cache.capacity else {
+                throw DecoderError.cacheFull(sequence: row.sequence, capacity: cache.capacity)
+            }
+            positions[r] = filled[row.sequence]
+            filled[row.sequence] += 1
+        }
+        guard n > 0 else { return Output(hidden: [], logits: [], logitRows: []) }
+
+        var x = [Float](repeating: 0, count: n * d)
+        for (r, row) in rows.enumerated() {
+            for j in 0..<d { x[r * d + j] = weights.embedding[row.token * d + j] }
+        }
+        var normed = [Float](repeating: 0, count: n * d)
+        var q = [Float](repeating: 0, count: n * qWidth)
+        var k = [Float](repeating: 0, count: n * kvWidth), v = k
+        var attended = [Float](repeating: 0, count: n * qWidth)
+        var gate = [Float](repeating: 0, count: n * c.intermediate_size), up = gate
+
+        for (l, layer) in weights.layers.enumerated() {
+            Self.rmsNorm(x, weight: layer.inputNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &normed)
+            Self.linear(normed, rows: n, input: d, layer.query, output: qWidth, bias: layer.queryBias, into: &q)
+            Self.linear(normed, rows: n, input: d, layer.key, output: kvWidth, bias: layer.keyBias, into: &k)
+            Self.linear(normed, rows: n, input: d, layer.value, output: kvWidth, bias: layer.valueBias, into: &v)
+            if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
+                Self.rmsNorm(q, weight: queryNorm, rows: n * heads, width: hd, epsilon: Float(c.rms_norm_eps), into: &q)
+                Self.rmsNorm(k, weight: keyNorm, rows: n * kvHeads, width: hd, epsilon: Float(c.rms_norm_eps), into: &k)
+            }
+            q.withUnsafeMutableBufferPointer { qp in
+                k.withUnsafeMutableBufferPointer { kp in
+                    for r in 0..<n {
+                        rotary.rotate(qp.baseAddress! + r * qWidth, heads: heads, position: positions[r])
+                        rotary.rotate(kp.baseAddress! + r * kvWidth, heads: kvHeads, position: positions[r])
+                    }
+                }
+            }
+            for (r, row) in rows.enumerated() {
+                let at = (row.sequence * cache.capacity + positions[r]) * kvWidth
+                for j in 0..<kvWidth {
+                    cache.keys[l][at + j] = k[r * kvWidth + j]
+                    cache.values[l][at + j] = v[r * kvWidth + j]
+                }
+            }
+            attend(q, rows: rows, positions: positions, layer: l, cache: cache, into: &attended)
+            Self.linear(attended, rows: n, input: qWidth, layer.output, output: d, bias: layer.outputBias,
+                        into: &normed)
+            for i in 0..<(n * d) { x[i] += normed[i] }
+
+            Self.rmsNorm(x, weight: layer.postAttentionNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &normed)
+            Self.linear(normed, rows: n, input: d, layer.gate, output: c.intermediate_size, bias: nil, into: &gate)
+            Self.linear(normed, rows: n, input: d, layer.up, output: c.intermediate_size, bias: nil, into: &up)
+            for i in 0..<gate.count {
+                let g = gate[i]
+                gate[i] = g / (1 + exp(-g)) * up[i]
+            }
+            Self.linear(gate, rows: n, input: c.intermediate_size, layer.down, output: d, bias: nil, into: &normed)
+            for i in 0..<(n * d) { x[i] += normed[i] }
+        }
+        cache.lengths = filled
+
+        var hidden = [Float](repeating: 0, count: n * d)
+        Self.rmsNorm(x, weight: weights.finalNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &hidden)
+        let logitRows: [Int]
+        switch selection {
+        case .all: logitRows = Array(0..<n)
+        case .lastOfEachSequence:
+            var last: [Int: Int] = [:]
+            for (r, row) in rows.enumerated() { last[row.sequence] = r }
+            logitRows = last.values.sorted()
+        }
+        var selected = [Float](repeating: 0, count: logitRows.count * d)
+        for (i, r) in logitRows.enumerated() { for j in 0..<d { selected[i * d + j] = hidden[r * d + j] } }
+        var logits = [Float](repeating: 0, count: logitRows.count * c.vocab_size)
+        Self.linear(selected, rows: logitRows.count, input: d, weights.outputProjection ?? weights.embedding,
+                    output: c.vocab_size, bias: nil, into: &logits)
+        return Output(hidden: hidden, logits: logits, logitRows: logitRows)
+    }
+
+    /// Each row's queries attend, head by head, over its sequence's cached keys up to its own
+    /// position; a group of `heads / kvHeads` query heads shares one key/value head.
+    private func attend(_ q: [Float], rows: [(sequence: Int, token: Int)], positions: [Int], layer l: Int,
+                        cache: DecoderCache, into out: inout [Float]) {
+        let c = configuration
+        let hd = c.head_dim, heads = c.num_attention_heads, group = heads / c.num_key_value_heads
+        let qWidth = heads * hd, kvWidth = c.num_key_value_heads * hd
+        let scale = 1 / Float(hd).squareRoot()
+        let sequences = rows.map(\.sequence), capacity = cache.capacity
+        q.withUnsafeBufferPointer { qp in
+            cache.keys[l].withUnsafeBufferPointer { kp in
+                cache.values[l].withUnsafeBufferPointer { vp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        let queries = UnsafeSendable(qp.baseAddress!), keys = UnsafeSendable(kp.baseAddress!)
+                        let values = UnsafeSendable(vp.baseAddress!), output = UnsafeSendable(op.baseAddress!)
+                        let work = rows.count * heads
+                        let body: @Sendable (Int) -> Void = { item in
+                            let r = item / heads, h = item % heads, g = h / group
+                            let length = positions[r] + 1
+                            let base = sequences[r] * capacity
+                            let query = queries.pointer + r * qWidth + h * hd
+                            var scores = [Float](repeating: 0, count: length)
+                            var largest = -Float.infinity
+                            for t in 0..<length {
+                                let key = keys.pointer + (base + t) * kvWidth + g * hd
+                                var dot: Float = 0
+                                for i in 0..<hd { dot += query[i] * key[i] }
+                                scores[t] = dot * scale
+                                largest = max(largest, scores[t])
+                            }
+                            var total: Float = 0
+                            for t in 0..<length {
+                                scores[t] = exp(scores[t] - largest)
+                                total += scores[t]
+                            }
+                            let result = UnsafeMutablePointer(mutating: output.pointer) + r * qWidth + h * hd
+                            for i in 0..<hd { result[i] = 0 }
+                            for t in 0..<length {
+                                let weight = scores[t] / total
+                                let value = values.pointer + (base + t) * kvWidth + g * hd
+                                for i in 0..<hd { result[i] += weight * value[i] }
+                            }
+                        }
+                        if work >= 64 {
+                            DispatchQueue.concurrentPerform(iterations: work, execute: body)
+                        } else {
+                            for item in 0..<work { body(item) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// y = x / rms(x) · weight, row by row (the mean of squares in Float32, as `transformers` does).
+    static func rmsNorm(_ x: [Float], weight: [Float], rows: Int, width: Int, epsilon: Float, into y: inout [Float]) {
+        for r in 0..<rows {
+            var sum: Float = 0
+            for j in 0..<width { sum += x[r * width + j] * x[r * width + j] }
+            let scale = 1 / (sum / Float(width) + epsilon).squareRoot()
+            for j in 0..<width { y[r * width + j] = weight[j] * (x[r * width + j] * scale) }
+        }
+    }
+
+    /// y = x Wᵀ (+ bias): x is rows × input, W output × input.
+    static func linear(_ x: [Float], rows: Int, input: Int, _ w: [Float], output: Int, bias: [Float]?,
+                       into y: inout [Float]) {
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    Float._gemm(transA: false, transB: true, m: rows, n: output, k: input, alpha: 1,
+                                a: xp.baseAddress!, lda: input, b: wp.baseAddress!, ldb: input,
+                                beta: 0, c: yp.baseAddress!, ldc: output)
+                }
+            }
+        }
+        if let bias {
+            for r in 0..<rows { for j in 0..<output { y[r * output + j] += bias[j] } }
+        }
+    }
+}
+
+/// A pointer handed to the attention's worker threads, each of which writes its own rows.
+private struct UnsafeSendable<Pointee>: @unchecked Sendable {
+    let pointer: UnsafePointer<Pointee>
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = pointer }
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = UnsafePointer(pointer) }
+}

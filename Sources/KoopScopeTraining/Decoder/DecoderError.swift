@@ -1,0 +1,17 @@
+/// Why a ``Decoder`` refused a request.
+public enum DecoderError: Error, CustomStringConvertible, Equatable {
+    /// A token id outside the vocabulary.
+    case tokenOutOfRange(token: Int, vocabulary: Int)
+    /// More positions than the cache holds for a sequence.
+    case cacheFull(sequence: Int, capacity: Int)
+    /// A sequence number outside the cache.
+    case noSuchSequence(Int, sequences: Int)
+
+    public var description: String {
+        switch self {
+        case let .tokenOutOfRange(token, vocabulary): "token id \(token) is outside the vocabulary 0..<\(vocabulary)"
+        case let .cacheFull(sequence, capacity): "sequence \(sequence) would pass the cache's \(capacity) positions"
+        case let .noSuchSequence(s, sequences): "sequence \(s) is outside the cache's 0..<\(sequences)"
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// Every weight of a Llama-family decoder in Float32, read from a checkpoint folder by name,
+/// each shape checked against the configuration and no tensor left over.
+///
+/// Matrices are row-major as PyTorch stores them: a projection `W` of `out × in` maps a row
+/// `x` to `x Wᵀ`.
+public struct DecoderWeights: Sendable {
+    /// One decoder layer's weights.
+    public struct Layer: Sendable {
+        public var inputNorm: [Float]
+        public var query: [Float], key: [Float], value: [Float], output: [Float]
+        public var queryBias: [Float]?, keyBias: [Float]?, valueBias: [Float]?, outputBias: [Float]?
+        /// Qwen3's per-head RMS norms on queries and keys.
+        public var queryNorm: [Float]?, keyNorm: [Float]?
+        public var postAttentionNorm: [Float]
+        public var gate: [Float], up: [Float], down: [Float]
+    }
+
+    public let configuration: DecoderConfiguration
+    /// vocabulary × hidden.
+    public var embedding: [Float]
+    public var layers: [Layer]
+    public var finalNorm: [Float]
+    /// vocabulary × hidden; nil when tied to ``embedding``.
+    public var outputProjection: [Float]?
+
+    /// The names of a configuration's tensors and their shapes, in file order.
+    public static func expectedTensors(_ c: DecoderConfiguration) -> [(name: String, shape: [Int])] {
+        let d = c.hidden_size, q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim
+        var tensors: [(String, [Int])] = [("model.embed_tokens.weight", [c.vocab_size, d])]
+        for i in 0..<c.num_hidden_layers {
+            let p = "model.layers.\(i)."
+            tensors += [(p + "input_layernorm.weight", [d]),
+                        (p + "self_attn.q_proj.weight", [q, d]), (p + "self_attn.k_proj.weight", [kv, d]),
+                        (p + "self_attn.v_proj.weight", [kv, d]), (p + "self_attn.o_proj.weight", [d, q])]
+            if c.attention_bias {
+                tensors += [(p + "self_attn.q_proj.bias", [q]), (p + "self_attn.k_proj.bias", [kv]),
+                            (p + "self_attn.v_proj.bias", [kv])]
+                if c.architecture != .qwen2 { tensors.append((p + "self_attn.o_proj.bias", [d])) }
+            }
+            if c.hasQueryKeyNorm {
+                tensors += [(p + "self_attn.q_norm.weight", [c.head_dim]), (p + "self_attn.k_norm.weight", [c.head_dim])]
+            }
+            tensors += [(p + "post_attention_layernorm.weight", [d]),
+                        (p + "mlp.gate_proj.weight", [c.intermediate_size, d]),
+                        (p + "mlp.up_proj.weight", [c.intermediate_size, d]),
+                        (p + "mlp.down_proj.weight", [d, c.intermediate_size])]
+        }
+        tensors.append(("model.norm.weight", [d]))
+        if !c.tie_word_embeddings { tensors.append(("lm_head.weight", [c.vocab_size, d])) }
+        return tensors
+    }
+
+    /// Reads every weight of `folder`, converting F16/BF16 to Float32 once.
+    public init(_ folder: CheckpointFolder) throws {
+        let c = folder.configuration
+        configuration = c
+        let expected = Self.expectedTensors(c)
+        let names = Set(expected.map(\.name))
+        for (name, file) in folder.files.sorted(by: { $0.key < $1.key }) where !names.contains(name) {
+            // Older checkpoints keep rotary tables (recomputed here) and tied checkpoints may keep the
+            // output projection that equals the embedding.
+            if name.hasSuffix(".rotary_emb.inv_freq") || (name == "lm_head.weight" && c.tie_word_embeddings) { continue }
+            throw ModelFileError.invalid(file: file.path, entry: name,
+                                         detail: "a tensor \(c.architecture.rawValue) with this configuration does not have")
+        }
+        let shapes = Dictionary(uniqueKeysWithValues: expected)
+        func read(_ name: String) throws -> [Float] { try folder.floats(name, shape: shapes[name]!) }
+        func optional(_ name: String) throws -> [Float]? { shapes[name] == nil ? nil : try read(name) }
+
+        embedding = try read("model.embed_tokens.weight")
+        layers = try (0..<c.num_hidden_layers).map { i in
+            let p = "model.layers.\(i)."
+            return Layer(inputNorm: try read(p + "input_layernorm.weight"),
+                         query: try read(p + "self_attn.q_proj.weight"), key: try read(p + "self_attn.k_proj.weight"),
+                         value: try read(p + "self_attn.v_proj.weight"), output: try read(p + "self_attn.o_proj.weight"),
+                         queryBias: try optional(p + "self_attn.q_proj.bias"), keyBias: try optional(p + "self_attn.k_proj.bias"),
+                         valueBias: try optional(p + "self_attn.v_proj.bias"), outputBias: try optional(p + "self_attn.o_proj.bias"),
+                         queryNorm: try optional(p + "self_attn.q_norm.weight"), keyNorm: try optional(p + "self_attn.k_norm.weight"),
+                         postAttentionNorm: try read(p + "post_attention_layernorm.weight"),
+                         gate: try read(p + "mlp.gate_proj.weight"), up: try read(p + "mlp.up_proj.weight"),
+                         down: try read(p + "mlp.down_proj.weight"))
+        }
+        finalNorm = try read("model.norm.weight")
+        outputProjection = try optional("lm_head.weight")
+    }
+}
