@@ -16,8 +16,8 @@ generation_config.json and reference.safetensors:
     generated   I64 [32]       ... and its 32 greedy new tokens through the KV cache (no stop at EOS)
 
 and Fixtures/hf/tokenizer/: corpus.jsonl (one JSON string per line, at least 5000 varied texts) and,
-for each pre-tokenizer pattern, <pattern>.json (a byte-level BPE tokenizer trained on the corpus)
-with <pattern>.ids.jsonl (the ids `tokenizers` gives each text, added tokens included).
+for each pre-tokenizer (Qwen2's, Llama-3's and SmolLM2's), <name>.json (a byte-level BPE tokenizer trained on the corpus)
+with <name>.ids.jsonl (the ids `tokenizers` gives each text, added tokens included).
 Everything is seeded: running it again gives the same files.
 """
 import json
@@ -28,7 +28,7 @@ import unicodedata
 
 import torch
 from safetensors.torch import save_file
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 from transformers import LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config
 
@@ -55,7 +55,10 @@ def corpus(count=5200, seed=7):
             "let y = x.map { $0 * 2 }", "if a != b:\n\tprint(a, b)", "x = {'k': [1, 2, 3]}",
             "#include <stdio.h>", "SELECT * FROM t WHERE id=42;", "fn main() -> Result<(), E> {}"]
     contractions = ["I'm", "you're", "they've", "she'll", "he'd", "it's", "don't", "WE'RE", "I'LL"]
-    texts = ["", " ", "\n", "\t", "  \n\n  ", "a", "Hello, world!", "1234567890", "3.14159", "#### 42"]
+    texts = ["", " ", "\n", "\t", "  \n\n  ", "a", "Hello, world!", "1234567890", "3.14159", "#### 42",
+             # White space that regular-expression engines disagree on: vertical tab, NEL, no-break
+             # and ideographic spaces, the line separator.
+             "a\u000bb", "x\u0085y", "no\u00a0break", "全角\u3000空白", "line\u2028sep", " \u000b \u0085\n"]
     while len(texts) < count:
         kind = rng.randrange(9)
         n = rng.randrange(1, 14)
@@ -87,20 +90,36 @@ def corpus(count=5200, seed=7):
     return texts
 
 
-def make_tokenizer(pattern, texts, nfc):
+def make_tokenizer(pattern, texts, nfc, llama3):
     tokenizer = Tokenizer(models.BPE())
     if nfc:
         tokenizer.normalizer = normalizers.NFC()
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    if pattern is None:
+        # SmolLM2's: digits one by one, then GPT-2's own split inside ByteLevel.
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+        ])
+    else:
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ])
     tokenizer.decoder = decoders.ByteLevel()
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     trainer = trainers.BpeTrainer(vocab_size=VOCABULARY - 8, special_tokens=specials,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tokenizer.train_from_iterator(texts, trainer=trainer)
     tokenizer.add_tokens(["<think>", "</think>"])   # added, not special: decoded as text
+    if llama3:
+        # As Llama-3's tokenizer.json: whole words in the vocabulary skip the merges, and a
+        # beginning-of-text token is put first.
+        tokenizer.model.ignore_merges = True
+        tokenizer.post_processor = processors.Sequence([
+            processors.ByteLevel(trim_offsets=False),
+            processors.TemplateProcessing(single="<|endoftext|> $A", pair="<|endoftext|> $A <|endoftext|> $B",
+                                          special_tokens=[("<|endoftext|>", 0)]),
+        ])
     return tokenizer
 
 
@@ -112,8 +131,9 @@ def write_tokenizers():
         for text in texts:
             f.write(json.dumps(text, ensure_ascii=False) + "\n")
     tokenizers = {}
-    for name, pattern, nfc in [("qwen2", QWEN2_PATTERN, True), ("llama3", LLAMA3_PATTERN, False)]:
-        tokenizer = make_tokenizer(pattern, texts, nfc)
+    for name, pattern, nfc in [("qwen2", QWEN2_PATTERN, True), ("llama3", LLAMA3_PATTERN, False),
+                               ("smollm2", None, False)]:
+        tokenizer = make_tokenizer(pattern, texts, nfc, llama3=name == "llama3")
         tokenizer.save(os.path.join(folder, f"{name}.json"))
         probe = texts + ["<|im_start|>user\n2+2?<|im_end|>", "<think>so</think> 4<|endoftext|>"]
         with open(os.path.join(folder, f"{name}.ids.jsonl"), "w") as f:

@@ -349,7 +349,7 @@ func exampleTransformerPolicy(shape: PolicyConfiguration, batch: [Int32]) throws
     let out = policy.forward(tape, tokens: batch, length: 12)
 }
 
-// Example: Sources/KoopScopeTraining/Tasks/CharacterTokenizer.swift
+// Example: Sources/KoopScopeTraining/Tokenizers/CharacterTokenizer.swift
 func exampleCharacterTokenizer() throws {
     let tokens = try CharacterTokenizer.standard.encode("12+30=")
     print(CharacterTokenizer.standard.decode(tokens))   // "12+30="
@@ -584,4 +584,17 @@ func exampleDecoder() throws {
     let decoder = try Decoder(checkpoint: "Qwen2.5-0.5B")
     let output = try decoder.forward([9707, 11, 1879])
     print(output.logits.count, output.hidden.count)
+}
+
+// Example: Sources/KoopScopeTraining/Tokenizers/TextTokenizer.swift
+func exampleTextTokenizer() throws {
+    let tokenizer: any TextTokenizer = CharacterTokenizer.standard
+    let ids = try tokenizer.encode("12+30=")
+}
+
+// Example: Sources/KoopScopeTraining/Tokenizers/ByteLevelBPETokenizer.swift
+func exampleByteLevelBPETokenizer() throws {
+    let tokenizer = try ByteLevelBPETokenizer(contentsOf: "Qwen2.5-0.5B/tokenizer.json")
+    let ids = tokenizer.encode("What is 12 + 30?")
+    print(tokenizer.decode(ids))
 }
