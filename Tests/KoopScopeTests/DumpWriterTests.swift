@@ -54,6 +54,36 @@ struct DumpWriterTests {
         #expect(leftovers == ["dump.h5"], "no temporary file is left behind")
     }
 
+    /// Token ids are stored padded with −1 (N × P_max, N × T_max) and come back without it.
+    @Test(arguments: [Dump.Layout.padded, .ragged])
+    func tokenIDsRoundTrip(layout: Dump.Layout) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("ids.h5").path
+        let trajectories = randomTrajectories([3, 1, 0], d: 2, seed: 3)
+        let writer = try DumpWriter(path: path, count: 3, maxLength: 3, dimension: 2, options: .init(layout: layout))
+        for (i, x) in trajectories.enumerated() { try writer.write(x, at: i) }
+        writer.promptIDs = [[5, 6], [7], [8, 9, 10, 11]]
+        writer.responseIDs = [[1, 2, 0], [4], []]
+        try writer.finish()
+        let dump = try Dump(path: path)
+        #expect(dump.promptIDs == [[5, 6], [7], [8, 9, 10, 11]])
+        #expect(dump.responseIDs == [[1, 2, 0], [4], []])
+
+        let bad = dir.appendingPathComponent("bad-ids.h5").path
+        let badWriter = try DumpWriter(path: bad, count: 1, maxLength: 2, dimension: 2)
+        try badWriter.write(trajectories[0].rows(0..<2), at: 0)
+        badWriter.promptIDs = [[3, -4]]
+        try badWriter.finish()
+        #expect(throws: DumpError.invalidTokenIDs(file: bad, dataset: "/prompt_ids",
+                                                  detail: "row 0 has an id below 0, or ids after its −1 padding")) {
+            try Dump(path: bad)
+        }
+        let tooLong = try DumpWriter(path: dir.appendingPathComponent("long.h5").path, count: 1, maxLength: 2, dimension: 2)
+        tooLong.responseIDs = [[1, 2, 3]]
+        #expect(throws: DumpError.self) { try tooLong.finish() }
+    }
+
     @Test func anEmptyDumpWithEmptyTextAndArrayAttributes() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

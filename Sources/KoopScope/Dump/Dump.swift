@@ -48,6 +48,10 @@ public final class Dump {
     public let advantages: [Double]?
     public let prompts: [String]?
     public let responses: [String]?
+    /// `/prompt_ids` and `/response_ids`, each row without its −1 padding: row t of a trajectory's
+    /// states is the one that predicts `responseIDs[i][t]`.
+    public let promptIDs: [[Int]]?
+    public let responseIDs: [[Int]]?
     /// Root attributes, in name order.
     public let attributes: [(name: String, value: AttributeValue)]
 
@@ -201,6 +205,8 @@ public final class Dump {
         }
         prompts = try optional("prompts", "strings", accept: { $0 == .string }) { try $0.readStrings() }
         responses = try optional("responses", "strings", accept: { $0 == .string }) { try $0.readStrings() }
+        promptIDs = try Self.tokenIDs("prompt_ids", root: root, count: n, width: nil, path: path)
+        responseIDs = try Self.tokenIDs("response_ids", root: root, count: n, width: maxLength, path: path)
         attributes = try wrap(nil) { try root.attributes() }
     }
 
@@ -224,6 +230,47 @@ public final class Dump {
             guard filter.id == HDF5Filter.deflate || filter.id == HDF5Filter.shuffle else {
                 throw DumpError.unsupportedFilter(file: path, dataset: name, filter: filter.description)
             }
+        }
+    }
+
+    /// An optional N × width matrix of token ids padded with −1 (`width` checked when given), as
+    /// rows without the padding.
+    private static func tokenIDs(_ name: String, root: HDF5Location, count: Int, width: Int?, path: String) throws -> [[Int]]? {
+        let dataset = "/" + name
+        func wrap<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch let failure as HDF5Failure {
+                throw DumpError.hdf5(file: path, dataset: dataset, detail: failure.description)
+            }
+        }
+        switch try wrap({ try root.kind(of: name) }) {
+        case nil: return nil
+        case .some(.dataset): break
+        case .some: throw DumpError.wrongObjectKind(file: path, dataset: dataset, expected: "a dataset")
+        }
+        let ids = try wrap { try root.openDataset(name) }
+        guard ids.shape.count == 2 else {
+            throw DumpError.wrongRank(file: path, dataset: dataset, rank: ids.shape.count, expected: 2)
+        }
+        guard ids.shape[0] == count else {
+            throw DumpError.wrongCount(file: path, dataset: dataset, count: ids.shape[0], expected: count)
+        }
+        guard ids.typeClass == .integer else { throw DumpError.wrongType(file: path, dataset: dataset, expected: "integers") }
+        let columns = ids.shape[1]
+        if let width, columns != width {
+            throw DumpError.invalidTokenIDs(file: path, dataset: dataset, detail: "\(columns) columns, the states have \(width) rows")
+        }
+        guard count.multipliedReportingOverflow(by: columns).overflow == false,
+              count * columns <= Limits.elementCount.upperBound else {
+            throw DumpError.sizeOutOfBounds(file: path, dataset: dataset, detail: "\(count) × \(columns) ids")
+        }
+        let values = try wrap { try ids.readIntegers() }
+        return try (0..<count).map { i in
+            let row = values[(i * columns)..<((i + 1) * columns)]
+            let used = row.prefix { $0 >= 0 }
+            guard row.dropFirst(used.count).allSatisfy({ $0 == -1 }) else {
+                throw DumpError.invalidTokenIDs(file: path, dataset: dataset, detail: "row \(i) has an id below 0, or ids after its −1 padding")
+            }
+            return used.map { Int($0) }
         }
     }
 

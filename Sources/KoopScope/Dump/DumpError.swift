@@ -34,6 +34,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case corruptChunk(file: String, dataset: String, detail: String)
     /// A size the file declares past koopscope's bounds (``Limits``).
     case sizeOutOfBounds(file: String, dataset: String, detail: String)
+    /// `/prompt_ids` or `/response_ids` of the wrong width, or not ids padded with −1.
+    case invalidTokenIDs(file: String, dataset: String, detail: String)
     /// A request outside the dump (a trajectory index past N, say).
     case outOfRange(file: String, detail: String)
     /// Writing failed; nothing was left at the destination.
@@ -49,6 +51,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .wrongRank(let f, _, _, _), .wrongCount(let f, _, _, _), .differingDimension(let f, _, _, _): f
         case .lengthOutOfRange(let f, _, _, _, _), .hdf5(let f, _, _): f
         case .unsupportedFilter(let f, _, _), .corruptChunk(let f, _, _), .sizeOutOfBounds(let f, _, _): f
+        case .invalidTokenIDs(let f, _, _): f
         }
     }
 
@@ -93,6 +96,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "\(f): \(d): a stored chunk cannot be decoded: \(detail)"
         case .sizeOutOfBounds(let f, let d, let detail):
             return "\(f): \(d): \(detail)"
+        case .invalidTokenIDs(let f, let d, let detail):
+            return "\(f): \(d): \(detail); token ids are N rows padded with −1"
         case .outOfRange(let f, let detail):
             return "\(f): \(detail)"
         case .writeFailed(let f, let detail):

@@ -43,6 +43,10 @@ public final class DumpWriter {
     public var advantages: [Double]?
     public var prompts: [String]?
     public var responses: [String]?
+    /// Each trajectory's prompt and response token ids, written padded with −1; row t of the
+    /// states is the one that predicts `responseIDs[i][t]`.
+    public var promptIDs: [[Int]]?
+    public var responseIDs: [[Int]]?
     /// Root attributes.
     public var attributes: [(name: String, value: AttributeValue)] = []
 
@@ -140,7 +144,8 @@ public final class DumpWriter {
         guard !finished, let root else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
         for (name, values) in [("rewards", rewards?.count), ("group_ids", groupIDs?.count),
                                ("advantages", advantages?.count), ("prompts", prompts?.count),
-                               ("responses", responses?.count)] {
+                               ("responses", responses?.count), ("prompt_ids", promptIDs?.count),
+                               ("response_ids", responseIDs?.count)] {
             if let values, values != count {
                 throw DumpError.wrongCount(file: path, dataset: "/" + name, count: values, expected: count)
             }
@@ -152,6 +157,18 @@ public final class DumpWriter {
             if let rewards { try root.writeDataset("rewards", rewards, as: .float64) }
             if let advantages { try root.writeDataset("advantages", advantages, as: .float64) }
             if let groupIDs { try root.writeDataset("group_ids", groupIDs.map { Int64($0) }, as: .int64) }
+            for (name, rows, width) in [("prompt_ids", promptIDs, promptIDs?.map(\.count).max() ?? 0),
+                                        ("response_ids", responseIDs, maxLength)] {
+                guard let rows else { continue }
+                var padded = [Int64](repeating: -1, count: count * width)
+                for (i, row) in rows.enumerated() {
+                    guard row.count <= width else {
+                        throw DumpError.writeFailed(file: path, detail: "/\(name): trajectory \(i) has \(row.count) ids, more than \(width)")
+                    }
+                    for (t, id) in row.enumerated() { padded[i * width + t] = Int64(id) }
+                }
+                try root.writeDataset(name, padded, as: .int64, shape: [count, width])
+            }
             for (name, strings) in [("prompts", prompts), ("responses", responses)] {
                 guard let strings else { continue }
                 let type = try variableStringType()
