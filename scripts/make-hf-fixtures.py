@@ -14,6 +14,7 @@ generation_config.json and reference.safetensors:
     hidden      F32 [2, 12, D] hidden_states[-1] (the final norm's output)
     prompt      I64 [7]        a prompt ...
     generated   I64 [32]       ... and its 32 greedy new tokens through the KV cache (no stop at EOS)
+    generated_hidden F32 [39, D] hidden_states[-1] of the prompt and those tokens together
 
 and Fixtures/hf/tokenizer/: corpus.jsonl (one JSON string per line, at least 5000 varied texts) and,
 for each pre-tokenizer (Qwen2's, Llama-3's and SmolLM2's), <name>.json (a byte-level BPE tokenizer trained on the corpus)
@@ -176,12 +177,14 @@ def write_model(name, config, tokenizer, dtype, shard=None, v4=False):
         prompt = ids[0, :7].unsqueeze(0)
         generated = reloaded.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False,
                                       max_new_tokens=32, min_new_tokens=32, eos_token_id=None, pad_token_id=0)
+        whole = reloaded(input_ids=generated, output_hidden_states=True).hidden_states[-1]
     save_file({
         "input_ids": ids.contiguous(),
         "logits": out.logits.float().contiguous(),
         "hidden": out.hidden_states[-1].float().contiguous(),
         "prompt": prompt[0].clone(),
         "generated": generated[0, 7:].contiguous(),
+        "generated_hidden": whole[0].float().contiguous(),
     }, os.path.join(folder, "reference.safetensors"))
     print(name, sorted(os.listdir(folder)))
 

@@ -598,3 +598,40 @@ func exampleByteLevelBPETokenizer() throws {
     let ids = tokenizer.encode("What is 12 + 30?")
     print(tokenizer.decode(ids))
 }
+
+// Example: Sources/KoopScopeTraining/Rollout/PromptRecord.swift
+func examplePromptRecord() throws {
+    let records = try PromptRecord.read(jsonl: "prompts.jsonl")
+    print(records[0].prompt, records[0].answer ?? "no answer")
+}
+
+// Example: Sources/KoopScopeTraining/Rollout/PromptTemplate.swift
+func examplePromptTemplate() throws {
+    let template = try PromptTemplate(text: "Question: {prompt}\nAnswer:")
+    print(template.apply("What is 2 + 2?"))
+}
+
+// Example: Sources/KoopScopeTraining/Rollout/Verifier.swift
+func exampleVerifier() throws {
+    let reward = Verifier.gsm8k.score("… so she has 1,250 apples.", for: PromptRecord(prompt: "…", answer: "#### 1250"))
+}
+
+// Example: Sources/KoopScopeTraining/Rollout/TokenSampler.swift
+func exampleTokenSampler() throws {
+    let sampler = try TokenSampler(temperature: 0.7, topP: 0.95)
+    var rng = SeededGenerator(seed: 1)
+    let token = sampler.sample([2.0, 1.0, -1.0], using: &rng)
+}
+
+// Example: Sources/KoopScopeTraining/Rollout/RolloutRunner.swift
+func exampleRolloutRunner(decoder: Decoder, tokens: [Int]) throws {
+    let runner = RolloutRunner(decoder: decoder, stopTokens: [151645])
+    try runner.run(prompts: [tokens], settings: .init()) { trajectory in print(trajectory.responseIDs) }
+}
+
+// Example: Sources/KoopScopeTraining/Rollout/RolloutDump.swift
+func exampleRolloutDump(records: [PromptRecord]) throws {
+    let summary = try RolloutDump.write(records: records, checkpoint: "Qwen2.5-0.5B", verifier: .gsm8k,
+                                        settings: .init(samples: 4, maxNewTokens: 256), to: "dump.h5")
+    print(summary.trajectories, summary.meanReward ?? .nan)
+}

@@ -188,8 +188,12 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
     }
 
     /// The ids of `text`, with the post-processor's tokens (a beginning-of-text token, say).
-    public func encode(_ text: String) -> [Int] {
-        var ids = prefixIDs
+    public func encode(_ text: String) -> [Int] { encode(text, addingSpecialTokens: true) }
+
+    /// The ids of `text`; without the post-processor's tokens when `addingSpecialTokens` is false
+    /// (for text a chat template already framed).
+    public func encode(_ text: String, addingSpecialTokens: Bool) -> [Int] {
+        var ids = addingSpecialTokens ? prefixIDs : []
         for (raw, token) in AddedToken.split(text, on: addedTokens.filter { !$0.normalized }) {
             if let token { ids.append(token.id); continue }
             let normalized = nfc ? raw.precomposedStringWithCanonicalMapping : raw
@@ -200,7 +204,7 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
                 }
             }
         }
-        return ids + suffixIDs
+        return addingSpecialTokens ? ids + suffixIDs : ids
     }
 
     /// The merges applied to one pre-tokenized word (of byte-level characters): the adjacent
