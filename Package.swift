@@ -83,6 +83,11 @@ let package = Package(
         .executableTarget(
             name: "koopscope-fuzz-dump",
             dependencies: ["KoopScope"]),
+        // The checkpoint readers (safetensors, tokenizer.json, config.json) under libFuzzer
+        // (scripts/fuzz-model); a plain build replays files.
+        .executableTarget(
+            name: "koopscope-fuzz-model",
+            dependencies: ["KoopScopeTraining"]),
 
         // Runnable examples.
         .executableTarget(

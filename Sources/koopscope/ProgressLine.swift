@@ -26,7 +26,8 @@ final class ProgressLine {
         self.interval = interval
     }
 
-    func update(_ done: Int, of total: Int) {
+    /// Shows `done` of `total`, with `note` (a rate of something else, say) after the count.
+    func update(_ done: Int, of total: Int, note: String? = nil) {
         guard !quiet else { return }
         let now = Date()
         if !terminal, now.timeIntervalSince(lastShown ?? start) < interval { return }
@@ -34,6 +35,7 @@ final class ProgressLine {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var text = "\(label) \(done)/\(total) \(unit)"
+        if let note { text += ", " + note }
         if rate > 0 {
             text += String(format: ", %.1f/s", rate)
             if done < total { text += ", " + Self.duration(Double(total - done) / rate) + " left" }

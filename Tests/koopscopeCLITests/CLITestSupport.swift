@@ -20,6 +20,11 @@ func koopscope(_ arguments: String...) throws -> CommandResult {
     try koopscope(arguments)
 }
 
+/// Runs `koopscope` with `arguments` and `stdin` as its standard input.
+func koopscope(_ arguments: String..., stdin: String) throws -> CommandResult {
+    try run(koopscopeBinary, arguments, input: stdin)
+}
+
 /// Runs `koopscope` with `arguments`, in `directory`, with `environment` added to the test's own
 /// and the variables `removing` names taken out of it.
 func koopscope(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
@@ -29,7 +34,7 @@ func koopscope(_ arguments: [String], in directory: URL? = nil, environment: [St
 
 /// Runs `program` with `arguments` and collects its exit status and output.
 func run(_ program: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
-         removing: [String] = []) throws -> CommandResult {
+         removing: [String] = [], input: String? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = program
     process.arguments = arguments
@@ -42,7 +47,13 @@ func run(_ program: URL, _ arguments: [String], in directory: URL? = nil, enviro
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let inputPipe = input.map { _ in Pipe() }
+    if let inputPipe { process.standardInput = inputPipe }
     try process.run()
+    if let inputPipe, let input {
+        inputPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inputPipe.fileHandleForWriting.close()
+    }
     // Read both pipes before waiting, so a large output cannot block the child.
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = err.fileHandleForReading.readDataToEndOfFile()

@@ -74,6 +74,11 @@ public struct DumpInspection: Encodable, Sendable {
         }
         if let p = dump.prompts { optional.append(.init(name: "prompts", count: p.count, detail: "text")) }
         if let r = dump.responses { optional.append(.init(name: "responses", count: r.count, detail: "text")) }
+        for (name, rows) in [("prompt_ids", dump.promptIDs), ("response_ids", dump.responseIDs)] {
+            guard let rows else { continue }
+            let total = rows.reduce(0) { $0 + $1.count }
+            optional.append(.init(name: name, count: rows.count, detail: "token ids, \(total) in all"))
+        }
         optionalDatasets = optional
         attributes = Dictionary(dump.attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         attributeOrder = dump.attributes.map(\.name)
