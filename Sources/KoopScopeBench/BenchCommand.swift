@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "koopscope-bench",
         abstract: "Benchmarks for koopscope (build with -c release).",
         subcommands: [GenerateDump.self, ReadDump.self, AnalyzeDump.self, GradientCost.self, FitCost.self, TrainingCost.self,
-                      DeviceParity.self, LiftCost.self])
+                      DeviceParity.self, LiftCost.self, DecoderCost.self])
 
     static func main() {
         MemoryAllocator.keepFreedMemory()
