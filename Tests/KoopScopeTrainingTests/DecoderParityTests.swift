@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import _TestSupport
 @testable import KoopScopeTraining
+import KoopScope
 
 /// Tiny random checkpoints of each architecture, with what `transformers` computed from them
 /// (scripts/make-hf-fixtures.py): the logits and last-layer states of two fixed sequences and a
@@ -111,5 +112,34 @@ struct DecoderParityTests {
         let smooth = (16 / (2 * Double.pi) - 1) / 3
         let expected = [(1 - smooth) / 8 + smooth, 0.1 / 8, 0.01 / 8, 0.001 / 8]
         for (f, e) in zip(rotary.frequencies, expected) { #expect(abs(f - e) < 1e-12 * max(1, e)) }
+    }
+}
+
+/// The decoder's products, packed for the strip kernel and left to OpenBLAS, against a Float64
+/// triple loop: sizes that are not multiples of 16, more than 64 rows, a bias, and a row read back.
+@Suite("Decoder projections")
+struct ProjectionTests {
+    @Test(arguments: [true, false], [1, 7, 70, 130])
+    func productMatchesAFloat64Loop(packed: Bool, rows: Int) {
+        var rng = SeededGenerator(seed: UInt64(rows))
+        let (input, output) = (19, 37)
+        let w = (0..<(input * output)).map { _ in Float(rng.nextGaussian()) }
+        let b = (0..<output).map { _ in Float(rng.nextGaussian()) }
+        let x = (0..<(rows * input)).map { _ in Float(rng.nextGaussian()) }
+        let projection = Projection(weight: w, output: output, input: input, bias: b, packed: packed)
+        var y = [Float](repeating: .nan, count: rows * output)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { projection.apply(xp.baseAddress!, rows: rows, into: $0.baseAddress!) } }
+        var worst = 0.0
+        for r in 0..<rows {
+            for o in 0..<output {
+                var sum = Double(b[o])
+                for i in 0..<input { sum += Double(x[r * input + i]) * Double(w[o * input + i]) }
+                worst = max(worst, abs(sum - Double(y[r * output + o])))
+            }
+        }
+        #expect(worst < 1e-4, "largest error \(worst)")
+        var row = [Float](repeating: 0, count: input)
+        row.withUnsafeMutableBufferPointer { projection.row(33, into: $0.baseAddress!) }
+        #expect(row == Array(w[(33 * input)..<(34 * input)]))
     }
 }

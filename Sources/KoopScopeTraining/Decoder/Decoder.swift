@@ -29,20 +29,61 @@ public final class Decoder: @unchecked Sendable {
         case lastOfEachSequence
     }
 
+    /// One layer's weights as the forward pass reads them.
+    struct Layer: Sendable {
+        let inputNorm: [Float], postAttentionNorm: [Float]
+        let query: Projection, key: Projection, value: Projection, output: Projection
+        let queryNorm: [Float]?, keyNorm: [Float]?
+        let gate: Projection, up: Projection, down: Projection
+    }
+
     public let configuration: DecoderConfiguration
-    public let weights: DecoderWeights
+    let layers: [Layer]
+    /// The token embedding as rows, when it is not the output projection too.
+    let embedding: [Float]?
+    let finalNorm: [Float]
+    /// The output projection (the embedding itself when tied).
+    let logits: Projection
     let rotary: RotaryEmbedding
 
-    public init(_ weights: DecoderWeights) {
-        self.weights = weights
-        configuration = weights.configuration
-        rotary = RotaryEmbedding(headDimension: configuration.head_dim, theta: configuration.rope_theta,
-                                 scaling: configuration.rope_scaling)
+    /// Reads the checkpoint folder tensor by tensor, each laid out for the forward pass as it
+    /// is read, so that the weights are never held twice.
+    public init(_ folder: CheckpointFolder) throws {
+        let c = folder.configuration
+        configuration = c
+        let tensor = try DecoderWeights.reader(folder)
+        let q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim
+        let d = c.hidden_size, wide = c.intermediate_size
+        func projection(_ name: String, _ output: Int, _ input: Int, bias: String? = nil) throws -> Projection {
+            Projection(weight: try tensor(name + ".weight")!, output: output, input: input,
+                       bias: try bias.flatMap { try tensor($0) })
+        }
+        layers = try (0..<c.num_hidden_layers).map { i in
+            let p = "model.layers.\(i)."
+            return Layer(inputNorm: try tensor(p + "input_layernorm.weight")!,
+                         postAttentionNorm: try tensor(p + "post_attention_layernorm.weight")!,
+                         query: try projection(p + "self_attn.q_proj", q, d, bias: p + "self_attn.q_proj.bias"),
+                         key: try projection(p + "self_attn.k_proj", kv, d, bias: p + "self_attn.k_proj.bias"),
+                         value: try projection(p + "self_attn.v_proj", kv, d, bias: p + "self_attn.v_proj.bias"),
+                         output: try projection(p + "self_attn.o_proj", d, q, bias: p + "self_attn.o_proj.bias"),
+                         queryNorm: try tensor(p + "self_attn.q_norm.weight"), keyNorm: try tensor(p + "self_attn.k_norm.weight"),
+                         gate: try projection(p + "mlp.gate_proj", wide, d), up: try projection(p + "mlp.up_proj", wide, d),
+                         down: try projection(p + "mlp.down_proj", d, wide))
+        }
+        finalNorm = try tensor("model.norm.weight")!
+        if c.tie_word_embeddings {
+            embedding = nil
+            logits = try projection("model.embed_tokens", c.vocab_size, d)
+        } else {
+            embedding = try tensor("model.embed_tokens.weight")!
+            logits = try projection("lm_head", c.vocab_size, d)
+        }
+        rotary = RotaryEmbedding(headDimension: c.head_dim, theta: c.rope_theta, scaling: c.rope_scaling)
     }
 
     /// Loads the checkpoint folder at `path`.
     public convenience init(checkpoint path: String) throws {
-        try self.init(DecoderWeights(CheckpointFolder(path: path)))
+        try self.init(CheckpointFolder(path: path))
     }
 
     /// Runs `tokens` as one fresh sequence and returns every row's states and logits.
@@ -97,8 +138,14 @@ public final class Decoder: @unchecked Sendable {
         guard n > 0 else { return Output(hidden: [], logits: [], logitRows: []) }
 
         var x = [Float](repeating: 0, count: n * d)
-        for (r, row) in rows.enumerated() {
-            for j in 0..<d { x[r * d + j] = weights.embedding[row.token * d + j] }
+        x.withUnsafeMutableBufferPointer { xp in
+            for (r, row) in rows.enumerated() {
+                if let embedding {
+                    for j in 0..<d { xp[r * d + j] = embedding[row.token * d + j] }
+                } else {
+                    logits.row(row.token, into: xp.baseAddress! + r * d)
+                }
+            }
         }
         var normed = [Float](repeating: 0, count: n * d)
         var q = [Float](repeating: 0, count: n * qWidth)
@@ -106,11 +153,11 @@ public final class Decoder: @unchecked Sendable {
         var attended = [Float](repeating: 0, count: n * qWidth)
         var gate = [Float](repeating: 0, count: n * c.intermediate_size), up = gate
 
-        for (l, layer) in weights.layers.enumerated() {
+        for (l, layer) in layers.enumerated() {
             Self.rmsNorm(x, weight: layer.inputNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &normed)
-            Self.linear(normed, rows: n, input: d, layer.query, output: qWidth, bias: layer.queryBias, into: &q)
-            Self.linear(normed, rows: n, input: d, layer.key, output: kvWidth, bias: layer.keyBias, into: &k)
-            Self.linear(normed, rows: n, input: d, layer.value, output: kvWidth, bias: layer.valueBias, into: &v)
+            Self.apply(layer.query, normed, rows: n, into: &q)
+            Self.apply(layer.key, normed, rows: n, into: &k)
+            Self.apply(layer.value, normed, rows: n, into: &v)
             if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
                 Self.rmsNorm(q, weight: queryNorm, rows: n * heads, width: hd, epsilon: Float(c.rms_norm_eps), into: &q)
                 Self.rmsNorm(k, weight: keyNorm, rows: n * kvHeads, width: hd, epsilon: Float(c.rms_norm_eps), into: &k)
@@ -131,24 +178,23 @@ public final class Decoder: @unchecked Sendable {
                 }
             }
             attend(q, rows: rows, positions: positions, layer: l, cache: cache, into: &attended)
-            Self.linear(attended, rows: n, input: qWidth, layer.output, output: d, bias: layer.outputBias,
-                        into: &normed)
+            Self.apply(layer.output, attended, rows: n, into: &normed)
             for i in 0..<(n * d) { x[i] += normed[i] }
 
             Self.rmsNorm(x, weight: layer.postAttentionNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &normed)
-            Self.linear(normed, rows: n, input: d, layer.gate, output: c.intermediate_size, bias: nil, into: &gate)
-            Self.linear(normed, rows: n, input: d, layer.up, output: c.intermediate_size, bias: nil, into: &up)
+            Self.apply(layer.gate, normed, rows: n, into: &gate)
+            Self.apply(layer.up, normed, rows: n, into: &up)
             for i in 0..<gate.count {
                 let g = gate[i]
                 gate[i] = g / (1 + exp(-g)) * up[i]
             }
-            Self.linear(gate, rows: n, input: c.intermediate_size, layer.down, output: d, bias: nil, into: &normed)
+            Self.apply(layer.down, gate, rows: n, into: &normed)
             for i in 0..<(n * d) { x[i] += normed[i] }
         }
         cache.lengths = filled
 
         var hidden = [Float](repeating: 0, count: n * d)
-        Self.rmsNorm(x, weight: weights.finalNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &hidden)
+        Self.rmsNorm(x, weight: finalNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &hidden)
         let logitRows: [Int]
         switch selection {
         case .all: logitRows = Array(0..<n)
@@ -159,10 +205,9 @@ public final class Decoder: @unchecked Sendable {
         }
         var selected = [Float](repeating: 0, count: logitRows.count * d)
         for (i, r) in logitRows.enumerated() { for j in 0..<d { selected[i * d + j] = hidden[r * d + j] } }
-        var logits = [Float](repeating: 0, count: logitRows.count * c.vocab_size)
-        Self.linear(selected, rows: logitRows.count, input: d, weights.outputProjection ?? weights.embedding,
-                    output: c.vocab_size, bias: nil, into: &logits)
-        return Output(hidden: hidden, logits: logits, logitRows: logitRows)
+        var scores = [Float](repeating: 0, count: logitRows.count * c.vocab_size)
+        Self.apply(logits, selected, rows: logitRows.count, into: &scores)
+        return Output(hidden: hidden, logits: scores, logitRows: logitRows)
     }
 
     /// Each row's queries attend, head by head, over its sequence's cached keys up to its own
@@ -229,20 +274,10 @@ public final class Decoder: @unchecked Sendable {
         }
     }
 
-    /// y = x Wᵀ (+ bias): x is rows × input, W output × input.
-    static func linear(_ x: [Float], rows: Int, input: Int, _ w: [Float], output: Int, bias: [Float]?,
-                       into y: inout [Float]) {
+    /// y = x Wᵀ + b through `projection`.
+    static func apply(_ projection: Projection, _ x: [Float], rows: Int, into y: inout [Float]) {
         x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    Float._gemm(transA: false, transB: true, m: rows, n: output, k: input, alpha: 1,
-                                a: xp.baseAddress!, lda: input, b: wp.baseAddress!, ldb: input,
-                                beta: 0, c: yp.baseAddress!, ldc: output)
-                }
-            }
-        }
-        if let bias {
-            for r in 0..<rows { for j in 0..<output { y[r * output + j] += bias[j] } }
+            y.withUnsafeMutableBufferPointer { yp in projection.apply(xp.baseAddress!, rows: rows, into: yp.baseAddress!) }
         }
     }
 }

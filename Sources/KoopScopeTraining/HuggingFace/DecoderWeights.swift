@@ -50,22 +50,29 @@ public struct DecoderWeights: Sendable {
         return tensors
     }
 
-    /// Reads every weight of `folder`, converting F16/BF16 to Float32 once.
-    public init(_ folder: CheckpointFolder) throws {
+    /// Refuses a folder holding a tensor its configuration does not have; returns a reader of
+    /// the tensors it must have (nil for one the configuration does not use), each checked for
+    /// its shape and converted to Float32 when read.
+    static func reader(_ folder: CheckpointFolder) throws -> (String) throws -> [Float]? {
         let c = folder.configuration
-        configuration = c
-        let expected = Self.expectedTensors(c)
-        let names = Set(expected.map(\.name))
-        for (name, file) in folder.files.sorted(by: { $0.key < $1.key }) where !names.contains(name) {
+        let shapes = Dictionary(uniqueKeysWithValues: expectedTensors(c))
+        for (name, file) in folder.files.sorted(by: { $0.key < $1.key }) where shapes[name] == nil {
             // Older checkpoints keep rotary tables (recomputed here) and tied checkpoints may keep the
             // output projection that equals the embedding.
             if name.hasSuffix(".rotary_emb.inv_freq") || (name == "lm_head.weight" && c.tie_word_embeddings) { continue }
             throw ModelFileError.invalid(file: file.path, entry: name,
                                          detail: "a tensor \(c.architecture.rawValue) with this configuration does not have")
         }
-        let shapes = Dictionary(uniqueKeysWithValues: expected)
-        func read(_ name: String) throws -> [Float] { try folder.floats(name, shape: shapes[name]!) }
-        func optional(_ name: String) throws -> [Float]? { shapes[name] == nil ? nil : try read(name) }
+        return { name in try shapes[name].map { try folder.floats(name, shape: $0) } }
+    }
+
+    /// Reads every weight of `folder`, converting F16/BF16 to Float32 once.
+    public init(_ folder: CheckpointFolder) throws {
+        let c = folder.configuration
+        configuration = c
+        let tensor = try Self.reader(folder)
+        func read(_ name: String) throws -> [Float] { try tensor(name)! }
+        func optional(_ name: String) throws -> [Float]? { try tensor(name) }
 
         embedding = try read("model.embed_tokens.weight")
         layers = try (0..<c.num_hidden_layers).map { i in

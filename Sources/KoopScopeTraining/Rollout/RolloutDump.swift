@@ -43,7 +43,7 @@ public enum RolloutDump {
         let form = template ?? chat ?? .plain
         // A chat template frames the text itself, as transformers' apply_chat_template does.
         let prompts = records.map { tokenizer.encode(form.apply($0.prompt), addingSpecialTokens: chat == nil) }
-        let decoder = Decoder(try DecoderWeights(folder))
+        let decoder = try Decoder(folder)
         let runner = RolloutRunner(decoder: decoder, stopTokens: Set(folder.eosTokenIDs))
 
         let count = records.count * settings.samples
