@@ -635,3 +635,8 @@ func exampleRolloutDump(records: [PromptRecord]) throws {
                                         settings: .init(samples: 4, maxNewTokens: 256), to: "dump.h5")
     print(summary.trajectories, summary.meanReward ?? .nan)
 }
+
+// Example: Sources/KoopScopeTraining/Tensor/DecoderBlockOps.swift
+func exampleDecoderBlockOps(tape: Tape<Float>, x: Tensor<Float>, norm: Parameter<Float>) throws {
+    let normed = tape.rmsNorm(x, weight: tape.watch(norm), epsilon: 1e-6)
+}

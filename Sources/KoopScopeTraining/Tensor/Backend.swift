@@ -93,6 +93,23 @@ public protocol Backend: AnyObject, Sendable {
     func attendCached<S: TensorScalar>(_ qkv: Buffer<S>, keys: Buffer<S>, values: Buffer<S>, batch: Int, length: Int,
                                        capacity: Int, heads: Int, dimension: Int, out: Buffer<S>)
 
+    // The Llama-family blocks.
+
+    /// y = x / rms(x) · weight per row (rms over the row, ε inside the root); saves 1/rms per row.
+    func rmsNorm<S: TensorScalar>(_ x: Buffer<S>, weight: Buffer<S>, rows: Int, columns: Int, epsilon: S,
+                                  y: Buffer<S>, rstd: Buffer<S>)
+    func rmsNormBackward<S: TensorScalar>(_ dy: Buffer<S>, x: Buffer<S>, weight: Buffer<S>, rstd: Buffer<S>,
+                                          rows: Int, columns: Int, dx: Buffer<S>, dweight: Buffer<S>)
+    /// y = silu(gate) · up, element-wise.
+    func siluGate<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, count: Int, y: Buffer<S>)
+    func siluGateBackward<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, dy: Buffer<S>, count: Int,
+                                           dgate: Buffer<S>, dup: Buffer<S>)
+    /// Rotary embedding of `rows` × (`heads`·`headDimension`): in each head, elements i and
+    /// i + headDimension/2 rotate by `sign` · positions[row] · frequencies[i]; written into `y`, or
+    /// added into it when `accumulate` (the backward pass: the gradient rotated back, sign −1).
+    func rotary<S: TensorScalar>(_ x: Buffer<S>, rows: Int, heads: Int, headDimension: Int, positions: Buffer<Int32>,
+                                 frequencies: Buffer<S>, sign: Int32, accumulate: Bool, y: Buffer<S>)
+
     /// Waits for queued work and throws the first failure since the last call. Ops cannot throw
     /// (a device backend queues them); callers check here once per step.
     func synchronize() throws

@@ -149,6 +149,7 @@ public struct BackendParity {
             be.embedBackward(i[0], tokens: be.upload(tokens), positions: be.upload(positions), rows: 7, dimension: d,
                              dTokenTable: o[0], dPositionTable: o[1])
         }
+        checkDecoderBlocks(rows: r, columns: c)
         let moments = random(n).map { $0 * $0 }
         check("adamW", inputs: [random(n)], outputs: [n, n, n], accumulating: [0, 1]) { be, i, o in
             be.write(moments, to: o[2])   // v must start non-negative
@@ -236,5 +237,34 @@ public struct BackendParity {
         let out = backend.allocate(batch * t * d, of: Float.self), p = backend.allocate(batch * heads * t * t, of: Float.self)
         backend.attention(backend.upload(qkv), batch: batch, length: t, heads: heads, dimension: d, out: out, probabilities: p)
         return backend.download(p)
+    }
+
+    /// RMSNorm, the SiLU-gated product and rotary embeddings, forward and backward.
+    private mutating func checkDecoderBlocks(rows r: Int, columns c: Int) {
+        check("rmsNorm", inputs: [random(r * c, scale: 3), random(c)], outputs: [r * c, r]) { be, i, o in
+            be.rmsNorm(i[0], weight: i[1], rows: r, columns: c, epsilon: Float(1e-6), y: o[0], rstd: o[1])
+        }
+        let x = random(r * c, scale: 3)
+        let rstd = (0..<r).map { i in Float(1 / ((0..<c).reduce(0.0) { $0 + Double(x[i * c + $1] * x[i * c + $1]) } / Double(c) + 1e-6).squareRoot()) }
+        check("rmsNormBackward", inputs: [random(r * c), x, random(c), rstd], outputs: [r * c, c], accumulating: [0, 1]) { be, i, o in
+            be.rmsNormBackward(i[0], x: i[1], weight: i[2], rstd: i[3], rows: r, columns: c, dx: o[0], dweight: o[1])
+        }
+        check("siluGate", inputs: [random(r * c, scale: 3), random(r * c)], outputs: [r * c]) { be, i, o in
+            be.siluGate(i[0], up: i[1], count: r * c, y: o[0])
+        }
+        check("siluGateBackward", inputs: [random(r * c, scale: 3), random(r * c), random(r * c)], outputs: [r * c, r * c],
+              accumulating: [0, 1]) { be, i, o in
+            be.siluGateBackward(i[0], up: i[1], dy: i[2], count: r * c, dgate: o[0], dup: o[1])
+        }
+        let (heads, width) = (2, 10)
+        let positions = (0..<r).map { Int32($0 * 37 % 1000) }
+        let frequencies = (0..<(width / 2)).map { Float(1 / pow(10_000, Double(2 * $0) / Double(width))) }
+        for (sign, accumulate) in [(Int32(1), false), (-1, true)] {
+            check("rotary\(sign < 0 ? " back" : "")", inputs: [random(r * heads * width), frequencies], outputs: [r * heads * width],
+                  accumulating: accumulate ? [0] : []) { be, i, o in
+                be.rotary(i[0], rows: r, heads: heads, headDimension: width, positions: be.upload(positions),
+                          frequencies: i[1], sign: sign, accumulate: accumulate, y: o[0])
+            }
+        }
     }
 }

@@ -193,4 +193,28 @@ open class CPUBackend: Backend, @unchecked Sendable {
                             length, heads, d / heads, d, scratch, out.pointer + b * d)
         }
     }
+
+    open func rmsNorm<S: TensorScalar>(_ x: Buffer<S>, weight: Buffer<S>, rows: Int, columns: Int, epsilon: S,
+                                       y: Buffer<S>, rstd: Buffer<S>) {
+        S._rmsNorm(x.pointer, weight.pointer, rows, columns, epsilon, y.pointer, rstd.pointer)
+    }
+
+    open func rmsNormBackward<S: TensorScalar>(_ dy: Buffer<S>, x: Buffer<S>, weight: Buffer<S>, rstd: Buffer<S>,
+                                               rows: Int, columns: Int, dx: Buffer<S>, dweight: Buffer<S>) {
+        S._rmsNormBackward(dy.pointer, x.pointer, weight.pointer, rstd.pointer, rows, columns, dx.pointer, dweight.pointer)
+    }
+
+    open func siluGate<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, count: Int, y: Buffer<S>) {
+        S._siluGate(gate.pointer, up.pointer, count, y.pointer)
+    }
+
+    open func siluGateBackward<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, dy: Buffer<S>, count: Int,
+                                                dgate: Buffer<S>, dup: Buffer<S>) {
+        S._siluGateBackward(gate.pointer, up.pointer, dy.pointer, count, dgate.pointer, dup.pointer)
+    }
+
+    open func rotary<S: TensorScalar>(_ x: Buffer<S>, rows: Int, heads: Int, headDimension: Int, positions: Buffer<Int32>,
+                                      frequencies: Buffer<S>, sign: Int32, accumulate: Bool, y: Buffer<S>) {
+        S._rotary(x.pointer, rows, heads, headDimension, positions.pointer, frequencies.pointer, sign, accumulate, y.pointer)
+    }
 }

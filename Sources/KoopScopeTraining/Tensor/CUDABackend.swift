@@ -40,15 +40,15 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         UInt64(UInt(bitPattern: buffer.address)) + UInt64(offset * MemoryLayout<E>.stride)
     }
 
-    private func pointer<E>(_ buffer: Buffer<E>?) -> CUDADevice.Argument { .pointer(buffer.map { address($0) } ?? 0) }
+    func pointer<E>(_ buffer: Buffer<E>?) -> CUDADevice.Argument { .pointer(buffer.map { address($0) } ?? 0) }
 
-    private func scalar<S: TensorScalar>(_ value: S) -> CUDADevice.Argument {
+    func scalar<S: TensorScalar>(_ value: S) -> CUDADevice.Argument {
         S.self == Float.self ? .float(Float(value)) : .double(Double(value))
     }
 
     private func kernel<S: TensorScalar>(_ name: String, _: S.Type) -> String { "ks_\(name)_" + (S.self == Float.self ? "f" : "d") }
 
-    private func launch<S: TensorScalar>(_ name: String, _ type: S.Type, threads: Int, _ arguments: [CUDADevice.Argument]) {
+    func launch<S: TensorScalar>(_ name: String, _ type: S.Type, threads: Int, _ arguments: [CUDADevice.Argument]) {
         run { try device.launch(kernel(name, type), threads: threads, arguments) }
     }
 

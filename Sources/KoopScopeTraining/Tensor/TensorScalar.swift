@@ -63,6 +63,18 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
     static func _smallGEMMStrips(_ a: UnsafePointer<Self>, _ lda: Int, _ strips: UnsafePointer<Self>,
                                  _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int) -> Bool
     static func _dot(_ count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
+    // The Llama-family blocks (decoder_kernels.c).
+    static func _rmsNorm(_ x: UnsafePointer<Self>, _ weight: UnsafePointer<Self>, _ rows: Int, _ columns: Int,
+                         _ epsilon: Self, _ y: UnsafeMutablePointer<Self>, _ rstd: UnsafeMutablePointer<Self>)
+    static func _rmsNormBackward(_ dy: UnsafePointer<Self>, _ x: UnsafePointer<Self>, _ weight: UnsafePointer<Self>,
+                                 _ rstd: UnsafePointer<Self>, _ rows: Int, _ columns: Int,
+                                 _ dx: UnsafeMutablePointer<Self>, _ dweight: UnsafeMutablePointer<Self>)
+    static func _siluGate(_ gate: UnsafePointer<Self>, _ up: UnsafePointer<Self>, _ count: Int, _ y: UnsafeMutablePointer<Self>)
+    static func _siluGateBackward(_ gate: UnsafePointer<Self>, _ up: UnsafePointer<Self>, _ dy: UnsafePointer<Self>,
+                                  _ count: Int, _ dgate: UnsafeMutablePointer<Self>, _ dup: UnsafeMutablePointer<Self>)
+    static func _rotary(_ x: UnsafePointer<Self>, _ rows: Int, _ heads: Int, _ headDimension: Int,
+                        _ positions: UnsafePointer<Int32>, _ frequencies: UnsafePointer<Self>, _ sign: Int32,
+                        _ accumulate: Bool, _ y: UnsafeMutablePointer<Self>)
 }
 
 extension Float: TensorScalar {
@@ -239,5 +251,53 @@ extension Double: TensorScalar {
                                         _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ m: Int, _ n: Int, _ k: Int) -> Bool { false }
     public static func _dot(_ count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         cblas_ddot(Int32(count), x, 1, y, 1)
+    }
+}
+
+extension Float {
+    public static func _rmsNorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ rows: Int, _ columns: Int,
+                                _ epsilon: Float, _ y: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>) {
+        ks_rms_norm_f(x, weight, rows, columns, epsilon, y, rstd)
+    }
+    public static func _rmsNormBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                        _ rstd: UnsafePointer<Float>, _ rows: Int, _ columns: Int,
+                                        _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>) {
+        ks_rms_norm_backward_f(dy, x, weight, rstd, rows, columns, dx, dweight)
+    }
+    public static func _siluGate(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int, _ y: UnsafeMutablePointer<Float>) {
+        ks_silu_gate_f(gate, up, count, y)
+    }
+    public static func _siluGateBackward(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                         _ count: Int, _ dgate: UnsafeMutablePointer<Float>, _ dup: UnsafeMutablePointer<Float>) {
+        ks_silu_gate_backward_f(gate, up, dy, count, dgate, dup)
+    }
+    public static func _rotary(_ x: UnsafePointer<Float>, _ rows: Int, _ heads: Int, _ headDimension: Int,
+                               _ positions: UnsafePointer<Int32>, _ frequencies: UnsafePointer<Float>, _ sign: Int32,
+                               _ accumulate: Bool, _ y: UnsafeMutablePointer<Float>) {
+        ks_rotary_f(x, rows, heads, headDimension, positions, frequencies, sign, accumulate ? 1 : 0, y)
+    }
+}
+
+extension Double {
+    public static func _rmsNorm(_ x: UnsafePointer<Double>, _ weight: UnsafePointer<Double>, _ rows: Int, _ columns: Int,
+                                _ epsilon: Double, _ y: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>) {
+        ks_rms_norm_d(x, weight, rows, columns, epsilon, y, rstd)
+    }
+    public static func _rmsNormBackward(_ dy: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ weight: UnsafePointer<Double>,
+                                        _ rstd: UnsafePointer<Double>, _ rows: Int, _ columns: Int,
+                                        _ dx: UnsafeMutablePointer<Double>, _ dweight: UnsafeMutablePointer<Double>) {
+        ks_rms_norm_backward_d(dy, x, weight, rstd, rows, columns, dx, dweight)
+    }
+    public static func _siluGate(_ gate: UnsafePointer<Double>, _ up: UnsafePointer<Double>, _ count: Int, _ y: UnsafeMutablePointer<Double>) {
+        ks_silu_gate_d(gate, up, count, y)
+    }
+    public static func _siluGateBackward(_ gate: UnsafePointer<Double>, _ up: UnsafePointer<Double>, _ dy: UnsafePointer<Double>,
+                                         _ count: Int, _ dgate: UnsafeMutablePointer<Double>, _ dup: UnsafeMutablePointer<Double>) {
+        ks_silu_gate_backward_d(gate, up, dy, count, dgate, dup)
+    }
+    public static func _rotary(_ x: UnsafePointer<Double>, _ rows: Int, _ heads: Int, _ headDimension: Int,
+                               _ positions: UnsafePointer<Int32>, _ frequencies: UnsafePointer<Double>, _ sign: Int32,
+                               _ accumulate: Bool, _ y: UnsafeMutablePointer<Double>) {
+        ks_rotary_d(x, rows, heads, headDimension, positions, frequencies, sign, accumulate ? 1 : 0, y)
     }
 }

@@ -174,6 +174,54 @@ template <typename T> __device__ void attend_cached(const T *qkv, const T *keys,
         for (i64 c = 0; c < e; c++) o[c] /= sum;
     }
 }
+template <typename T> __device__ void rms_norm(const T *x, const T *w, i64 rows, i64 cols, T eps, T *y, T *rstd) {
+    LOOP(i, rows) {
+        const T *r = x + i * cols;
+        double q = 0;
+        for (i64 j = 0; j < cols; j++) q += (double)r[j] * (double)r[j];
+        T rs = (T)(1.0 / sqrt(q / cols + (double)eps));
+        rstd[i] = rs;
+        for (i64 j = 0; j < cols; j++) y[i * cols + j] = w[j] * (r[j] * rs);
+    }
+}
+template <typename T> __device__ void rms_norm_backward_rows(const T *dy, const T *x, const T *w, const T *rstd,
+                                                             i64 rows, i64 cols, T *dx) {
+    LOOP(i, rows) {
+        const T *g = dy + i * cols, *r = x + i * cols;
+        T rs = rstd[i];
+        double dot = 0;
+        for (i64 j = 0; j < cols; j++) dot += (double)g[j] * (double)w[j] * (double)r[j];
+        T c = (T)(dot / cols) * rs * rs * rs;
+        for (i64 j = 0; j < cols; j++) dx[i * cols + j] += rs * g[j] * w[j] - c * r[j];
+    }
+}
+template <typename T> __device__ void rms_norm_backward_columns(const T *dy, const T *x, const T *rstd, i64 rows, i64 cols,
+                                                                T *dw) {
+    LOOP(j, cols) { T s = 0; for (i64 i = 0; i < rows; i++) s += dy[i * cols + j] * x[i * cols + j] * rstd[i]; dw[j] += s; }
+}
+template <typename T> __device__ void silu_gate(const T *gate, const T *up, i64 n, T *y) {
+    LOOP(i, n) y[i] = gate[i] / ((T)1 + k_exp(-gate[i])) * up[i];
+}
+template <typename T> __device__ void silu_gate_backward(const T *gate, const T *up, const T *dy, i64 n, T *dgate, T *dup) {
+    LOOP(i, n) {
+        T g = gate[i], s = (T)1 / ((T)1 + k_exp(-g));
+        dup[i] += dy[i] * g * s;
+        dgate[i] += dy[i] * up[i] * s * ((T)1 + g * ((T)1 - s));
+    }
+}
+template <typename T> __device__ void rotary(const T *x, i64 rows, i64 heads, i64 hd, const int *pos, const T *freq,
+                                             i64 sign, i64 accumulate, T *y) {
+    i64 half = hd / 2;
+    LOOP(e, rows * heads * half) {
+        i64 i = e % half, h = (e / half) % heads, r = e / (half * heads);
+        double angle = (double)pos[r] * (double)freq[i];
+        T c = (T)cos(angle), s = (T)(sign * sin(angle));
+        i64 at = r * heads * hd + h * hd + i;
+        T a = x[at], b = x[at + half];
+        T first = a * c - b * s, second = b * c + a * s;
+        if (accumulate) { y[at] += first; y[at + half] += second; } else { y[at] = first; y[at + half] = second; }
+    }
+}
 #define BOTH(NAME, PARAMS_F, PARAMS_D, ARGS) \
     extern "C" __global__ void ks_##NAME##_f PARAMS_F { NAME<float> ARGS; } \
     extern "C" __global__ void ks_##NAME##_d PARAMS_D { NAME<double> ARGS; }
@@ -219,5 +267,17 @@ BOTH(append_to_cache, (const float *q, i64 b, i64 d, i64 pos, i64 cap, float *k,
 BOTH(attend_cached, (const float *q, const float *k, const float *v, i64 b, i64 l, i64 cap, i64 h, i64 d, float *o),
      (const double *q, const double *k, const double *v, i64 b, i64 l, i64 cap, i64 h, i64 d, double *o),
      (q, k, v, b, l, cap, h, d, o))
+BOTH(rms_norm, (const float *x, const float *w, i64 r, i64 c, float e, float *y, float *s),
+     (const double *x, const double *w, i64 r, i64 c, double e, double *y, double *s), (x, w, r, c, e, y, s))
+BOTH(rms_norm_backward_rows, (const float *dy, const float *x, const float *w, const float *s, i64 r, i64 c, float *dx),
+     (const double *dy, const double *x, const double *w, const double *s, i64 r, i64 c, double *dx), (dy, x, w, s, r, c, dx))
+BOTH(rms_norm_backward_columns, (const float *dy, const float *x, const float *s, i64 r, i64 c, float *dw),
+     (const double *dy, const double *x, const double *s, i64 r, i64 c, double *dw), (dy, x, s, r, c, dw))
+BOTH(silu_gate, (const float *g, const float *u, i64 n, float *y), (const double *g, const double *u, i64 n, double *y),
+     (g, u, n, y))
+BOTH(silu_gate_backward, (const float *g, const float *u, const float *dy, i64 n, float *dg, float *du),
+     (const double *g, const double *u, const double *dy, i64 n, double *dg, double *du), (g, u, dy, n, dg, du))
+BOTH(rotary, (const float *x, i64 r, i64 h, i64 d, const int *p, const float *f, i64 s, i64 a, float *y),
+     (const double *x, i64 r, i64 h, i64 d, const int *p, const double *f, i64 s, i64 a, double *y), (x, r, h, d, p, f, s, a, y))
 """#)
 }

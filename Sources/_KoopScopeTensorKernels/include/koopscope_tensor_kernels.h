@@ -75,4 +75,26 @@ void ks_pack_strips_f(const float *b, size_t ldb, size_t k, size_t n, float *str
 int ks_small_gemm_strips_f(const float *a, size_t lda, const float *strips, float *c, size_t ldc,
                            size_t m, size_t n, size_t k, int accumulate);
 
+
+/* The Llama-family blocks (decoder_kernels.c), float and double like the rest. */
+#define KS_DECLARE_DECODER_KERNELS(T, S)                                                           \
+    /* y = x * rstd * weight per row, rstd = 1 / sqrt(mean(x^2) + epsilon), saved per row */       \
+    void ks_rms_norm_##S(const T *x, const T *weight, size_t rows, size_t columns, T epsilon,       \
+                         T *y, T *rstd);                                                           \
+    void ks_rms_norm_backward_##S(const T *dy, const T *x, const T *weight, const T *rstd,          \
+                                  size_t rows, size_t columns, T *dx, T *dweight);                 \
+    /* y = silu(gate) * up, silu(g) = g / (1 + exp(-g)) */                                         \
+    void ks_silu_gate_##S(const T *gate, const T *up, size_t count, T *y);                         \
+    void ks_silu_gate_backward_##S(const T *gate, const T *up, const T *dy, size_t count,          \
+                                   T *dgate, T *dup);                                              \
+    /* Rotary embedding of rows x (heads * head_dim): in each head, elements i and i + head_dim/2 */ \
+    /* are rotated by sign * positions[row] * frequencies[i]; written into y, or added into it */  \
+    /* when accumulate (the backward pass rotates the gradient back with sign -1) */               \
+    void ks_rotary_##S(const T *x, size_t rows, size_t heads, size_t head_dim,                     \
+                       const int32_t *positions, const T *frequencies, int sign, int accumulate,   \
+                       T *y);
+
+KS_DECLARE_DECODER_KERNELS(float, f)
+KS_DECLARE_DECODER_KERNELS(double, d)
+
 #endif

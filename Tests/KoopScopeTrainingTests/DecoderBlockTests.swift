@@ -1,0 +1,75 @@
+import Foundation
+import KoopScope
+import Testing
+@testable import KoopScopeTraining
+
+/// RMSNorm, the SiLU-gated product and rotary embeddings on the tape: forward against the
+/// formulas written out, backward against central differences in Float64.
+@Suite("Decoder blocks on the tape")
+struct DecoderBlockTests {
+    let backend = CPUBackend()
+
+    @Test func rmsNormForwardAndGradient() {
+        let (rows, columns) = (5, 7)
+        let x = gaussian(rows * columns, seed: 1, scale: 2), w = gaussian(columns, seed: 2)
+        let tape = Tape<Double>(backend: backend, recording: false)
+        let y = backend.download(tape.rmsNorm(tape.constant(x, rows: rows, columns: columns),
+                                              weight: tape.constant(w, rows: 1, columns: columns), epsilon: 1e-6).buffer)
+        for r in 0..<rows {
+            let row = x[(r * columns)..<((r + 1) * columns)]
+            let rms = (row.map { $0 * $0 }.reduce(0, +) / Double(columns) + 1e-6).squareRoot()
+            for j in 0..<columns { #expect(abs(y[r * columns + j] - w[j] * row[row.startIndex + j] / rms) < 1e-12) }
+        }
+        let errors = gradientCheck(inputs: [x, w], shapes: [(rows, columns), (1, columns)]) { tape, t in
+            [tape.rmsNorm(t[0], weight: t[1], epsilon: 1e-6)]
+        }
+        #expect(errors.allSatisfy { $0 < 1e-6 }, "\(errors)")
+    }
+
+    @Test func siluGateForwardAndGradient() {
+        let n = 24
+        let g = gaussian(n, seed: 3, scale: 3), u = gaussian(n, seed: 4)
+        let tape = Tape<Double>(backend: backend, recording: false)
+        let y = backend.download(tape.siluGate(tape.constant(g, rows: 4, columns: 6), tape.constant(u, rows: 4, columns: 6)).buffer)
+        for i in 0..<n { #expect(abs(y[i] - g[i] / (1 + exp(-g[i])) * u[i]) < 1e-12) }
+        let errors = gradientCheck(inputs: [g, u], shapes: [(4, 6), (4, 6)]) { tape, t in [tape.siluGate(t[0], t[1])] }
+        #expect(errors.allSatisfy { $0 < 1e-6 }, "\(errors)")
+    }
+
+    /// The rotation ``RotaryEmbedding`` applies in the decoder (with llama3 scaling), and its
+    /// gradient: the rotation back.
+    @Test func rotaryForwardAndGradient() {
+        let (rows, heads, width) = (4, 3, 8)
+        let rotary = RotaryEmbedding(headDimension: width, theta: 500,
+                                     scaling: .llama3(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 16))
+        let positions: [Int32] = [0, 3, 17, 250]
+        let x = gaussian(rows * heads * width, seed: 5)
+        let tape = Tape<Double>(backend: backend, recording: false)
+        let y = backend.download(tape.rotary(tape.constant(x, rows: rows, columns: heads * width), heads: heads,
+                                             positions: backend.upload(positions), frequencies: backend.upload(rotary.frequencies)).buffer)
+        var expected = x.map(Float.init)
+        expected.withUnsafeMutableBufferPointer { p in
+            for r in 0..<rows { rotary.rotate(p.baseAddress! + r * heads * width, heads: heads, position: Int(positions[r])) }
+        }
+        #expect(zip(y, expected).allSatisfy { abs($0 - Double($1)) < 1e-5 })
+        let errors = gradientCheck(inputs: [x], shapes: [(rows, heads * width)]) { tape, t in
+            [tape.rotary(t[0], heads: heads, positions: backend.upload(positions), frequencies: backend.upload(rotary.frequencies))]
+        }
+        #expect(errors.allSatisfy { $0 < 1e-6 }, "\(errors)")
+    }
+
+    /// The Float kernels agree with the Double ones.
+    @Test func floatAgreesWithDouble() {
+        let (rows, columns) = (6, 16)
+        let x = gaussian(rows * columns, seed: 7, scale: 3), w = gaussian(columns, seed: 8)
+        let double = Tape<Double>(backend: backend, recording: false), float = Tape<Float>(backend: backend, recording: false)
+        let yd = backend.download(double.siluGate(double.rmsNorm(double.constant(x, rows: rows, columns: columns),
+                                                                 weight: double.constant(w, rows: 1, columns: columns), epsilon: 1e-6),
+                                                  double.constant(x, rows: rows, columns: columns)).buffer)
+        let xf = x.map(Float.init), wf = w.map(Float.init)
+        let yf = backend.download(float.siluGate(float.rmsNorm(float.constant(xf, rows: rows, columns: columns),
+                                                               weight: float.constant(wf, rows: 1, columns: columns), epsilon: 1e-6),
+                                                 float.constant(xf, rows: rows, columns: columns)).buffer)
+        #expect(zip(yd, yf).allSatisfy { abs($0 - Double($1)) < 1e-4 * max(1, abs($0)) })
+    }
+}
