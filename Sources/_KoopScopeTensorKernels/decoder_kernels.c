@@ -3,6 +3,7 @@
 // gradient checks differentiate).
 #include "koopscope_tensor_kernels.h"
 #include <math.h>
+#include <stdlib.h>
 
 #define KS_DEFINE_DECODER_KERNELS(T, S, EXP)                                                       \
 void ks_rms_norm_##S(const T *x, const T *weight, size_t rows, size_t columns, T epsilon,           \
@@ -60,6 +61,75 @@ void ks_rotary_##S(const T *x, size_t rows, size_t heads, size_t head_dim,      
             }                                                                                      \
         }                                                                                          \
     }                                                                                              \
+}                                                                                                  \
+void ks_grouped_attention_##S(const T *q, const T *k, const T *v, size_t batch, size_t t,          \
+                              size_t heads, size_t kv_heads, size_t head_dim, T *out,              \
+                              T *probabilities) {                                                  \
+    size_t group = heads / kv_heads, qw = heads * head_dim, kw = kv_heads * head_dim;              \
+    T scale = (T)(1.0 / sqrt((double)head_dim));                                                   \
+    for (size_t b = 0; b < batch; b++)                                                             \
+    for (size_t h = 0; h < heads; h++) {                                                           \
+        size_t g = h / group;                                                                      \
+        for (size_t i = 0; i < t; i++) {                                                           \
+            const T *qi = q + (b * t + i) * qw + h * head_dim;                                     \
+            T *p = probabilities + ((b * heads + h) * t + i) * t;                                  \
+            T top = 0;                                                                     \
+            for (size_t j = 0; j <= i; j++) {                                                      \
+                const T *kj = k + (b * t + j) * kw + g * head_dim;                                 \
+                T s = 0;                                                                           \
+                for (size_t c = 0; c < head_dim; c++) s += qi[c] * kj[c];                          \
+                p[j] = s * scale;                                                                  \
+                if (j == 0 || p[j] > top) top = p[j];                                                        \
+            }                                                                                      \
+            T sum = 0;                                                                             \
+            for (size_t j = 0; j <= i; j++) { p[j] = EXP(p[j] - top); sum += p[j]; }               \
+            for (size_t j = 0; j <= i; j++) p[j] /= sum;                                           \
+            for (size_t j = i + 1; j < t; j++) p[j] = 0;                                           \
+            T *o = out + (b * t + i) * qw + h * head_dim;                                          \
+            for (size_t c = 0; c < head_dim; c++) o[c] = 0;                                        \
+            for (size_t j = 0; j <= i; j++) {                                                      \
+                const T *vj = v + (b * t + j) * kw + g * head_dim;                                 \
+                for (size_t c = 0; c < head_dim; c++) o[c] += p[j] * vj[c];                        \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+}                                                                                                  \
+void ks_grouped_attention_backward_##S(const T *dout, const T *q, const T *k, const T *v,          \
+                                       const T *probabilities, size_t batch, size_t t,             \
+                                       size_t heads, size_t kv_heads, size_t head_dim,             \
+                                       T *dq, T *dk, T *dv) {                                      \
+    size_t group = heads / kv_heads, qw = heads * head_dim, kw = kv_heads * head_dim;              \
+    T scale = (T)(1.0 / sqrt((double)head_dim));                                                   \
+    T *ds = (T *)malloc((t ? t : 1) * sizeof(T));                                                  \
+    if (!ds) return;                                                                               \
+    for (size_t b = 0; b < batch; b++)                                                             \
+    for (size_t h = 0; h < heads; h++) {                                                           \
+        size_t g = h / group;                                                                      \
+        for (size_t i = 0; i < t; i++) {                                                          \
+            const T *gi = dout + (b * t + i) * qw + h * head_dim;                                  \
+            const T *p = probabilities + ((b * heads + h) * t + i) * t;                            \
+            /* dp_ij = dout_i . v_j; ds_ij = p_ij (dp_ij - sum_j p_ij dp_ij) */                    \
+            T weighted = 0;                                                                        \
+            for (size_t j = 0; j <= i; j++) {                                                      \
+                const T *vj = v + (b * t + j) * kw + g * head_dim;                                 \
+                T dp = 0;                                                                          \
+                for (size_t c = 0; c < head_dim; c++) dp += gi[c] * vj[c];                         \
+                ds[j] = dp;                                                                        \
+                weighted += p[j] * dp;                                                             \
+                T *dvj = dv + (b * t + j) * kw + g * head_dim;                                     \
+                for (size_t c = 0; c < head_dim; c++) dvj[c] += p[j] * gi[c];                      \
+            }                                                                                      \
+            const T *qi = q + (b * t + i) * qw + h * head_dim;                                     \
+            T *dqi = dq + (b * t + i) * qw + h * head_dim;                                         \
+            for (size_t j = 0; j <= i; j++) {                                                      \
+                T d = p[j] * (ds[j] - weighted) * scale;                                           \
+                const T *kj = k + (b * t + j) * kw + g * head_dim;                                 \
+                T *dkj = dk + (b * t + j) * kw + g * head_dim;                                     \
+                for (size_t c = 0; c < head_dim; c++) { dqi[c] += d * kj[c]; dkj[c] += d * qi[c]; } \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    free(ds);                                                                                      \
 }
 
 KS_DEFINE_DECODER_KERNELS(float, f, expf)

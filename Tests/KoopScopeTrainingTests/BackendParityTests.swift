@@ -78,7 +78,8 @@ struct TrainingKernelSourceTests {
                    "layer_norm_backward_columns", "gelu", "gelu_backward", "causal_softmax", "softmax_backward",
                    "token_log_probs", "token_log_probs_backward", "embed", "embed_backward", "adamw", "append_to_cache",
                    "attend_cached", "rms_norm", "rms_norm_backward_rows", "rms_norm_backward_columns", "silu_gate",
-                   "silu_gate_backward", "rotary"]
+                   "silu_gate_backward", "rotary", "grouped_attention", "grouped_attention_backward_query",
+                   "grouped_attention_backward_key_value"]
         for op in ops {
             #expect(names.contains("ks_\(op)_f") && names.contains("ks_\(op)_d"), "\(op)")
             #expect(source.text.contains("__device__ void \(op)("), "\(op) has a template body")

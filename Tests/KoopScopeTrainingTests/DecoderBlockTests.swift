@@ -72,4 +72,38 @@ struct DecoderBlockTests {
                                                  float.constant(xf, rows: rows, columns: columns)).buffer)
         #expect(zip(yd, yf).allSatisfy { abs($0 - Double($1)) < 1e-4 * max(1, abs($0)) })
     }
+
+    /// Grouped-query attention against its formula written out, and its gradients with respect
+    /// to q, k and v; with as many key/value heads as query heads it is the built-in attention.
+    @Test(arguments: [(2, 5, 4, 2, 3), (1, 7, 3, 1, 4), (2, 4, 2, 2, 2)])
+    func groupedAttention(shape: (Int, Int, Int, Int, Int)) {
+        let (batch, t, heads, kvHeads, hd) = shape
+        let q = gaussian(batch * t * heads * hd, seed: 11), k = gaussian(batch * t * kvHeads * hd, seed: 12)
+        let v = gaussian(batch * t * kvHeads * hd, seed: 13)
+        let tape = Tape<Double>(backend: backend, recording: false)
+        let out = backend.download(tape.groupedAttention(
+            q: tape.constant(q, rows: batch * t, columns: heads * hd), k: tape.constant(k, rows: batch * t, columns: kvHeads * hd),
+            v: tape.constant(v, rows: batch * t, columns: kvHeads * hd), batch: batch, length: t, heads: heads, kvHeads: kvHeads).buffer)
+        let group = heads / kvHeads
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let g = h / group
+                for i in 0..<t {
+                    let scores = (0...i).map { j in
+                        (0..<hd).reduce(0.0) { $0 + q[(b * t + i) * heads * hd + h * hd + $1] * k[(b * t + j) * kvHeads * hd + g * hd + $1] }
+                            / Double(hd).squareRoot()
+                    }
+                    let top = scores.max()!, weights = scores.map { exp($0 - top) }, total = weights.reduce(0, +)
+                    for c in 0..<hd {
+                        let expected = (0...i).reduce(0.0) { $0 + weights[$1] / total * v[(b * t + $1) * kvHeads * hd + g * hd + c] }
+                        #expect(abs(out[(b * t + i) * heads * hd + h * hd + c] - expected) < 1e-12)
+                    }
+                }
+            }
+        }
+        let errors = gradientCheck(inputs: [q, k, v], shapes: [(batch * t, heads * hd), (batch * t, kvHeads * hd), (batch * t, kvHeads * hd)]) { tape, x in
+            [tape.groupedAttention(q: x[0], k: x[1], v: x[2], batch: batch, length: t, heads: heads, kvHeads: kvHeads)]
+        }
+        #expect(errors.allSatisfy { $0 < 1e-6 }, "\(errors)")
+    }
 }

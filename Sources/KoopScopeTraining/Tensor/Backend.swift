@@ -109,6 +109,15 @@ public protocol Backend: AnyObject, Sendable {
     /// added into it when `accumulate` (the backward pass: the gradient rotated back, sign −1).
     func rotary<S: TensorScalar>(_ x: Buffer<S>, rows: Int, heads: Int, headDimension: Int, positions: Buffer<Int32>,
                                  frequencies: Buffer<S>, sign: Int32, accumulate: Bool, y: Buffer<S>)
+    /// Causal grouped-query attention of `batch` right-padded sequences of `length` rows: q is
+    /// (batch·length) × (heads·headDimension), k and v (batch·length) × (kvHeads·headDimension);
+    /// query head h reads key/value head h / (heads/kvHeads). `probabilities` (batch·heads·length²)
+    /// receives every weight, zero above the diagonal, for the backward pass.
+    func groupedAttention<S: TensorScalar>(q: Buffer<S>, k: Buffer<S>, v: Buffer<S>, batch: Int, length: Int, heads: Int,
+                                           kvHeads: Int, headDimension: Int, out: Buffer<S>, probabilities: Buffer<S>)
+    func groupedAttentionBackward<S: TensorScalar>(_ dout: Buffer<S>, q: Buffer<S>, k: Buffer<S>, v: Buffer<S>,
+                                                   probabilities: Buffer<S>, batch: Int, length: Int, heads: Int,
+                                                   kvHeads: Int, headDimension: Int, dq: Buffer<S>, dk: Buffer<S>, dv: Buffer<S>)
 
     /// Waits for queued work and throws the first failure since the last call. Ops cannot throw
     /// (a device backend queues them); callers check here once per step.

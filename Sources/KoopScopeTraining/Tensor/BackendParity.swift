@@ -266,5 +266,20 @@ public struct BackendParity {
                           frequencies: i[1], sign: sign, accumulate: accumulate, y: o[0])
             }
         }
+        let (batch, t, heads2, kvHeads, hd) = (2, 6, 4, 2, 4)
+        let (qw, kw) = (batch * t * heads2 * hd, batch * t * kvHeads * hd)
+        check("groupedAttention", inputs: [random(qw), random(kw), random(kw)], outputs: [qw, batch * heads2 * t * t]) { be, i, o in
+            be.groupedAttention(q: i[0], k: i[1], v: i[2], batch: batch, length: t, heads: heads2, kvHeads: kvHeads,
+                                headDimension: hd, out: o[0], probabilities: o[1])
+        }
+        let (q, k, v) = (random(qw), random(kw), random(kw))
+        let cpu = CPUBackend(), probabilities = cpu.allocate(batch * heads2 * t * t, of: Float.self)
+        cpu.groupedAttention(q: cpu.upload(q), k: cpu.upload(k), v: cpu.upload(v), batch: batch, length: t, heads: heads2,
+                             kvHeads: kvHeads, headDimension: hd, out: cpu.allocate(qw, of: Float.self), probabilities: probabilities)
+        check("groupedAttentionBackward", inputs: [random(qw), q, k, v, cpu.download(probabilities)], outputs: [qw, kw, kw],
+              accumulating: [0, 1, 2]) { be, i, o in
+            be.groupedAttentionBackward(i[0], q: i[1], k: i[2], v: i[3], probabilities: i[4], batch: batch, length: t,
+                                        heads: heads2, kvHeads: kvHeads, headDimension: hd, dq: o[0], dk: o[1], dv: o[2])
+        }
     }
 }

@@ -217,4 +217,18 @@ open class CPUBackend: Backend, @unchecked Sendable {
                                       frequencies: Buffer<S>, sign: Int32, accumulate: Bool, y: Buffer<S>) {
         S._rotary(x.pointer, rows, heads, headDimension, positions.pointer, frequencies.pointer, sign, accumulate, y.pointer)
     }
+
+    open func groupedAttention<S: TensorScalar>(q: Buffer<S>, k: Buffer<S>, v: Buffer<S>, batch: Int, length: Int, heads: Int,
+                                                kvHeads: Int, headDimension: Int, out: Buffer<S>, probabilities: Buffer<S>) {
+        S._groupedAttention(q.pointer, k.pointer, v.pointer, batch, length, heads, kvHeads, headDimension, out.pointer,
+                            probabilities.pointer)
+    }
+
+    open func groupedAttentionBackward<S: TensorScalar>(_ dout: Buffer<S>, q: Buffer<S>, k: Buffer<S>, v: Buffer<S>,
+                                                        probabilities: Buffer<S>, batch: Int, length: Int, heads: Int,
+                                                        kvHeads: Int, headDimension: Int, dq: Buffer<S>, dk: Buffer<S>,
+                                                        dv: Buffer<S>) {
+        S._groupedAttentionBackward(dout.pointer, q.pointer, k.pointer, v.pointer, probabilities.pointer, batch, length,
+                                    heads, kvHeads, headDimension, dq.pointer, dk.pointer, dv.pointer)
+    }
 }

@@ -1,3 +1,5 @@
+import KoopScopeCUDA
+
 /// The Llama-family blocks on the device: each op launches the kernels of
 /// ``CUDAKernelSource/training`` that mirror the CPU's `decoder_kernels.c`.
 extension CUDABackend {
@@ -30,5 +32,26 @@ extension CUDABackend {
         launch("rotary", S.self, threads: rows * heads * (headDimension / 2),
                [pointer(x), .int(rows), .int(heads), .int(headDimension), pointer(positions), pointer(frequencies),
                 .int(Int(sign)), .int(accumulate ? 1 : 0), pointer(y)])
+    }
+
+    public func groupedAttention<S: TensorScalar>(q: Buffer<S>, k: Buffer<S>, v: Buffer<S>, batch: Int, length: Int,
+                                                  heads: Int, kvHeads: Int, headDimension: Int, out: Buffer<S>,
+                                                  probabilities: Buffer<S>) {
+        launch("grouped_attention", S.self, threads: batch * heads * length,
+               [pointer(q), pointer(k), pointer(v), .int(batch), .int(length), .int(heads), .int(kvHeads), .int(headDimension),
+                pointer(out), pointer(probabilities)])
+    }
+
+    public func groupedAttentionBackward<S: TensorScalar>(_ dout: Buffer<S>, q: Buffer<S>, k: Buffer<S>, v: Buffer<S>,
+                                                          probabilities: Buffer<S>, batch: Int, length: Int, heads: Int,
+                                                          kvHeads: Int, headDimension: Int, dq: Buffer<S>, dk: Buffer<S>,
+                                                          dv: Buffer<S>) {
+        let shape: [CUDADevice.Argument] = [.int(batch), .int(length), .int(heads), .int(kvHeads), .int(headDimension)]
+        // Queries row by row; keys and values row by row of each key/value head (no two threads
+        // add into one element).
+        launch("grouped_attention_backward_query", S.self, threads: batch * heads * length,
+               [pointer(dout), pointer(k), pointer(v), pointer(probabilities)] + shape + [pointer(dq)])
+        launch("grouped_attention_backward_key_value", S.self, threads: batch * kvHeads * length,
+               [pointer(dout), pointer(q), pointer(v), pointer(probabilities)] + shape + [pointer(dk), pointer(dv)])
     }
 }

@@ -47,3 +47,28 @@ extension Tape {
         return y
     }
 }
+
+extension Tape {
+    /// Causal grouped-query attention of `batch` right-padded sequences of `length` rows each:
+    /// q holds `heads` query heads per row, k and v `kvHeads` key/value heads (a divisor of
+    /// `heads`); query head h attends with key/value head h / (heads/kvHeads), scaled by
+    /// 1/√headDimension.
+    public func groupedAttention(q: Tensor<S>, k: Tensor<S>, v: Tensor<S>, batch: Int, length: Int,
+                                 heads: Int, kvHeads: Int) -> Tensor<S> {
+        let headDimension = q.columns / heads
+        precondition(q.rows == batch * length && k.rows == q.rows && v.rows == q.rows && heads % kvHeads == 0
+                     && heads * headDimension == q.columns && k.columns == kvHeads * headDimension && v.columns == k.columns,
+                     "grouped attention of q \(q.rows)×\(q.columns), k \(k.rows)×\(k.columns) in \(heads)/\(kvHeads) heads")
+        let out = unwritten(rows: q.rows, columns: q.columns)
+        let probabilities = backend.allocateUninitialized(batch * heads * length * length, of: S.self)
+        backend.groupedAttention(q: q.buffer, k: k.buffer, v: v.buffer, batch: batch, length: length, heads: heads,
+                                 kvHeads: kvHeads, headDimension: headDimension, out: out.buffer, probabilities: probabilities)
+        record(out) { [unowned self] dout in
+            backend.groupedAttentionBackward(dout, q: q.buffer, k: k.buffer, v: v.buffer, probabilities: probabilities,
+                                             batch: batch, length: length, heads: heads, kvHeads: kvHeads,
+                                             headDimension: headDimension, dq: gradientBuffer(for: q),
+                                             dk: gradientBuffer(for: k), dv: gradientBuffer(for: v))
+        }
+        return out
+    }
+}

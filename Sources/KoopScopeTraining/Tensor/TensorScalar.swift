@@ -75,6 +75,14 @@ public protocol TensorScalar: LinearAlgebraScalar, BitwiseCopyable {
     static func _rotary(_ x: UnsafePointer<Self>, _ rows: Int, _ heads: Int, _ headDimension: Int,
                         _ positions: UnsafePointer<Int32>, _ frequencies: UnsafePointer<Self>, _ sign: Int32,
                         _ accumulate: Bool, _ y: UnsafeMutablePointer<Self>)
+    static func _groupedAttention(_ q: UnsafePointer<Self>, _ k: UnsafePointer<Self>, _ v: UnsafePointer<Self>,
+                                  _ batch: Int, _ length: Int, _ heads: Int, _ kvHeads: Int, _ headDimension: Int,
+                                  _ out: UnsafeMutablePointer<Self>, _ probabilities: UnsafeMutablePointer<Self>)
+    static func _groupedAttentionBackward(_ dout: UnsafePointer<Self>, _ q: UnsafePointer<Self>, _ k: UnsafePointer<Self>,
+                                          _ v: UnsafePointer<Self>, _ probabilities: UnsafePointer<Self>, _ batch: Int,
+                                          _ length: Int, _ heads: Int, _ kvHeads: Int, _ headDimension: Int,
+                                          _ dq: UnsafeMutablePointer<Self>, _ dk: UnsafeMutablePointer<Self>,
+                                          _ dv: UnsafeMutablePointer<Self>)
 }
 
 extension Float: TensorScalar {
@@ -276,6 +284,18 @@ extension Float {
                                _ accumulate: Bool, _ y: UnsafeMutablePointer<Float>) {
         ks_rotary_f(x, rows, heads, headDimension, positions, frequencies, sign, accumulate ? 1 : 0, y)
     }
+    public static func _groupedAttention(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
+                                         _ batch: Int, _ length: Int, _ heads: Int, _ kvHeads: Int, _ headDimension: Int,
+                                         _ out: UnsafeMutablePointer<Float>, _ probabilities: UnsafeMutablePointer<Float>) {
+        ks_grouped_attention_f(q, k, v, batch, length, heads, kvHeads, headDimension, out, probabilities)
+    }
+    public static func _groupedAttentionBackward(_ dout: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>,
+                                                 _ v: UnsafePointer<Float>, _ probabilities: UnsafePointer<Float>, _ batch: Int,
+                                                 _ length: Int, _ heads: Int, _ kvHeads: Int, _ headDimension: Int,
+                                                 _ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMutablePointer<Float>,
+                                                 _ dv: UnsafeMutablePointer<Float>) {
+        ks_grouped_attention_backward_f(dout, q, k, v, probabilities, batch, length, heads, kvHeads, headDimension, dq, dk, dv)
+    }
 }
 
 extension Double {
@@ -299,5 +319,17 @@ extension Double {
                                _ positions: UnsafePointer<Int32>, _ frequencies: UnsafePointer<Double>, _ sign: Int32,
                                _ accumulate: Bool, _ y: UnsafeMutablePointer<Double>) {
         ks_rotary_d(x, rows, heads, headDimension, positions, frequencies, sign, accumulate ? 1 : 0, y)
+    }
+    public static func _groupedAttention(_ q: UnsafePointer<Double>, _ k: UnsafePointer<Double>, _ v: UnsafePointer<Double>,
+                                         _ batch: Int, _ length: Int, _ heads: Int, _ kvHeads: Int, _ headDimension: Int,
+                                         _ out: UnsafeMutablePointer<Double>, _ probabilities: UnsafeMutablePointer<Double>) {
+        ks_grouped_attention_d(q, k, v, batch, length, heads, kvHeads, headDimension, out, probabilities)
+    }
+    public static func _groupedAttentionBackward(_ dout: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ k: UnsafePointer<Double>,
+                                                 _ v: UnsafePointer<Double>, _ probabilities: UnsafePointer<Double>, _ batch: Int,
+                                                 _ length: Int, _ heads: Int, _ kvHeads: Int, _ headDimension: Int,
+                                                 _ dq: UnsafeMutablePointer<Double>, _ dk: UnsafeMutablePointer<Double>,
+                                                 _ dv: UnsafeMutablePointer<Double>) {
+        ks_grouped_attention_backward_d(dout, q, k, v, probabilities, batch, length, heads, kvHeads, headDimension, dq, dk, dv)
     }
 }

@@ -157,7 +157,7 @@ template <typename T> __device__ void attend_cached(const T *qkv, const T *keys,
         i64 b = w / heads, h = w % heads;
         const T *q = qkv + b * 3 * d + h * e;
         const T *kc = keys + b * capacity * d + h * e, *vc = values + b * capacity * d + h * e;
-        T top = -INFINITY;
+        T top = 0;
         for (i64 j = 0; j < length; j++) {
             T s = 0; for (i64 c = 0; c < e; c++) s += q[c] * kc[j * d + c];
             top = max(top, s * scale);
@@ -222,6 +222,82 @@ template <typename T> __device__ void rotary(const T *x, i64 rows, i64 heads, i6
         if (accumulate) { y[at] += first; y[at + half] += second; } else { y[at] = first; y[at + half] = second; }
     }
 }
+template <typename T> __device__ void grouped_attention(const T *q, const T *k, const T *v, i64 batch, i64 t, i64 heads,
+                                                        i64 kvh, i64 hd, T *out, T *prob) {
+    i64 group = heads / kvh, qw = heads * hd, kw = kvh * hd;
+    T scale = (T)(1.0 / sqrt((double)hd));
+    LOOP(e, batch * heads * t) {
+        i64 i = e % t, h = (e / t) % heads, b = e / (t * heads), g = h / group;
+        const T *qi = q + (b * t + i) * qw + h * hd;
+        T *p = prob + ((b * heads + h) * t + i) * t;
+        T top = 0;
+        for (i64 j = 0; j <= i; j++) {
+            const T *kj = k + (b * t + j) * kw + g * hd;
+            T s = 0;
+            for (i64 c = 0; c < hd; c++) s += qi[c] * kj[c];
+            p[j] = s * scale;
+            if (j == 0 || p[j] > top) top = p[j];
+        }
+        T sum = 0;
+        for (i64 j = 0; j <= i; j++) { p[j] = k_exp(p[j] - top); sum += p[j]; }
+        for (i64 j = 0; j <= i; j++) p[j] /= sum;
+        for (i64 j = i + 1; j < t; j++) p[j] = 0;
+        T *o = out + (b * t + i) * qw + h * hd;
+        for (i64 c = 0; c < hd; c++) o[c] = 0;
+        for (i64 j = 0; j <= i; j++) { const T *vj = v + (b * t + j) * kw + g * hd; for (i64 c = 0; c < hd; c++) o[c] += p[j] * vj[c]; }
+    }
+}
+// Σ_j p_ij (dout_i · v_j): the softmax backward's row term.
+template <typename T> __device__ T grouped_row_term(const T *gi, const T *p, const T *v, i64 b, i64 t, i64 i, i64 kw, i64 g,
+                                                    i64 hd) {
+    T w = 0;
+    for (i64 j = 0; j <= i; j++) {
+        const T *vj = v + (b * t + j) * kw + g * hd;
+        T dp = 0;
+        for (i64 c = 0; c < hd; c++) dp += gi[c] * vj[c];
+        w += p[j] * dp;
+    }
+    return w;
+}
+template <typename T> __device__ void grouped_attention_backward_query(const T *dout, const T *k, const T *v, const T *prob,
+                                                                       i64 batch, i64 t, i64 heads, i64 kvh, i64 hd, T *dq) {
+    i64 group = heads / kvh, qw = heads * hd, kw = kvh * hd;
+    T scale = (T)(1.0 / sqrt((double)hd));
+    LOOP(e, batch * heads * t) {
+        i64 i = e % t, h = (e / t) % heads, b = e / (t * heads), g = h / group;
+        const T *gi = dout + (b * t + i) * qw + h * hd, *p = prob + ((b * heads + h) * t + i) * t;
+        T w = grouped_row_term(gi, p, v, b, t, i, kw, g, hd);
+        T *dqi = dq + (b * t + i) * qw + h * hd;
+        for (i64 j = 0; j <= i; j++) {
+            const T *vj = v + (b * t + j) * kw + g * hd, *kj = k + (b * t + j) * kw + g * hd;
+            T dp = 0;
+            for (i64 c = 0; c < hd; c++) dp += gi[c] * vj[c];
+            T d = p[j] * (dp - w) * scale;
+            for (i64 c = 0; c < hd; c++) dqi[c] += d * kj[c];
+        }
+    }
+}
+template <typename T> __device__ void grouped_attention_backward_key_value(const T *dout, const T *q, const T *v,
+                                                                           const T *prob, i64 batch, i64 t, i64 heads,
+                                                                           i64 kvh, i64 hd, T *dk, T *dv) {
+    i64 group = heads / kvh, qw = heads * hd, kw = kvh * hd;
+    T scale = (T)(1.0 / sqrt((double)hd));
+    LOOP(e, batch * kvh * t) {
+        i64 j = e % t, g = (e / t) % kvh, b = e / (t * kvh);
+        const T *vj = v + (b * t + j) * kw + g * hd;
+        T *dkj = dk + (b * t + j) * kw + g * hd, *dvj = dv + (b * t + j) * kw + g * hd;
+        for (i64 h = g * group; h < (g + 1) * group; h++) {
+            for (i64 i = j; i < t; i++) {
+                const T *gi = dout + (b * t + i) * qw + h * hd, *p = prob + ((b * heads + h) * t + i) * t;
+                const T *qi = q + (b * t + i) * qw + h * hd;
+                T dp = 0;
+                for (i64 c = 0; c < hd; c++) dp += gi[c] * vj[c];
+                T d = p[j] * (dp - grouped_row_term(gi, p, v, b, t, i, kw, g, hd)) * scale;
+                for (i64 c = 0; c < hd; c++) { dvj[c] += p[j] * gi[c]; dkj[c] += d * qi[c]; }
+            }
+        }
+    }
+}
 #define BOTH(NAME, PARAMS_F, PARAMS_D, ARGS) \
     extern "C" __global__ void ks_##NAME##_f PARAMS_F { NAME<float> ARGS; } \
     extern "C" __global__ void ks_##NAME##_d PARAMS_D { NAME<double> ARGS; }
@@ -279,5 +355,17 @@ BOTH(silu_gate_backward, (const float *g, const float *u, const float *dy, i64 n
      (const double *g, const double *u, const double *dy, i64 n, double *dg, double *du), (g, u, dy, n, dg, du))
 BOTH(rotary, (const float *x, i64 r, i64 h, i64 d, const int *p, const float *f, i64 s, i64 a, float *y),
      (const double *x, i64 r, i64 h, i64 d, const int *p, const double *f, i64 s, i64 a, double *y), (x, r, h, d, p, f, s, a, y))
+BOTH(grouped_attention,
+     (const float *q, const float *k, const float *v, i64 b, i64 t, i64 h, i64 kv, i64 d, float *o, float *p),
+     (const double *q, const double *k, const double *v, i64 b, i64 t, i64 h, i64 kv, i64 d, double *o, double *p),
+     (q, k, v, b, t, h, kv, d, o, p))
+BOTH(grouped_attention_backward_query,
+     (const float *g, const float *k, const float *v, const float *p, i64 b, i64 t, i64 h, i64 kv, i64 d, float *dq),
+     (const double *g, const double *k, const double *v, const double *p, i64 b, i64 t, i64 h, i64 kv, i64 d, double *dq),
+     (g, k, v, p, b, t, h, kv, d, dq))
+BOTH(grouped_attention_backward_key_value,
+     (const float *g, const float *q, const float *v, const float *p, i64 b, i64 t, i64 h, i64 kv, i64 d, float *dk, float *dv),
+     (const double *g, const double *q, const double *v, const double *p, i64 b, i64 t, i64 h, i64 kv, i64 d, double *dk,
+      double *dv), (g, q, v, p, b, t, h, kv, d, dk, dv))
 """#)
 }

@@ -92,7 +92,19 @@ int ks_small_gemm_strips_f(const float *a, size_t lda, const float *strips, floa
     /* when accumulate (the backward pass rotates the gradient back with sign -1) */               \
     void ks_rotary_##S(const T *x, size_t rows, size_t heads, size_t head_dim,                     \
                        const int32_t *positions, const T *frequencies, int sign, int accumulate,   \
-                       T *y);
+                       T *y);                                                                      \
+    /* Causal grouped-query attention of batch right-padded sequences of length t: q is */         \
+    /* (batch*t) x (heads*head_dim), k and v (batch*t) x (kv_heads*head_dim); query head h reads */ \
+    /* key/value head h / (heads / kv_heads). out as q; probabilities batch x heads x t x t, */     \
+    /* zero above the diagonal */                                                                  \
+    void ks_grouped_attention_##S(const T *q, const T *k, const T *v, size_t batch, size_t t,      \
+                                  size_t heads, size_t kv_heads, size_t head_dim, T *out,          \
+                                  T *probabilities);                                               \
+    /* adds the gradients with respect to q, k and v into dq, dk, dv */                            \
+    void ks_grouped_attention_backward_##S(const T *dout, const T *q, const T *k, const T *v,      \
+                                           const T *probabilities, size_t batch, size_t t,         \
+                                           size_t heads, size_t kv_heads, size_t head_dim,         \
+                                           T *dq, T *dk, T *dv);
 
 KS_DECLARE_DECODER_KERNELS(float, f)
 KS_DECLARE_DECODER_KERNELS(double, d)
