@@ -640,3 +640,18 @@ func exampleRolloutDump(records: [PromptRecord]) throws {
 func exampleDecoderBlockOps(tape: Tape<Float>, x: Tensor<Float>, norm: Parameter<Float>) throws {
     let normed = tape.rmsNorm(x, weight: tape.watch(norm), epsilon: 1e-6)
 }
+
+// Example: Sources/KoopScopeTraining/Policy/Policy.swift
+func examplePolicy() throws {
+    func logits(of policy: some Policy<Float>, _ tokens: [Int32]) -> Tensor<Float> {
+        let tape = Tape<Float>(backend: policy.backend, recording: false)
+        return policy.forward(tape, tokens: tokens, length: tokens.count).logits
+    }
+}
+
+// Example: Sources/KoopScopeTraining/Policy/DecoderPolicy.swift
+func exampleDecoderPolicy(tokens: [Int32]) throws {
+    let policy = try DecoderPolicy<Float>(CheckpointFolder(path: "Qwen2.5-0.5B"), backend: CPUBackend())
+    let tape = Tape<Float>(backend: policy.backend)
+    let out = policy.forward(tape, tokens: tokens, length: tokens.count)
+}

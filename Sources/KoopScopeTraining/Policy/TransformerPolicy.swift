@@ -12,21 +12,17 @@ import KoopScope
 /// let tape = Tape<Float>(backend: policy.backend)
 /// let out = policy.forward(tape, tokens: batch, length: 12)
 /// ```
-public final class TransformerPolicy<S: TensorScalar>: @unchecked Sendable {
+public final class TransformerPolicy<S: TensorScalar>: Policy, @unchecked Sendable {
     public let configuration: PolicyConfiguration
     public let backend: any Backend
     /// Every trainable matrix, in a fixed order (checkpoints and the optimiser rely on it).
     public let parameters: [Parameter<S>]
 
     /// What one forward pass gives.
-    public struct Forward {
-        /// (batch·length) × vocabulary.
-        public var logits: Tensor<S>
-        /// (batch·length) × dimension: the final layer norm's output.
-        public var hidden: Tensor<S>
-        /// The tape's tensors for ``TransformerPolicy/parameters``, in the same order.
-        public var parameters: [Tensor<S>]
-    }
+    public typealias Forward = PolicyForward<S>
+
+    public var vocabularySize: Int { configuration.vocabularySize }
+    public var hiddenDimension: Int { configuration.dimension }
 
     /// A freshly initialised policy: weights N(0, 0.02²), the residual projections scaled by
     /// 1/√(2·layers) (GPT-2's scheme), layer norms at identity, biases zero.
@@ -76,9 +72,6 @@ public final class TransformerPolicy<S: TensorScalar>: @unchecked Sendable {
         }
     }
 
-    /// Number of trainable scalars.
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
-
     /// Runs `batch` sequences of `length` tokens each (right-padded, row-major in `tokens`)
     /// through the model on `tape`.
     public func forward(_ tape: Tape<S>, tokens: [Int32], length: Int) -> Forward {
@@ -102,17 +95,5 @@ public final class TransformerPolicy<S: TensorScalar>: @unchecked Sendable {
         let hidden = tape.layerNorm(x, gamma: take(), beta: take())
         let logits = tape.linear(hidden, take(), take())
         return Forward(logits: logits, hidden: hidden, parameters: p)
-    }
-}
-
-extension TransformerPolicy {
-    /// The forward pass over `tokens` (sequences of `length`) on `tape`, with the log-probability
-    /// and entropy of every position's target under softmax(logits/`temperature`).
-    public func score(_ tape: Tape<S>, tokens: [Int32], targets: [Int32], length: Int, temperature: S)
-        -> (forward: Forward, logp: Tensor<S>, entropy: Tensor<S>)
-    {
-        let forward = forward(tape, tokens: tokens, length: length)
-        let out = tape.tokenLogProbabilities(forward.logits, targets: targets, temperature: temperature)
-        return (forward, out.logp, out.entropy)
     }
 }

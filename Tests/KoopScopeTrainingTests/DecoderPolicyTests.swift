@@ -1,0 +1,70 @@
+import Foundation
+import KoopScope
+import Testing
+@testable import KoopScopeTraining
+
+/// A Hugging Face checkpoint as a trainable policy: its forward on the tape equal to
+/// `transformers`, and its parameter gradients equal to central differences in Float64.
+@Suite("Hugging Face decoders as policies")
+struct DecoderPolicyTests {
+    @Test(arguments: DecoderParityTests.checkpoints)
+    func forwardOnTheTapeMatchesTransformers(checkpoint: String) throws {
+        let folder = fixturePath("hf/" + checkpoint)
+        let reference = try DecoderParityTests.Reference(folder)
+        let backend = CPUBackend()
+        let policy = try DecoderPolicy<Float>(CheckpointFolder(path: folder), backend: backend)
+        // Both fixed sequences in one batch.
+        let tokens = reference.ids.flatMap { $0.map(Int32.init) }
+        let tape = Tape<Float>(backend: backend, recording: false)
+        let out = policy.forward(tape, tokens: tokens, length: reference.ids[0].count)
+        let logits = backend.download(out.logits.buffer), hidden = backend.download(out.hidden.buffer)
+        func relative(_ a: [Float], _ b: [Float]) -> Double {
+            zip(a, b).map { abs(Double($0) - Double($1)) }.max()! / b.map { abs(Double($0)) }.max()!
+        }
+        #expect(relative(logits, reference.logits.flatMap { $0 }) < 1e-4)
+        #expect(relative(hidden, reference.hidden.flatMap { $0 }) < 1e-4)
+        #expect(policy.parameters.map(\.name) == DecoderWeights.expectedTensors(policy.configuration).map(\.name))
+    }
+
+    /// d(Σ log p(target))/dθ by the tape against central differences, in Float64, for a few
+    /// entries of parameters of every kind: embedding, norms, q/k norms, biases, projections.
+    @Test(arguments: ["qwen2-bf16", "qwen3-f32"])
+    func parameterGradientsMatchFiniteDifferences(checkpoint: String) throws {
+        let backend = CPUBackend()
+        let policy = try DecoderPolicy<Double>(CheckpointFolder(path: fixturePath("hf/" + checkpoint)), backend: backend)
+        let tokens: [Int32] = [5, 17, 300, 9, 2, 44, 7, 1]   // two sequences of 4
+        let targets: [Int32] = [17, 300, 9, 0, 44, 7, 1, 3]
+        func loss() -> Double {
+            let tape = Tape<Double>(backend: backend, recording: false)
+            return backend.download(policy.score(tape, tokens: tokens, targets: targets, length: 4, temperature: 1).logp.buffer)
+                .reduce(0, +)
+        }
+        let tape = Tape<Double>(backend: backend)
+        let scored = policy.score(tape, tokens: tokens, targets: targets, length: 4, temperature: 1)
+        tape.backward(seeds: [(scored.logp, backend.upload([Double](repeating: 1, count: tokens.count)))])
+        let names = policy.parameters.map(\.name).filter {
+            $0 == "model.embed_tokens.weight" || $0.hasPrefix("model.layers.1.") || $0 == "model.norm.weight"
+        }
+        #expect(names.count >= 10)
+        var rng = SeededGenerator(seed: 3)
+        for name in names {
+            let k = policy.parameters.firstIndex { $0.name == name }!
+            let parameter = policy.parameters[k]
+            let gradient = backend.download(tape.gradient(of: scored.forward.parameters[k])!)
+            var values = backend.download(parameter.value)
+            for _ in 0..<3 {
+                // An embedding row the tokens use, so that its gradient is not trivially zero.
+                let i = name == "model.embed_tokens.weight" ? 300 * parameter.columns + Int(rng.next() % UInt64(parameter.columns))
+                                                              : Int(rng.next() % UInt64(parameter.count))
+                let h = 1e-6, original = values[i]
+                values[i] = original + h; backend.write(values, to: parameter.value)
+                let plus = loss()
+                values[i] = original - h; backend.write(values, to: parameter.value)
+                let minus = loss()
+                values[i] = original; backend.write(values, to: parameter.value)
+                let numeric = (plus - minus) / (2 * h)
+                #expect(abs(numeric - gradient[i]) <= 1e-6 * max(1, abs(numeric)), "\(name)[\(i)]: \(gradient[i]) vs \(numeric)")
+            }
+        }
+    }
+}
