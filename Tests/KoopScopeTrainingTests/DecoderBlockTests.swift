@@ -36,8 +36,8 @@ struct DecoderBlockTests {
         #expect(errors.allSatisfy { $0 < 1e-6 }, "\(errors)")
     }
 
-    /// The rotation ``RotaryEmbedding`` applies in the decoder (with llama3 scaling), and its
-    /// gradient: the rotation back.
+    /// Rotary embedding with ``RotaryEmbedding``'s frequencies (llama3 scaling) against the
+    /// rotation written out, and its gradient: the rotation back.
     @Test func rotaryForwardAndGradient() {
         let (rows, heads, width) = (4, 3, 8)
         let rotary = RotaryEmbedding(headDimension: width, theta: 500,
@@ -47,11 +47,20 @@ struct DecoderBlockTests {
         let tape = Tape<Double>(backend: backend, recording: false)
         let y = backend.download(tape.rotary(tape.constant(x, rows: rows, columns: heads * width), heads: heads,
                                              positions: backend.upload(positions), frequencies: backend.upload(rotary.frequencies)).buffer)
-        var expected = x.map(Float.init)
-        expected.withUnsafeMutableBufferPointer { p in
-            for r in 0..<rows { rotary.rotate(p.baseAddress! + r * heads * width, heads: heads, position: Int(positions[r])) }
+        // Elements i and i + width/2 of each head, rotated by position · frequency i.
+        var expected = x
+        for r in 0..<rows {
+            for h in 0..<heads {
+                for i in 0..<(width / 2) {
+                    let angle = Double(positions[r]) * rotary.frequencies[i]
+                    let at = r * heads * width + h * width + i
+                    let (a, b) = (x[at], x[at + width / 2])
+                    expected[at] = a * cos(angle) - b * sin(angle)
+                    expected[at + width / 2] = b * cos(angle) + a * sin(angle)
+                }
+            }
         }
-        #expect(zip(y, expected).allSatisfy { abs($0 - Double($1)) < 1e-5 })
+        #expect(zip(y, expected).allSatisfy { abs($0 - $1) < 1e-12 })
         let errors = gradientCheck(inputs: [x], shapes: [(rows, heads * width)]) { tape, t in
             [tape.rotary(t[0], heads: heads, positions: backend.upload(positions), frequencies: backend.upload(rotary.frequencies))]
         }

@@ -44,7 +44,8 @@ public final class Decoder: @unchecked Sendable {
     let finalNorm: [Float]
     /// The output projection (the embedding itself when tied).
     let logits: Projection
-    let rotary: RotaryEmbedding
+    /// The rotary frequencies (``RotaryEmbedding``'s, in Float32 as `transformers` keeps them).
+    let frequencies: [Float]
 
     /// Reads the checkpoint folder tensor by tensor, each laid out for the forward pass as it
     /// is read, so that the weights are never held twice.
@@ -78,7 +79,8 @@ public final class Decoder: @unchecked Sendable {
             embedding = try tensor("model.embed_tokens.weight")!
             logits = try projection("lm_head", c.vocab_size, d)
         }
-        rotary = RotaryEmbedding(headDimension: c.head_dim, theta: c.rope_theta, scaling: c.rope_scaling)
+        frequencies = RotaryEmbedding(headDimension: c.head_dim, theta: c.rope_theta, scaling: c.rope_scaling)
+            .frequencies.map { Float($0) }
     }
 
     /// Loads the checkpoint folder at `path`.
@@ -137,6 +139,7 @@ public final class Decoder: @unchecked Sendable {
         }
         guard n > 0 else { return Output(hidden: [], logits: [], logitRows: []) }
 
+        let rowPositions = positions.map { Int32($0) }
         var x = [Float](repeating: 0, count: n * d)
         x.withUnsafeMutableBufferPointer { xp in
             for (r, row) in rows.enumerated() {
@@ -162,14 +165,8 @@ public final class Decoder: @unchecked Sendable {
                 Self.rmsNorm(q, weight: queryNorm, rows: n * heads, width: hd, epsilon: Float(c.rms_norm_eps), into: &q)
                 Self.rmsNorm(k, weight: keyNorm, rows: n * kvHeads, width: hd, epsilon: Float(c.rms_norm_eps), into: &k)
             }
-            q.withUnsafeMutableBufferPointer { qp in
-                k.withUnsafeMutableBufferPointer { kp in
-                    for r in 0..<n {
-                        rotary.rotate(qp.baseAddress! + r * qWidth, heads: heads, position: positions[r])
-                        rotary.rotate(kp.baseAddress! + r * kvWidth, heads: kvHeads, position: positions[r])
-                    }
-                }
-            }
+            Self.rotate(&q, rows: n, heads: heads, headDimension: hd, positions: rowPositions, frequencies: frequencies)
+            Self.rotate(&k, rows: n, heads: kvHeads, headDimension: hd, positions: rowPositions, frequencies: frequencies)
             for (r, row) in rows.enumerated() {
                 let at = (row.sequence * cache.capacity + positions[r]) * kvWidth
                 for j in 0..<kvWidth {
@@ -184,9 +181,11 @@ public final class Decoder: @unchecked Sendable {
             Self.rmsNorm(x, weight: layer.postAttentionNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &normed)
             Self.apply(layer.gate, normed, rows: n, into: &gate)
             Self.apply(layer.up, normed, rows: n, into: &up)
-            for i in 0..<gate.count {
-                let g = gate[i]
-                gate[i] = g / (1 + exp(-g)) * up[i]
+            let gated = gate
+            gated.withUnsafeBufferPointer { g in
+                up.withUnsafeBufferPointer { u in
+                    gate.withUnsafeMutableBufferPointer { Float._siluGate(g.baseAddress!, u.baseAddress!, g.count, $0.baseAddress!) }
+                }
             }
             Self.apply(layer.down, gate, rows: n, into: &normed)
             for i in 0..<(n * d) { x[i] += normed[i] }
@@ -264,13 +263,29 @@ public final class Decoder: @unchecked Sendable {
         }
     }
 
-    /// y = x / rms(x) · weight, row by row (the mean of squares in Float32, as `transformers` does).
+    /// y = x / rms(x) · weight, row by row (the tensor library's kernel; the mean of squares in
+    /// double, as precise as `transformers`' float32 or better).
     static func rmsNorm(_ x: [Float], weight: [Float], rows: Int, width: Int, epsilon: Float, into y: inout [Float]) {
-        for r in 0..<rows {
-            var sum: Float = 0
-            for j in 0..<width { sum += x[r * width + j] * x[r * width + j] }
-            let scale = 1 / (sum / Float(width) + epsilon).squareRoot()
-            for j in 0..<width { y[r * width + j] = weight[j] * (x[r * width + j] * scale) }
+        var rstd = [Float](repeating: 0, count: rows)
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    rstd.withUnsafeMutableBufferPointer {
+                        Float._rmsNorm(xp.baseAddress!, wp.baseAddress!, rows, width, epsilon, yp.baseAddress!, $0.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rotates each row's heads in place at its position (the tensor library's kernel).
+    static func rotate(_ x: inout [Float], rows: Int, heads: Int, headDimension: Int, positions: [Int32],
+                       frequencies: [Float]) {
+        let source = x
+        source.withUnsafeBufferPointer { s in
+            x.withUnsafeMutableBufferPointer { y in
+                Float._rotary(s.baseAddress!, rows, heads, headDimension, positions, frequencies, 1, false, y.baseAddress!)
+            }
         }
     }
 

@@ -27,24 +27,4 @@ public struct RotaryEmbedding: Sendable {
         }
         frequencies = inverse
     }
-
-    /// Rotates `heads` consecutive head vectors of `x` (each `2 · frequencies.count` wide) in place
-    /// for `position`.
-    func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
-        let half = frequencies.count
-        var cosines = [Float](repeating: 0, count: half), sines = [Float](repeating: 0, count: half)
-        for i in 0..<half {
-            let angle = Double(position) * frequencies[i]
-            cosines[i] = Float(cos(angle))
-            sines[i] = Float(sin(angle))
-        }
-        for h in 0..<heads {
-            let v = x + h * 2 * half
-            for i in 0..<half {
-                let a = v[i], b = v[i + half]
-                v[i] = a * cosines[i] - b * sines[i]
-                v[i + half] = b * cosines[i] + a * sines[i]
-            }
-        }
-    }
 }

@@ -138,6 +138,19 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw ModelFileError.unsupported(file: path, entry: name,
                                              detail: "dtype \(entry.dtype.rawValue): only F32, F16, BF16 and F64 tensors are read as numbers")
         }
+        release(entry.byteRange)
+    }
+
+    /// Lets the kernel drop the pages of `range` (of the data) from this process's memory: a
+    /// tensor is read once and converted, and a model's file would otherwise stay resident beside
+    /// its converted weights. Reading it again faults the pages back in from the file.
+    private func release(_ range: Range<Int>) {
+        #if os(Linux)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataOffset + range.lowerBound + page - 1) / page * page, end = (dataOffset + range.upperBound) / page * page
+        guard end > start, let mapping else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: mapping) + start, end - start, MADV_DONTNEED)
+        #endif
     }
 
     /// The tensor `name` as Int64, from I64, I32, I16, I8, U8, U16 or U32.
