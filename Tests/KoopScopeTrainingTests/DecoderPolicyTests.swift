@@ -68,3 +68,24 @@ struct DecoderPolicyTests {
         }
     }
 }
+
+/// Sampling reads a policy's current weights: after a change to them, the sampling decoder built
+/// from the policy gives what the policy's forward on the tape gives.
+@Suite("Sampling a trained decoder policy")
+struct DecoderFromPolicyTests {
+    @Test func theSamplingDecoderFollowsThePolicysWeights() throws {
+        let backend = CPUBackend()
+        let policy = try DecoderPolicy<Float>(CheckpointFolder(path: fixturePath("hf/qwen2-bf16")), backend: backend)
+        // A training step's worth of change: every weight of one projection scaled.
+        let k = policy.parameters.firstIndex { $0.name == "model.layers.1.mlp.up_proj.weight" }!
+        backend.write(backend.download(policy.parameters[k].value).map { $0 * 1.5 }, to: policy.parameters[k].value)
+        let tokens = [3, 50, 7, 200, 11, 9]
+        let tape = Tape<Float>(backend: backend, recording: false)
+        let onTape = backend.download(policy.forward(tape, tokens: tokens.map(Int32.init), length: tokens.count).logits.buffer)
+        let sampled = try Decoder(policy).forward(tokens).logits
+        let scale = onTape.map { abs($0) }.max()!
+        #expect(zip(onTape, sampled).map { abs($0 - $1) }.max()! / scale < 1e-4)
+        let original = try Decoder(checkpoint: fixturePath("hf/qwen2-bf16")).forward(tokens).logits
+        #expect(zip(original, sampled).map { abs($0 - $1) }.max()! / scale > 1e-3, "the change shows")
+    }
+}

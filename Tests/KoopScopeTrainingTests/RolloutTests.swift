@@ -164,3 +164,29 @@ struct RolloutTests {
         #expect(try PromptTemplate(text: "Q: {prompt}\nA:").apply("x") == "Q: x\nA:")
     }
 }
+
+/// The sampler's draws follow softmax(logits/τ), restricted to the nucleus.
+@Suite("Token sampling")
+struct TokenSamplerTests {
+    @Test func drawsFollowTheSoftmaxAndTheNucleus() throws {
+        let logits: [Float] = [2, 1, 0.5, -1, 0]
+        let temperature = 0.8
+        let weights = logits.map { exp(Double($0) / temperature) }
+        let softmax = weights.map { $0 / weights.reduce(0, +) }
+        var rng = SeededGenerator(seed: 5)
+        let sampler = try TokenSampler(temperature: temperature)
+        var counts = [Int](repeating: 0, count: logits.count)
+        let n = 20_000
+        for _ in 0..<n { counts[sampler.sample(logits, using: &rng)] += 1 }
+        for (count, p) in zip(counts, softmax) {
+            // Four standard deviations of a binomial count.
+            #expect(abs(Double(count) - Double(n) * p) < 4 * (Double(n) * p * (1 - p)).squareRoot(), "\(counts) vs \(softmax)")
+        }
+        // The nucleus of 0.7: the two most likely tokens (p ≈ 0.59 and 0.17) reach it; the rest are never drawn.
+        let nucleus = try TokenSampler(temperature: temperature, topP: 0.7)
+        var seen = Set<Int>()
+        for _ in 0..<2_000 { seen.insert(nucleus.sample(logits, using: &rng)) }
+        #expect(seen == [0, 1])
+        #expect(try TokenSampler(temperature: 0).sample(logits, using: &rng) == 0)
+    }
+}

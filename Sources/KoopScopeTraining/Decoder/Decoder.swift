@@ -49,10 +49,19 @@ public final class Decoder: @unchecked Sendable {
 
     /// Reads the checkpoint folder tensor by tensor, each laid out for the forward pass as it
     /// is read, so that the weights are never held twice.
-    public init(_ folder: CheckpointFolder) throws {
-        let c = folder.configuration
+    public convenience init(_ folder: CheckpointFolder) throws {
+        try self.init(configuration: folder.configuration, tensor: try DecoderWeights.reader(folder))
+    }
+
+    /// The sampling decoder of a policy's current weights (after training steps, say).
+    public convenience init(_ policy: DecoderPolicy<Float>) throws {
+        let values = Dictionary(uniqueKeysWithValues: policy.parameters.map { ($0.name, $0) })
+        try self.init(configuration: policy.configuration) { name in values[name].map { policy.backend.download($0.value) } }
+    }
+
+    /// Lays out each tensor `tensor(name)` gives (nil for one the configuration does not use).
+    init(configuration c: DecoderConfiguration, tensor: (String) throws -> [Float]?) throws {
         configuration = c
-        let tensor = try DecoderWeights.reader(folder)
         let q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim
         let d = c.hidden_size, wide = c.intermediate_size
         func projection(_ name: String, _ output: Int, _ input: Int, bias: String? = nil) throws -> Projection {

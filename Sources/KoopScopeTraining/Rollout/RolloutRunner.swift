@@ -92,14 +92,17 @@ public final class RolloutRunner {
         var active: [Int: Slot] = [:]
         var next = 0, finished = 0, generated = 0
 
-        /// Samples from `row` of `output` for each slot, records the state, and emits the ones that end.
+        /// Samples the next token of each slot of `order` from its row of `output`, records the
+        /// state, and emits the trajectories that end.
         func advance(_ order: [Int], _ output: Decoder.Output) throws {
+            var generators = order.map { active[$0]!.rng }
+            let tokens = settings.sampler.sample(rows: output.logits, vocabulary: vocabulary, using: &generators)
             for (k, slot) in order.enumerated() {
                 let r = output.logitRows[k]
                 var state = active[slot]!
+                state.rng = generators[k]
                 state.states += output.hidden[(r * d)..<((r + 1) * d)]
-                let v = vocabulary
-                let token = settings.sampler.sample(output.logits[(k * v)..<((k + 1) * v)], using: &state.rng)
+                let token = tokens[k]
                 state.response.append(token)
                 generated += 1
                 if stopTokens.contains(token) || state.response.count >= settings.maxNewTokens {

@@ -25,27 +25,48 @@ public struct TokenSampler: Sendable, Equatable {
         self.topP = topP
     }
 
-    public func sample(_ logits: some Collection<Float>, using rng: inout SeededGenerator) -> Int {
-        if temperature == 0 { return Decoder.argmax(logits) }
-        let values = Array(logits)
-        let largest = Double(values.max() ?? 0)
-        var weights = values.map { exp((Double($0) - largest) / temperature) }
+    public func sample(_ logits: [Float], using rng: inout SeededGenerator) -> Int {
+        var generators = [rng]
+        defer { rng = generators[0] }
+        return sample(rows: logits, vocabulary: logits.count, using: &generators)[0]
+    }
+
+    /// One token for each of the rows of `logits` (rows × vocabulary), row k drawn with
+    /// `generators[k]`. The softmax of all rows runs in one call of the tensor library's kernel.
+    public func sample(rows logits: [Float], vocabulary: Int, using generators: inout [SeededGenerator]) -> [Int] {
+        let rows = generators.count
+        precondition(logits.count == rows * vocabulary && vocabulary > 0)
+        if temperature == 0 {
+            return (0..<rows).map { Decoder.argmax(logits[($0 * vocabulary)..<(($0 + 1) * vocabulary)]) }
+        }
+        var probabilities = [Float](repeating: 0, count: logits.count)
+        var logp = [Float](repeating: 0, count: rows), entropy = logp
+        let targets = [Int32](repeating: 0, count: rows)
+        Float._tokenLogProbabilities(logits, targets, rows, vocabulary, Float(1 / temperature), &logp, &entropy, &probabilities)
+        return (0..<rows).map { k in draw(probabilities[(k * vocabulary)..<((k + 1) * vocabulary)], using: &generators[k]) }
+    }
+
+    /// A draw from one row of probabilities, within the nucleus when `topP` < 1.
+    func draw(_ probabilities: ArraySlice<Float>, using rng: inout SeededGenerator) -> Int {
+        let base = probabilities.startIndex
+        var candidates: [Int]? = nil
+        var total = probabilities.reduce(0.0) { $0 + Double($1) }
         if topP < 1 {
-            let total = weights.reduce(0, +)
-            let order = weights.indices.sorted { weights[$0] > weights[$1] }
+            // The smallest set of most likely tokens whose probability reaches topP.
+            let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }
             var kept = 0.0, cut = order.count
             for (rank, i) in order.enumerated() {
-                kept += weights[i] / total
-                if kept >= topP { cut = rank + 1; break }
+                kept += Double(probabilities[i])
+                if kept >= topP * total { cut = rank + 1; break }
             }
-            for i in order.dropFirst(cut) { weights[i] = 0 }
+            candidates = Array(order.prefix(cut))
+            total = kept
         }
-        let total = weights.reduce(0, +)
-        var draw = Double.random(in: 0..<1, using: &rng) * total
-        for (i, w) in weights.enumerated() where w > 0 {
-            draw -= w
-            if draw < 0 { return i }
+        var remaining = Double.random(in: 0..<1, using: &rng) * total
+        for i in candidates ?? Array(probabilities.indices) where probabilities[i] > 0 {
+            remaining -= Double(probabilities[i])
+            if remaining < 0 { return i - base }
         }
-        return weights.lastIndex { $0 > 0 } ?? 0
+        return (candidates?.last ?? probabilities.lastIndex { $0 > 0 } ?? base) - base
     }
 }
