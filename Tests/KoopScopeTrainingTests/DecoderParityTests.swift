@@ -66,7 +66,7 @@ struct DecoderParityTests {
     @Test func batchedStepsEqualSingleSequences() throws {
         let decoder = try Decoder(checkpoint: fixturePath("hf/qwen3-f32"))
         let reference = try Reference(fixturePath("hf/qwen3-f32"))
-        let cache = DecoderCache(decoder.configuration, sequences: 2, capacity: 12)
+        let cache = try DecoderCache(decoder.configuration, sequences: 2, capacity: 12)
         var rows: [[Float]] = [[], []]
         // Sequence 0's first 5 tokens at once, then both sequences one token at a time.
         let first = try decoder.append(reference.ids[0].prefix(5).map { (0, $0) }, in: cache)

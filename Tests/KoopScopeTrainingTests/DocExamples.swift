@@ -576,7 +576,7 @@ func exampleRotaryEmbedding() throws {
 
 // Example: Sources/KoopScopeTraining/Decoder/DecoderCache.swift
 func exampleDecoderCache(decoder: Decoder) throws {
-    let cache = DecoderCache(decoder.configuration, sequences: 4, capacity: 256)
+    let cache = try DecoderCache(decoder.configuration, sequences: 4, capacity: 256)
 }
 
 // Example: Sources/KoopScopeTraining/Decoder/Decoder.swift

@@ -114,6 +114,10 @@ struct RolloutTests {
         let decoder = try Decoder(checkpoint: fixturePath("hf/qwen3-f32"))
         let runner = RolloutRunner(decoder: decoder, stopTokens: [])
         #expect(throws: TrainingError.self) { try runner.run(prompts: [[1]], settings: .init(samples: 0)) { _ in } }
+        // A cache past the machine's memory is an error, not a crash.
+        #expect(throws: DecoderError.cacheTooLarge(sequences: 4096, capacity: (1 << 20) + 1, bytes: 4096 * ((1 << 20) + 1) * 64 * 16)) {
+            try runner.run(prompts: [[1]], settings: .init(samples: 4096, maxNewTokens: 1 << 20, batch: 4096)) { _ in }
+        }
         #expect(throws: DecoderError.tokenOutOfRange(token: 9999, vocabulary: 640)) {
             try runner.run(prompts: [[9999]], settings: .init(samples: 1, maxNewTokens: 2)) { _ in }
         }

@@ -99,14 +99,14 @@ public final class Decoder: @unchecked Sendable {
 
     /// Runs `tokens` as one fresh sequence and returns every row's states and logits.
     public func forward(_ tokens: [Int]) throws -> Output {
-        let cache = DecoderCache(configuration, sequences: 1, capacity: max(tokens.count, 1))
+        let cache = try DecoderCache(configuration, sequences: 1, capacity: max(tokens.count, 1))
         return try append(tokens.map { (0, $0) }, in: cache)
     }
 
     /// Greedy decoding: `count` new tokens after `prompt`, each the most likely next one, through
     /// the cache (no stop at EOS).
     public func greedy(prompt: [Int], count: Int) throws -> [Int] {
-        let cache = DecoderCache(configuration, sequences: 1, capacity: prompt.count + count)
+        let cache = try DecoderCache(configuration, sequences: 1, capacity: prompt.count + count)
         var output = try append(prompt.map { (0, $0) }, in: cache, logits: .lastOfEachSequence)
         var generated: [Int] = []
         for _ in 0..<count {
@@ -227,46 +227,42 @@ public final class Decoder: @unchecked Sendable {
         let qWidth = heads * hd, kvWidth = c.num_key_value_heads * hd
         let scale = 1 / Float(hd).squareRoot()
         let sequences = rows.map(\.sequence), capacity = cache.capacity
+        let keys = UnsafeSendable(cache.keys[l]), values = UnsafeSendable(cache.values[l])
         q.withUnsafeBufferPointer { qp in
-            cache.keys[l].withUnsafeBufferPointer { kp in
-                cache.values[l].withUnsafeBufferPointer { vp in
-                    out.withUnsafeMutableBufferPointer { op in
-                        let queries = UnsafeSendable(qp.baseAddress!), keys = UnsafeSendable(kp.baseAddress!)
-                        let values = UnsafeSendable(vp.baseAddress!), output = UnsafeSendable(op.baseAddress!)
-                        let work = rows.count * heads
-                        let body: @Sendable (Int) -> Void = { item in
-                            let r = item / heads, h = item % heads, g = h / group
-                            let length = positions[r] + 1
-                            let base = sequences[r] * capacity
-                            let query = queries.pointer + r * qWidth + h * hd
-                            var scores = [Float](repeating: 0, count: length)
-                            var largest = -Float.infinity
-                            for t in 0..<length {
-                                let key = keys.pointer + (base + t) * kvWidth + g * hd
-                                var dot: Float = 0
-                                for i in 0..<hd { dot += query[i] * key[i] }
-                                scores[t] = dot * scale
-                                largest = max(largest, scores[t])
-                            }
-                            var total: Float = 0
-                            for t in 0..<length {
-                                scores[t] = exp(scores[t] - largest)
-                                total += scores[t]
-                            }
-                            let result = UnsafeMutablePointer(mutating: output.pointer) + r * qWidth + h * hd
-                            for i in 0..<hd { result[i] = 0 }
-                            for t in 0..<length {
-                                let weight = scores[t] / total
-                                let value = values.pointer + (base + t) * kvWidth + g * hd
-                                for i in 0..<hd { result[i] += weight * value[i] }
-                            }
-                        }
-                        if work >= 64 {
-                            DispatchQueue.concurrentPerform(iterations: work, execute: body)
-                        } else {
-                            for item in 0..<work { body(item) }
-                        }
+            out.withUnsafeMutableBufferPointer { op in
+                let queries = UnsafeSendable(qp.baseAddress!), output = UnsafeSendable(op.baseAddress!)
+                let work = rows.count * heads
+                let body: @Sendable (Int) -> Void = { item in
+                    let r = item / heads, h = item % heads, g = h / group
+                    let length = positions[r] + 1
+                    let base = sequences[r] * capacity
+                    let query = queries.pointer + r * qWidth + h * hd
+                    var scores = [Float](repeating: 0, count: length)
+                    var largest = -Float.infinity
+                    for t in 0..<length {
+                        let key = keys.pointer + (base + t) * kvWidth + g * hd
+                        var dot: Float = 0
+                        for i in 0..<hd { dot += query[i] * key[i] }
+                        scores[t] = dot * scale
+                        largest = max(largest, scores[t])
                     }
+                    var total: Float = 0
+                    for t in 0..<length {
+                        scores[t] = exp(scores[t] - largest)
+                        total += scores[t]
+                    }
+                    let result = UnsafeMutablePointer(mutating: output.pointer) + r * qWidth + h * hd
+                    for i in 0..<hd { result[i] = 0 }
+                    for t in 0..<length {
+                        let weight = scores[t] / total
+                        let value = values.pointer + (base + t) * kvWidth + g * hd
+                        for i in 0..<hd { result[i] += weight * value[i] }
+                    }
+                }
+                if work >= 64 {
+                    DispatchQueue.concurrentPerform(iterations: work, execute: body)
+                } else {
+                    for item in 0..<work { body(item) }
                 }
             }
         }

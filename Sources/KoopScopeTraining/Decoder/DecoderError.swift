@@ -6,12 +6,18 @@ public enum DecoderError: Error, CustomStringConvertible, Equatable {
     case cacheFull(sequence: Int, capacity: Int)
     /// A sequence number outside the cache.
     case noSuchSequence(Int, sequences: Int)
+    /// A key/value cache larger than the memory the system gives (`bytes` nil: past 2⁶³).
+    case cacheTooLarge(sequences: Int, capacity: Int, bytes: Int?)
 
     public var description: String {
         switch self {
         case let .tokenOutOfRange(token, vocabulary): "token id \(token) is outside the vocabulary 0..<\(vocabulary)"
         case let .cacheFull(sequence, capacity): "sequence \(sequence) would pass the cache's \(capacity) positions"
         case let .noSuchSequence(s, sequences): "sequence \(s) is outside the cache's 0..<\(sequences)"
+        case let .cacheTooLarge(sequences, capacity, bytes):
+            "a key/value cache of \(sequences) sequences × \(capacity) positions"
+                + (bytes.map { " needs \($0 >> 20) MiB, more than the system gives" } ?? " is past any memory")
+                + "; lower --batch or --max-new-tokens"
         }
     }
 }

@@ -79,7 +79,7 @@ public final class RolloutRunner {
         let jobs = prompts.indices.flatMap { p in (0..<settings.samples).map { (p, $0) } }
         let slots = min(settings.batch, max(jobs.count, 1))
         let longest = prompts.map(\.count).max() ?? 1
-        let cache = DecoderCache(decoder.configuration, sequences: slots, capacity: longest + settings.maxNewTokens)
+        let cache = try DecoderCache(decoder.configuration, sequences: slots, capacity: longest + settings.maxNewTokens)
         let d = decoder.configuration.hidden_size
         let start = Date()
 
