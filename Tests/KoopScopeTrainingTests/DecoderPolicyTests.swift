@@ -89,3 +89,33 @@ struct DecoderFromPolicyTests {
         #expect(zip(original, sampled).map { abs($0 - $1) }.max()! / scale > 1e-3, "the change shows")
     }
 }
+
+/// What the training loop asks of any policy — sampling through a cache, a frozen copy — from a
+/// Hugging Face decoder.
+@Suite("A decoder policy in the training loop's terms")
+struct DecoderPolicySamplingTests {
+    @Test func greedySamplingMatchesTransformersAndCopiesAreFrozen() throws {
+        let folder = fixturePath("hf/llama-f32-sharded")
+        let reference = try DecoderParityTests.Reference(folder)
+        let backend = CPUBackend()
+        let policy: any Policy<Float> = try DecoderPolicy<Float>(CheckpointFolder(path: folder), backend: backend)
+        var rng = SeededGenerator(seed: 1)
+        let greedy = SamplingSettings(greedy: true, maxResponseLength: reference.generated.count)
+        // An end-of-sequence id no draw can give: the 32 tokens come out whole.
+        let responses = try policy.sample(prompts: [reference.prompt.map(Int32.init), [5, 6]], settings: greedy,
+                                          endOfSequence: -1, padding: 0, using: &rng)
+        #expect(responses[0] == reference.generated.map(Int32.init))
+        #expect(responses[1].count == reference.generated.count)
+        // A stop token ends a response and stays in it.
+        let response = responses[1]
+        let first = try #require(response.indices.first { $0 > 0 && !response[..<$0].contains(response[$0]) })
+        let stopped = try policy.sample(prompts: [[5, 6]], settings: greedy, endOfSequence: response[first], padding: 0, using: &rng)[0]
+        #expect(stopped == Array(response.prefix(first + 1)))
+
+        let frozen = policy.copy()
+        let k = policy.parameters.count - 1
+        backend.write(backend.download(policy.parameters[k].value).map { $0 + 1 }, to: policy.parameters[k].value)
+        #expect(backend.download(frozen.parameters[k].value) != backend.download(policy.parameters[k].value))
+        #expect(frozen.parameters.map(\.name) == policy.parameters.map(\.name))
+    }
+}

@@ -88,7 +88,7 @@ struct TrainerUpdateTests {
         var c = Self.smallConfiguration(method: .relax)
         c.relaxXi = 0            // every trajectory with a DSD is in 𝓘 (paper variant: D_i > ξ)
         let trainer = try Trainer(configuration: c, runDirectory: directory)
-        trainer.reference = TransformerPolicy(copying: trainer.policy)
+        trainer.reference = trainer.policy.copy()
         var rollouts = try Self.rollouts(trainer, rewards: [1, 0, 0, 0, 0, 1, 0, 1])
         let dictionary = KoopmanDictionary.kaimingUniform(dimension: 16, koopmanDimension: 6)
         var timing = UpdateTiming()

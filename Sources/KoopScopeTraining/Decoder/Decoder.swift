@@ -54,9 +54,11 @@ public final class Decoder: @unchecked Sendable {
     }
 
     /// The sampling decoder of a policy's current weights (after training steps, say).
-    public convenience init(_ policy: DecoderPolicy<Float>) throws {
+    public convenience init<S>(_ policy: DecoderPolicy<S>) throws {
         let values = Dictionary(uniqueKeysWithValues: policy.parameters.map { ($0.name, $0) })
-        try self.init(configuration: policy.configuration) { name in values[name].map { policy.backend.download($0.value) } }
+        try self.init(configuration: policy.configuration) { name in
+            values[name].map { policy.backend.download($0.value).map { Float(Double($0)) } }
+        }
     }
 
     /// Lays out each tensor `tensor(name)` gives (nil for one the configuration does not use).

@@ -20,6 +20,34 @@ public final class DecoderPolicy<S: TensorScalar>: Policy, @unchecked Sendable {
     public var vocabularySize: Int { configuration.vocab_size }
     public var hiddenDimension: Int { configuration.hidden_size }
 
+    /// A policy of the same configuration with a copy of `other`'s current values.
+    public required init(copying other: DecoderPolicy<S>) {
+        configuration = other.configuration
+        backend = other.backend
+        parameters = other.parameters.map {
+            Parameter(name: $0.name, rows: $0.rows, columns: $0.columns, value: other.backend.upload(other.backend.download($0.value)))
+        }
+        frequencies = other.frequencies
+    }
+
+    public func copy() -> Self { Self(copying: self) }
+
+    /// Responses through the sampling ``Decoder`` of the current weights (Float32 on the CPU),
+    /// the draws of each prompt from its own generator.
+    public func sample(prompts: [[Int32]], settings: SamplingSettings, endOfSequence: Int32, padding: Int32,
+                       using rng: inout SeededGenerator) throws -> [[Int32]] {
+        guard !prompts.isEmpty else { return [] }
+        let runner = RolloutRunner(decoder: try Decoder(self), stopTokens: [Int(endOfSequence)])
+        let sampler = try TokenSampler(temperature: settings.greedy ? 0 : settings.temperature, topP: settings.topP)
+        var responses = [[Int32]](repeating: [], count: prompts.count)
+        try runner.run(prompts: prompts.map { $0.map(Int.init) },
+                       settings: .init(samples: 1, sampler: sampler, maxNewTokens: settings.maxResponseLength,
+                                       batch: prompts.count, seed: rng.next())) { trajectory in
+            responses[trajectory.prompt] = trajectory.responseIDs.map(Int32.init)
+        }
+        return responses
+    }
+
     /// The checkpoint's tensors, in ``DecoderWeights/expectedTensors(_:)``'s order, uploaded once.
     public init(_ folder: CheckpointFolder, backend: any Backend) throws {
         let c = folder.configuration

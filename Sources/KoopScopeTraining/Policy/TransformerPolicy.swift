@@ -63,8 +63,16 @@ public final class TransformerPolicy<S: TensorScalar>: Policy, @unchecked Sendab
         parameters = list
     }
 
+    public func copy() -> Self { Self(copying: self) }
+
+    public func sample(prompts: [[Int32]], settings: SamplingSettings, endOfSequence: Int32, padding: Int32,
+                       using rng: inout SeededGenerator) -> [[Int32]] {
+        Sampler(policy: self, endOfSequence: endOfSequence, padding: padding)
+            .sample(prompts: prompts, settings: settings, using: &rng).map(\.tokens)
+    }
+
     /// A policy with the same shape and a copy of `other`'s values (the frozen reference policy).
-    public init(copying other: TransformerPolicy<S>) {
+    public required init(copying other: TransformerPolicy<S>) {
         configuration = other.configuration
         backend = other.backend
         parameters = other.parameters.map {

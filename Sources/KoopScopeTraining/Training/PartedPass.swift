@@ -16,16 +16,16 @@ public final class PartedPass {
     /// and entropy of every position's target.
     public struct Part {
         public let tape: Tape<Float>
-        public let forward: TransformerPolicy<Float>.Forward
+        public let forward: PolicyForward<Float>
         public let logp: Tensor<Float>
         public let entropy: Tensor<Float>
     }
 
-    public let policy: TransformerPolicy<Float>
+    public let policy: any Policy<Float>
     public let parts: [Part]
 
     /// Runs the forward pass of every part (`tokens` and `targets` of sequences of `length`).
-    public init(policy: TransformerPolicy<Float>, parts: [(tokens: [Int32], targets: [Int32], length: Int)],
+    public init(policy: any Policy<Float>, parts: [(tokens: [Int32], targets: [Int32], length: Int)],
                 temperature: Float) {
         self.policy = policy
         self.parts = BLASThreads.singleThreaded {

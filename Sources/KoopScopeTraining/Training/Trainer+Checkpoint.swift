@@ -107,7 +107,7 @@ extension Trainer {
                           v: try policy.parameters.map { try tensor("adam.v." + $0.name, $0.count) })
         optimizer.settings.learningRate = configuration.learningRate
         if state["has_reference"] as? Bool == true {
-            let copy = TransformerPolicy(copying: policy)
+            let copy = policy.copy()
             for p in copy.parameters { backend.write(try tensor("reference." + p.name, p.count), to: p.value) }
             reference = copy
         }
@@ -120,10 +120,10 @@ extension Trainer {
             }
             let loaded = try KoopmanDictionary(contentsOf: file)
             // A fitted dictionary has the configured m; a given one (--dictionary) its own.
-            guard loaded.dimension == policy.configuration.dimension,
+            guard loaded.dimension == policy.hiddenDimension,
                   !configuration.dictionary.isEmpty || loaded.koopmanDimension == configuration.koopmanDimension else {
                 throw fail("dictionary.h5 is \(loaded.koopmanDimension)×\(loaded.dimension) (m×d); the run needs "
-                           + "\(configuration.koopmanDimension)×\(policy.configuration.dimension)")
+                           + "\(configuration.koopmanDimension)×\(policy.hiddenDimension)")
             }
             dictionary = loaded
         }

@@ -7,7 +7,7 @@ extension Trainer {
     /// The rollouts are written as a dump beside the fitted dictionary in `RUN_DIR/dictionary/`.
     func fitDictionary(rollouts: [Rollout], hidden: [Matrix<Float>], values: inout [String: Double],
                        notes: inout [String]) throws {
-        let c = configuration, d = policy.configuration.dimension
+        let c = configuration, d = policy.hiddenDimension
         if !c.dictionary.isEmpty { return }   // a given dictionary is never refitted
         let folder = runDirectory + "/dictionary"
         try Self.createDirectory(folder)
@@ -35,9 +35,9 @@ extension Trainer {
     /// `path` that `koopscope analyze` reads, with rewards, groups, advantages, prompts, responses
     /// and the RL step they come from.
     func writeDump(_ rollouts: [Rollout], hidden: [Matrix<Float>]? = nil, to path: String, step dumpStep: Int) throws {
-        let states = hidden ?? rollouts.map { $0.hidden ?? Matrix(rows: 0, columns: policy.configuration.dimension, repeating: 0) }
+        let states = hidden ?? rollouts.map { $0.hidden ?? Matrix(rows: 0, columns: policy.hiddenDimension, repeating: 0) }
         let writer = try DumpWriter(path: path, count: rollouts.count, maxLength: max(1, states.map(\.rows).max() ?? 1),
-                                    dimension: policy.configuration.dimension)
+                                    dimension: policy.hiddenDimension)
         writer.rewards = rollouts.map(\.score)
         writer.groupIDs = rollouts.map(\.group)
         writer.advantages = rollouts.map(\.advantage)

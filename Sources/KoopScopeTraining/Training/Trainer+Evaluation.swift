@@ -6,18 +6,17 @@ extension Trainer {
     /// per prompt at the training temperature (`eval/mean@k`, and `eval/pass@k`); once the
     /// dictionary exists, the mean DSD of the greedy responses (`eval/dsd/mean`) — the same prompts
     /// every time, so it tracks the policy without the sampling noise of the rollouts' DSD.
-    public func evaluate() -> [String: Double] {
+    public func evaluate() throws -> [String: Double] {
         let prompts = evaluationPrompts
-        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
         // Its own generator: evaluating must not change the training stream (or a run's results
         // would depend on how often it is evaluated).
         var evalRNG = SeededGenerator(seed: configuration.seed &+ 0xE7A1 &+ UInt64(step))
-        let first = greedyResponses(sampler, &evalRNG)
+        let first = try greedyResponses(&evalRNG)
         let k = configuration.evalSamples
         let sampledSettings = SamplingSettings(temperature: configuration.temperature, topP: configuration.topP,
                                                maxResponseLength: maxResponseLength)
         let repeated = prompts.flatMap { Array(repeating: $0, count: k) }
-        let sampled = sample(sampler, repeated, sampledSettings, &evalRNG)
+        let sampled = try sample(repeated, sampledSettings, &evalRNG)
         func correct(_ response: [Int32], _ instance: TaskInstance) -> Double {
             task.reward(responseText(response), for: instance).correct
         }
@@ -41,10 +40,9 @@ extension Trainer {
 
     /// Held-out greedy accuracy alone (the warm-up's check), with the evaluation's generator, and
     /// the first `examples` held-out problems with the responses as text.
-    func greedyAccuracy(examples: Int) -> (accuracy: Double, examples: [(prompt: String, response: String, correct: Bool)]) {
-        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
+    func greedyAccuracy(examples: Int) throws -> (accuracy: Double, examples: [(prompt: String, response: String, correct: Bool)]) {
         var evalRNG = SeededGenerator(seed: configuration.seed &+ 0xE7A1)
-        let responses = greedyResponses(sampler, &evalRNG)
+        let responses = try greedyResponses(&evalRNG)
         let shown = zip(responses, evaluationSet).prefix(examples).map { response, instance in
             let text = responseText(response)
             return (instance.prompt, text, task.reward(text, for: instance).correct == 1)
@@ -52,9 +50,9 @@ extension Trainer {
         return (accuracy(of: responses), Array(shown))
     }
 
-    private func greedyResponses(_ sampler: Sampler<Float>, _ generator: inout SeededGenerator) -> [[Int32]] {
+    private func greedyResponses(_ generator: inout SeededGenerator) throws -> [[Int32]] {
         let greedy = SamplingSettings(temperature: 1, greedy: true, maxResponseLength: maxResponseLength)
-        return sample(sampler, evaluationPrompts, greedy, &generator)
+        return try sample(evaluationPrompts, greedy, &generator)
     }
 
     /// The share of the held-out problems that `responses` (one each, in order) solve.
@@ -64,13 +62,13 @@ extension Trainer {
     }
 
     /// Samples in chunks so that the caches stay small whatever the batch.
-    func sample(_ sampler: Sampler<Float>, _ prompts: [[Int32]], _ settings: SamplingSettings,
-                _ generator: inout SeededGenerator) -> [[Int32]] {
+    func sample(_ prompts: [[Int32]], _ settings: SamplingSettings, _ generator: inout SeededGenerator) throws -> [[Int32]] {
         var out: [[Int32]] = []
         var start = 0
         while start < prompts.count {
             let chunk = Array(prompts[start..<min(prompts.count, start + 256)])
-            out += sampler.sample(prompts: chunk, settings: settings, using: &generator).map(\.tokens)
+            out += try policy.sample(prompts: chunk, settings: settings, endOfSequence: Int32(tokenizer.eos),
+                                     padding: Int32(tokenizer.pad), using: &generator)
             start += chunk.count
         }
         return out

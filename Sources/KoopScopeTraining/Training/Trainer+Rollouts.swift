@@ -41,9 +41,8 @@ extension Trainer {
                                         reward: Reward(correct: 0, format: 0), score: 0))
             }
         }
-        let sampler = Sampler(policy: policy, endOfSequence: Int32(tokenizer.eos), padding: Int32(tokenizer.pad))
         let settings = SamplingSettings(temperature: c.temperature, topP: c.topP, maxResponseLength: maxResponseLength)
-        let responses = sample(sampler, prompts, settings, &rng)
+        let responses = try sample(prompts, settings, &rng)
         try backend.synchronize()
         for i in rollouts.indices {
             rollouts[i].response = responses[i]

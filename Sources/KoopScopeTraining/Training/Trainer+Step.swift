@@ -129,8 +129,8 @@ extension Trainer {
 
     /// `policy`'s forward pass over `batch` on `tape`, with the log-probability and entropy of
     /// every position's target at the sampling temperature (or `temperature`).
-    func score(_ policy: TransformerPolicy<Float>, _ batch: SequenceBatch, on tape: Tape<Float>, temperature: Double? = nil)
-        -> (forward: TransformerPolicy<Float>.Forward, logp: Tensor<Float>, entropy: Tensor<Float>)
+    func score(_ policy: any Policy<Float>, _ batch: SequenceBatch, on tape: Tape<Float>, temperature: Double? = nil)
+        -> (forward: PolicyForward<Float>, logp: Tensor<Float>, entropy: Tensor<Float>)
     {
         policy.score(tape, tokens: batch.inputs, targets: batch.targets, length: batch.length,
                      temperature: Float(temperature ?? configuration.temperature))
@@ -155,7 +155,7 @@ extension Trainer {
             let batch = sequenceBatch(prompts: Array(prompts[start..<end]), responses: Array(responses[start..<end]))
             let scored = score(policy, batch, on: Tape<Float>(backend: backend, recording: false))
             logp += batch.responseValues(backend.download(scored.logp.buffer).map(Double.init))
-            hidden += batch.responseStates(backend.download(scored.forward.hidden.buffer), dimension: policy.configuration.dimension)
+            hidden += batch.responseStates(backend.download(scored.forward.hidden.buffer), dimension: policy.hiddenDimension)
             start = end
         }
         return (logp, hidden)

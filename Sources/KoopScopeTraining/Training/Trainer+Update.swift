@@ -15,7 +15,7 @@ extension Trainer {
     func update(_ members: [Int], of rollouts: inout [Rollout], old: [[Double]]?, dictionary: KoopmanDictionary,
                 timing: inout UpdateTiming) throws -> [String: Double] {
         let c = configuration
-        let d = policy.configuration.dimension
+        let d = policy.hiddenDimension
         // The mini-batch in parts, each on its own tape, scored and differentiated on the cores
         // at once; the parts depend only on the mini-batch's size, never on the core count.
         let prompts = members.map { rollouts[$0].prompt }, responses = members.map { rollouts[$0].response }

@@ -43,7 +43,7 @@ extension Trainer {
                           Metric.timingStep: Date().timeIntervalSince(started)]
             var note = "warm-up \(s)/\(configuration.sftSteps): loss \(String(format: "%.4f", nll))"
             if configuration.sftEvalEvery > 0 && (s % configuration.sftEvalEvery == 0 || s == configuration.sftSteps) {
-                let (accuracy, examples) = greedyAccuracy(examples: 8)
+                let (accuracy, examples) = try greedyAccuracy(examples: 8)
                 values[Metric.evalMeanAt1] = accuracy
                 note += ", held-out mean@1 \(String(format: "%.3f", accuracy))"
                 let text = examples.map { "\($0.correct ? "right" : "wrong")  \($0.prompt)\($0.response)\n" }.joined()

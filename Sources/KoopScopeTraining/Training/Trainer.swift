@@ -14,9 +14,9 @@ public final class Trainer {
     public let runDirectory: String
     public let task: any VerifiableTask
     public let tokenizer = CharacterTokenizer.standard
-    public let policy: TransformerPolicy<Float>
+    public let policy: any Policy<Float>
     /// The frozen post-warm-up policy the KL terms compare with (nil when no KL term is on).
-    public internal(set) var reference: TransformerPolicy<Float>?
+    public internal(set) var reference: (any Policy<Float>)?
     public internal(set) var dictionary: KoopmanDictionary?
     /// RL steps finished.
     public internal(set) var step = 0
@@ -125,11 +125,11 @@ public final class Trainer {
             warmedUp = true
             // A run without RL steps is a warm-up to start others from (`init-checkpoint`).
             if configuration.steps == 0 { try writeCheckpoint() }
-            if loss.needsReference { reference = TransformerPolicy(copying: policy) }
+            if loss.needsReference { reference = policy.copy() }
             optimizer.settings.learningRate = configuration.learningRate
             optimizer.reset()
             if configuration.evalEvery > 0 && configuration.steps > 0 {
-                let values = evaluate()
+                let values = try evaluate()
                 try metrics.append(step: 0, values)
                 progress(StepReport(step: 0, totalSteps: configuration.steps, metrics: values, notes: []))
             }
@@ -140,7 +140,7 @@ public final class Trainer {
             report.step = step
             if configuration.evalEvery > 0 && (step % configuration.evalEvery == 0 || step == configuration.steps) {
                 let started = Date()
-                report.metrics.merge(evaluate()) { $1 }
+                report.metrics.merge(try evaluate()) { $1 }
                 report.metrics[Metric.timingEval] = Date().timeIntervalSince(started)
             }
             try metrics.append(step: step, report.metrics)
