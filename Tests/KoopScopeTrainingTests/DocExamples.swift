@@ -655,3 +655,13 @@ func exampleDecoderPolicy(tokens: [Int32]) throws {
     let tape = Tape<Float>(backend: policy.backend)
     let out = policy.forward(tape, tokens: tokens, length: tokens.count)
 }
+
+// Example: Sources/KoopScopeTraining/HuggingFace/SafetensorsWriter.swift
+func exampleSafetensorsWriter() throws {
+    try SafetensorsWriter.write([("w", shape: [2, 2], values: [1, 2, 3, 4])], dtype: .bf16, to: "out.safetensors")
+}
+
+// Example: Sources/KoopScopeTraining/Policy/DecoderPolicy+Export.swift
+func exampleDecoderPolicyExport(policy: DecoderPolicy<Float>) throws {
+    try policy.export(to: "runs/relax/model", source: CheckpointFolder(path: "Qwen2.5-0.5B"))
+}
