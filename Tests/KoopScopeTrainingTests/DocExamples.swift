@@ -665,3 +665,9 @@ func exampleSafetensorsWriter() throws {
 func exampleDecoderPolicyExport(policy: DecoderPolicy<Float>) throws {
     try policy.export(to: "runs/relax/model", source: CheckpointFolder(path: "Qwen2.5-0.5B"))
 }
+
+// Example: Sources/KoopScopeTraining/Datasets/ProblemSet.swift
+func exampleProblemSet() throws {
+    let records = try ProblemSet.countdown(count: 100, seed: 1)
+    try ProblemSet.write(records, to: "countdown.jsonl")
+}

@@ -57,4 +57,20 @@ struct RolloutCommandTests {
         let bad = try koopscope("tokenize", fixturePath("hf/qwen2-bf16"), "--decode", stdin: "[1, \"a\"]\n")
         #expect(bad.status == 1 && bad.stderr.contains("standard input: line 1: not a JSON array"))
     }
+
+    @Test func generatedProblemsFeedARollout() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prompts = dir.appendingPathComponent("countdown.jsonl").path
+        let made = try koopscope("dataset", "countdown", "--count", "3", "--seed", "2", "-o", prompts)
+        #expect(made.status == 0 && made.stdout.contains("3 countdown problems"), "\(made.stderr)")
+        #expect(try String(contentsOfFile: prompts, encoding: .utf8).split(separator: "\n").count == 3)
+        let dump = dir.appendingPathComponent("dump.h5").path
+        let r = try koopscope("rollout", fixturePath("hf/qwen3-f32"), "--prompts", prompts, "-o", dump, "--samples", "2",
+                              "--max-new-tokens", "8", "--verifier", "countdown", "--template", "{prompt}")
+        #expect(r.status == 0 && r.stdout.contains("6 responses"), "\(r.stderr)")
+        let bad = try koopscope("dataset", "arithmetic", "--digits", "12", "-o", dir.appendingPathComponent("x").path)
+        #expect(bad.status == 1 && bad.stderr.contains("--digits"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x").path))
+    }
 }
