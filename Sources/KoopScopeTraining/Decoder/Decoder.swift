@@ -227,7 +227,6 @@ public final class Decoder: @unchecked Sendable {
         let c = configuration
         let hd = c.head_dim, heads = c.num_attention_heads, group = heads / c.num_key_value_heads
         let qWidth = heads * hd, kvWidth = c.num_key_value_heads * hd
-        let scale = 1 / Float(hd).squareRoot()
         let sequences = rows.map(\.sequence), capacity = cache.capacity
         let keys = UnsafeSendable(cache.keys[l]), values = UnsafeSendable(cache.values[l])
         q.withUnsafeBufferPointer { qp in
@@ -235,30 +234,16 @@ public final class Decoder: @unchecked Sendable {
                 let queries = UnsafeSendable(qp.baseAddress!), output = UnsafeSendable(op.baseAddress!)
                 let work = rows.count * heads
                 let body: @Sendable (Int) -> Void = { item in
+                    // One query head over its key/value head's cached rows: the tensor library's
+                    // cached-attention kernel with one head, the rows kvWidth apart.
                     let r = item / heads, h = item % heads, g = h / group
                     let length = positions[r] + 1
-                    let base = sequences[r] * capacity
-                    let query = queries.pointer + r * qWidth + h * hd
-                    var scores = [Float](repeating: 0, count: length)
-                    var largest = -Float.infinity
-                    for t in 0..<length {
-                        let key = keys.pointer + (base + t) * kvWidth + g * hd
-                        var dot: Float = 0
-                        for i in 0..<hd { dot += query[i] * key[i] }
-                        scores[t] = dot * scale
-                        largest = max(largest, scores[t])
-                    }
-                    var total: Float = 0
-                    for t in 0..<length {
-                        scores[t] = exp(scores[t] - largest)
-                        total += scores[t]
-                    }
-                    let result = UnsafeMutablePointer(mutating: output.pointer) + r * qWidth + h * hd
-                    for i in 0..<hd { result[i] = 0 }
-                    for t in 0..<length {
-                        let weight = scores[t] / total
-                        let value = values.pointer + (base + t) * kvWidth + g * hd
-                        for i in 0..<hd { result[i] += weight * value[i] }
+                    let base = sequences[r] * capacity * kvWidth + g * hd
+                    var scratch = [Float](repeating: 0, count: length)
+                    scratch.withUnsafeMutableBufferPointer {
+                        Float._attendCached(queries.pointer + r * qWidth + h * hd, keys.pointer + base, values.pointer + base,
+                                            length, 1, hd, kvWidth, $0.baseAddress!,
+                                            UnsafeMutablePointer(mutating: output.pointer) + r * qWidth + h * hd)
                     }
                 }
                 if work >= 64 {
