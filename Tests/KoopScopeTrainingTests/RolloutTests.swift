@@ -106,9 +106,15 @@ struct RolloutTests {
             return "accepted"
         }
         #expect(try refusal("{\"prompt\": \"a\"}\nnot json\n").contains("line 2: not a JSON object"))
-        #expect(try refusal("{\"question\": \"a\"}\n").contains("line 1: has no string field \"prompt\""))
+        #expect(try refusal("{\"text\": \"a\"}\n").contains("line 1: has no string field \"prompt\" (or \"question\")"))
         #expect(try refusal("{\"prompt\": \"a\", \"answer\": [1]}\n").contains("\"answer\" must be a string or a number"))
         #expect(try refusal("\n\n").contains("no records"))
+        // GSM8K's own lines: question and a worked answer ending "#### N".
+        let gsm8k = dir.appendingPathComponent("gsm8k.jsonl").path
+        try Data(#"{"question": "Tom has 3 apples and buys 4 more. How many?", "answer": "3 + 4 = <<3+4=7>>7\n#### 7"}"#.utf8)
+            .write(to: URL(fileURLWithPath: gsm8k))
+        let record = try PromptRecord.read(jsonl: gsm8k)[0]
+        #expect(record.prompt.hasPrefix("Tom has") && record.fields.isEmpty && Verifier.gsm8k.score("It is 7.", for: record) == 1)
         #expect(throws: TrainingError.self) { try TokenSampler(temperature: -1) }
         #expect(throws: TrainingError.self) { try TokenSampler(topP: 0) }
         let decoder = try Decoder(checkpoint: fixturePath("hf/qwen3-f32"))

@@ -30,7 +30,7 @@ struct RolloutCommandTests {
         try Data("{\"prompt\": \"a\"}\n{\"text\": \"b\"}\n".utf8).write(to: URL(fileURLWithPath: prompts))
         let dump = dir.appendingPathComponent("dump.h5").path
         let missing = try koopscope("rollout", fixturePath("hf/qwen3-f32"), "--prompts", prompts, "-o", dump)
-        #expect(missing.status == 1 && missing.stderr.contains("\(prompts): line 2: has no string field \"prompt\""))
+        #expect(missing.status == 1 && missing.stderr.contains("\(prompts): line 2: has no string field \"prompt\" (or \"question\")"))
         try Data("{\"prompt\": \"a\"}\n".utf8).write(to: URL(fileURLWithPath: prompts))
         let notAFolder = try koopscope("rollout", dir.path + "/nothing", "--prompts", prompts, "-o", dump)
         #expect(notAFolder.status == 1 && notAFolder.stderr.contains("not a checkpoint folder"))

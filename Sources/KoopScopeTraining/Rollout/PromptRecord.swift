@@ -1,7 +1,8 @@
 import Foundation
 
-/// One line of a prompts file: a JSON object with `prompt`, and `answer` when a verifier is to
-/// score the responses. Other fields are kept (a countdown record's `numbers` or `nums`, say).
+/// One line of a prompts file: a JSON object with `prompt` (or `question`, as GSM8K's files have
+/// it), and `answer` when a verifier is to score the responses. Other fields are kept (a
+/// countdown record's `numbers` or `nums`, say).
 ///
 /// ```swift
 /// let records = try PromptRecord.read(jsonl: "prompts.jsonl")
@@ -37,12 +38,13 @@ public struct PromptRecord: Sendable, Equatable {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                 throw ModelFileError.invalid(file: path, entry: entry, detail: "not a JSON object")
             }
-            guard let prompt = object["prompt"] as? String else {
-                throw ModelFileError.invalid(file: path, entry: entry, detail: "has no string field \"prompt\"")
+            let key = object["prompt"] == nil && object["question"] != nil ? "question" : "prompt"
+            guard let prompt = object[key] as? String else {
+                throw ModelFileError.invalid(file: path, entry: entry, detail: "has no string field \"prompt\" (or \"question\")")
             }
             var fields: [String: String] = [:]
-            for (key, value) in object where key != "prompt" && key != "answer" {
-                fields[key] = Self.compact(value)
+            for (name, value) in object where name != key && name != "answer" {
+                fields[name] = Self.compact(value)
             }
             let answer: String?
             switch object["answer"] {
