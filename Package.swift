@@ -80,14 +80,16 @@ let package = Package(
             dependencies: ["KoopScope"]),
 
         // The dump reader under libFuzzer (scripts/fuzz); a plain build replays files.
+        // What the libFuzzer harnesses share.
+        .target(name: "_FuzzDriver"),
         .executableTarget(
             name: "koopscope-fuzz-dump",
-            dependencies: ["KoopScope"]),
+            dependencies: ["KoopScope", "_FuzzDriver"]),
         // The checkpoint readers (safetensors, tokenizer.json, config.json) under libFuzzer
         // (scripts/fuzz-model); a plain build replays files.
         .executableTarget(
             name: "koopscope-fuzz-model",
-            dependencies: ["KoopScopeTraining"]),
+            dependencies: ["KoopScopeTraining", "_FuzzDriver"]),
 
         // Runnable examples.
         .executableTarget(

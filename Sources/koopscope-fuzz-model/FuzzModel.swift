@@ -7,6 +7,7 @@
 // - plainly, it replays files given as arguments (`koopscope-fuzz-model FILE…`) through the
 //   same path and prints what each reader said.
 import Foundation
+import _FuzzDriver
 import KoopScopeTraining
 
 /// Reads `path` with each reader; returns what each said. Errors are the expected outcome for
@@ -34,33 +35,18 @@ func exerciseModelFiles(at path: String) -> [String] {
 }
 
 #if FUZZING
-/// Where this process writes each input: one file per process, so fork mode's workers never
-/// share one.
-let scratchPath = NSTemporaryDirectory() + "koopscope-fuzz-model-\(getpid()).bin"
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = data.map { Data(bytes: $0, count: size) } ?? Data()
-    guard FileManager.default.createFile(atPath: scratchPath, contents: bytes) else { return 0 }
-    _ = exerciseModelFiles(at: scratchPath)
+    guard let path = FuzzDriver.scratch(data, size, name: "koopscope-fuzz-model") else { return 0 }
+    _ = exerciseModelFiles(at: path)
     return 0
 }
 
-/// libFuzzer's `LLVMFuzzerRunDriver(int *argc, char ***argv, int (*)(const uint8_t *, size_t))`.
-typealias FuzzerDriver = @convention(c) (UnsafeMutablePointer<CInt>,
-    UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
-/// The process's entry point under SwiftPM: it hands the command line to libFuzzer's driver.
+/// The process's entry point under SwiftPM, which links an executable's `main` under the
+/// target's name: libFuzzer's driver takes the command line.
 @_cdecl("koopscope_fuzz_model_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "LLVMFuzzerRunDriver") else {
-        FileHandle.standardError.write(Data("koopscope-fuzz-model: built without libFuzzer (-sanitize=fuzzer)\n".utf8))
-        return 2
-    }
-    let driver = unsafeBitCast(symbol, to: FuzzerDriver.self)
-    var count = argc, arguments = argv
-    return driver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+    FuzzDriver.run(argc, argv, program: "koopscope-fuzz-model", test: fuzzOneInput)
 }
 #else
 @main

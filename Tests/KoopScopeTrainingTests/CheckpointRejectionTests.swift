@@ -130,7 +130,7 @@ struct CheckpointRejectionTests {
         ]
         for (name, edit, expected) in cases {
             let folder = try damagedCopy(of: name, in: dir, edit)
-            let message = refusal { _ = try DecoderWeights(CheckpointFolder(path: folder)) }
+            let message = refusal { _ = try Decoder(CheckpointFolder(path: folder)) }
             #expect(message.contains(folder) && message.contains(expected), "\(expected): \(message)")
         }
     }

@@ -566,7 +566,7 @@ func exampleDecoderConfiguration() throws {
 // Example: Sources/KoopScopeTraining/HuggingFace/CheckpointFolder.swift
 func exampleCheckpointFolder() throws {
     let folder = try CheckpointFolder(path: "SmolLM2-135M")
-    let weights = try DecoderWeights(folder)
+    let decoder = try Decoder(folder)
 }
 
 // Example: Sources/KoopScopeTraining/Decoder/RotaryEmbedding.swift

@@ -80,11 +80,7 @@ public final class Dump {
         fileAdvisor = advisor
         self.root = root
 
-        func wrap<T>(_ dataset: String?, _ body: () throws -> T) throws -> T {
-            do { return try body() } catch let failure as HDF5Failure {
-                throw DumpError.hdf5(file: path, dataset: dataset, detail: failure.description)
-            }
-        }
+        func wrap<T>(_ dataset: String?, _ body: () throws -> T) throws -> T { try Self.naming(path, dataset, body) }
 
         let statesKind = try wrap("/hidden_states") { try root.kind(of: "hidden_states") }
         let raggedKind = try wrap("/trajectories") { try root.kind(of: "trajectories") }
@@ -237,11 +233,7 @@ public final class Dump {
     /// rows without the padding.
     private static func tokenIDs(_ name: String, root: HDF5Location, count: Int, width: Int?, path: String) throws -> [[Int]]? {
         let dataset = "/" + name
-        func wrap<T>(_ body: () throws -> T) throws -> T {
-            do { return try body() } catch let failure as HDF5Failure {
-                throw DumpError.hdf5(file: path, dataset: dataset, detail: failure.description)
-            }
-        }
+        func wrap<T>(_ body: () throws -> T) throws -> T { try naming(path, dataset, body) }
         switch try wrap({ try root.kind(of: name) }) {
         case nil: return nil
         case .some(.dataset): break
@@ -271,6 +263,13 @@ public final class Dump {
                 throw DumpError.invalidTokenIDs(file: path, dataset: dataset, detail: "row \(i) has an id below 0, or ids after its −1 padding")
             }
             return used.map { Int($0) }
+        }
+    }
+
+    /// `body`'s result, an HDF5 failure in it rethrown naming the file and the dataset.
+    private static func naming<T>(_ path: String, _ dataset: String?, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let failure as HDF5Failure {
+            throw DumpError.hdf5(file: path, dataset: dataset, detail: failure.description)
         }
     }
 

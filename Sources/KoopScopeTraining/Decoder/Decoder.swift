@@ -228,10 +228,10 @@ public final class Decoder: @unchecked Sendable {
         let hd = c.head_dim, heads = c.num_attention_heads, group = heads / c.num_key_value_heads
         let qWidth = heads * hd, kvWidth = c.num_key_value_heads * hd
         let sequences = rows.map(\.sequence), capacity = cache.capacity
-        let keys = UnsafeSendable(cache.keys[l]), values = UnsafeSendable(cache.values[l])
+        let keys = UnsafeSendablePointer(cache.keys[l]), values = UnsafeSendablePointer(cache.values[l])
         q.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
-                let queries = UnsafeSendable(qp.baseAddress!), output = UnsafeSendable(op.baseAddress!)
+                let queries = UnsafeSendablePointer(qp.baseAddress!), output = UnsafeSendablePointer(op.baseAddress!)
                 let work = rows.count * heads
                 let body: @Sendable (Int) -> Void = { item in
                     // One query head over its key/value head's cached rows: the tensor library's
@@ -287,11 +287,4 @@ public final class Decoder: @unchecked Sendable {
             y.withUnsafeMutableBufferPointer { yp in projection.apply(xp.baseAddress!, rows: rows, into: yp.baseAddress!) }
         }
     }
-}
-
-/// A pointer handed to the attention's worker threads, each of which writes its own rows.
-private struct UnsafeSendable<Pointee>: @unchecked Sendable {
-    let pointer: UnsafePointer<Pointee>
-    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = pointer }
-    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = UnsafePointer(pointer) }
 }

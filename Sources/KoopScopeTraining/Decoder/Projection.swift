@@ -73,7 +73,7 @@ struct Projection: @unchecked Sendable {
         if let strips {
             strips.withUnsafeBufferPointer { s in
                 let packed = UnsafeSendablePointer(s.baseAddress!), source = UnsafeSendablePointer(x)
-                let target = UnsafeSendablePointer(UnsafePointer(y))
+                let target = UnsafeSendablePointer(y)
                 let stripCount = (output + 15) / 16
                 let pieces = min(stripCount, max(1, ProcessInfo.processInfo.activeProcessorCount * 2))
                 let (k, n, blocks) = (input, output, (rows + 63) / 64)
@@ -104,4 +104,5 @@ struct Projection: @unchecked Sendable {
 struct UnsafeSendablePointer<Pointee>: @unchecked Sendable {
     let pointer: UnsafePointer<Pointee>
     init(_ pointer: UnsafePointer<Pointee>) { self.pointer = pointer }
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = UnsafePointer(pointer) }
 }

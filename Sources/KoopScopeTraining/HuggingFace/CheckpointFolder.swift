@@ -6,7 +6,7 @@ import Foundation
 ///
 /// ```swift
 /// let folder = try CheckpointFolder(path: "SmolLM2-135M")
-/// let weights = try DecoderWeights(folder)
+/// let decoder = try Decoder(folder)
 /// ```
 public struct CheckpointFolder: Sendable {
     public let path: String
@@ -22,7 +22,7 @@ public struct CheckpointFolder: Sendable {
     }
 
     /// Opens the folder at `path`: reads the configuration and maps the weight files, checking
-    /// every header (the tensors themselves are checked by ``DecoderWeights``).
+    /// every header (the tensors themselves are checked as they are read, ``DecoderWeights/reader(_:)``).
     public init(path: String) throws {
         self.path = path
         var isDirectory: ObjCBool = false

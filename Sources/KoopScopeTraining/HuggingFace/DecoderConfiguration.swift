@@ -88,13 +88,13 @@ public struct DecoderConfiguration: Sendable, Equatable {
             throw ModelFileError.unsupported(file: file, entry: "hidden_act", detail: "\"\(act)\": only silu is implemented")
         }
         if architecture == .mistral, let window = try fields.optionalInt("sliding_window") {
-            throw ModelFileError.unsupported(file: file, entry: "sliding_window", detail: "\(window): sliding-window attention is not implemented")
+            throw ModelFileError.unsupported(file: file, entry: "sliding_window", detail: "\(window): sliding-window attention is outside what koopscope runs")
         }
         if try fields.optionalBool("use_sliding_window") == true {
-            throw ModelFileError.unsupported(file: file, entry: "use_sliding_window", detail: "sliding-window attention is not implemented")
+            throw ModelFileError.unsupported(file: file, entry: "use_sliding_window", detail: "sliding-window attention is outside what koopscope runs")
         }
         if try fields.optionalBool("mlp_bias") == true {
-            throw ModelFileError.unsupported(file: file, entry: "mlp_bias", detail: "MLP biases are not implemented")
+            throw ModelFileError.unsupported(file: file, entry: "mlp_bias", detail: "MLP biases are outside what koopscope runs")
         }
 
         vocab_size = try fields.int("vocab_size", within: 1...(1 << 22))

@@ -1,28 +1,9 @@
-/// Every weight of a Llama-family decoder in Float32, read from a checkpoint folder by name,
-/// each shape checked against the configuration and no tensor left over.
+/// The tensors of a Llama-family decoder by name, as a checkpoint folder holds them: which ones a
+/// configuration has and their shapes, and a reader that checks each and converts it to Float32.
 ///
 /// Matrices are row-major as PyTorch stores them: a projection `W` of `out × in` maps a row
 /// `x` to `x Wᵀ`.
-public struct DecoderWeights: Sendable {
-    /// One decoder layer's weights.
-    public struct Layer: Sendable {
-        public var inputNorm: [Float]
-        public var query: [Float], key: [Float], value: [Float], output: [Float]
-        public var queryBias: [Float]?, keyBias: [Float]?, valueBias: [Float]?, outputBias: [Float]?
-        /// Qwen3's per-head RMS norms on queries and keys.
-        public var queryNorm: [Float]?, keyNorm: [Float]?
-        public var postAttentionNorm: [Float]
-        public var gate: [Float], up: [Float], down: [Float]
-    }
-
-    public let configuration: DecoderConfiguration
-    /// vocabulary × hidden.
-    public var embedding: [Float]
-    public var layers: [Layer]
-    public var finalNorm: [Float]
-    /// vocabulary × hidden; nil when tied to ``embedding``.
-    public var outputProjection: [Float]?
-
+public enum DecoderWeights {
     /// The names of a configuration's tensors and their shapes, in file order.
     public static func expectedTensors(_ c: DecoderConfiguration) -> [(name: String, shape: [Int])] {
         let d = c.hidden_size, q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim
@@ -53,7 +34,7 @@ public struct DecoderWeights: Sendable {
     /// Refuses a folder holding a tensor its configuration does not have; returns a reader of
     /// the tensors it must have (nil for one the configuration does not use), each checked for
     /// its shape and converted to Float32 when read.
-    static func reader(_ folder: CheckpointFolder) throws -> (String) throws -> [Float]? {
+    public static func reader(_ folder: CheckpointFolder) throws -> (String) throws -> [Float]? {
         let c = folder.configuration
         let shapes = Dictionary(uniqueKeysWithValues: expectedTensors(c))
         for (name, file) in folder.files.sorted(by: { $0.key < $1.key }) where shapes[name] == nil {
@@ -64,30 +45,5 @@ public struct DecoderWeights: Sendable {
                                          detail: "a tensor \(c.architecture.rawValue) with this configuration does not have")
         }
         return { name in try shapes[name].map { try folder.floats(name, shape: $0) } }
-    }
-
-    /// Reads every weight of `folder`, converting F16/BF16 to Float32 once.
-    public init(_ folder: CheckpointFolder) throws {
-        let c = folder.configuration
-        configuration = c
-        let tensor = try Self.reader(folder)
-        func read(_ name: String) throws -> [Float] { try tensor(name)! }
-        func optional(_ name: String) throws -> [Float]? { try tensor(name) }
-
-        embedding = try read("model.embed_tokens.weight")
-        layers = try (0..<c.num_hidden_layers).map { i in
-            let p = "model.layers.\(i)."
-            return Layer(inputNorm: try read(p + "input_layernorm.weight"),
-                         query: try read(p + "self_attn.q_proj.weight"), key: try read(p + "self_attn.k_proj.weight"),
-                         value: try read(p + "self_attn.v_proj.weight"), output: try read(p + "self_attn.o_proj.weight"),
-                         queryBias: try optional(p + "self_attn.q_proj.bias"), keyBias: try optional(p + "self_attn.k_proj.bias"),
-                         valueBias: try optional(p + "self_attn.v_proj.bias"), outputBias: try optional(p + "self_attn.o_proj.bias"),
-                         queryNorm: try optional(p + "self_attn.q_norm.weight"), keyNorm: try optional(p + "self_attn.k_norm.weight"),
-                         postAttentionNorm: try read(p + "post_attention_layernorm.weight"),
-                         gate: try read(p + "mlp.gate_proj.weight"), up: try read(p + "mlp.up_proj.weight"),
-                         down: try read(p + "mlp.down_proj.weight"))
-        }
-        finalNorm = try read("model.norm.weight")
-        outputProjection = try optional("lm_head.weight")
     }
 }

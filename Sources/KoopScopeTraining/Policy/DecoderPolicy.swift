@@ -24,9 +24,7 @@ public final class DecoderPolicy<S: TensorScalar>: Policy, @unchecked Sendable {
     public required init(copying other: DecoderPolicy<S>) {
         configuration = other.configuration
         backend = other.backend
-        parameters = other.parameters.map {
-            Parameter(name: $0.name, rows: $0.rows, columns: $0.columns, value: other.backend.upload(other.backend.download($0.value)))
-        }
+        parameters = other.parameters.map { $0.copied(on: other.backend) }
         frequencies = other.frequencies
     }
 

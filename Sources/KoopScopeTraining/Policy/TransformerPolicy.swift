@@ -75,9 +75,7 @@ public final class TransformerPolicy<S: TensorScalar>: Policy, @unchecked Sendab
     public required init(copying other: TransformerPolicy<S>) {
         configuration = other.configuration
         backend = other.backend
-        parameters = other.parameters.map {
-            Parameter(name: $0.name, rows: $0.rows, columns: $0.columns, value: other.backend.upload(other.backend.download($0.value)))
-        }
+        parameters = other.parameters.map { $0.copied(on: other.backend) }
     }
 
     /// Runs `batch` sequences of `length` tokens each (right-padded, row-major in `tokens`)

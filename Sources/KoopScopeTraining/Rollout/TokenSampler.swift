@@ -63,10 +63,17 @@ public struct TokenSampler: Sendable, Equatable {
             total = kept
         }
         var remaining = Double.random(in: 0..<1, using: &rng) * total
-        for i in candidates ?? Array(probabilities.indices) where probabilities[i] > 0 {
+        if let candidates {
+            for i in candidates {
+                remaining -= Double(probabilities[i])
+                if remaining < 0 { return i - base }
+            }
+            return (candidates.last ?? base) - base
+        }
+        for i in probabilities.indices where probabilities[i] > 0 {
             remaining -= Double(probabilities[i])
             if remaining < 0 { return i - base }
         }
-        return (candidates?.last ?? probabilities.lastIndex { $0 > 0 } ?? base) - base
+        return (probabilities.lastIndex { $0 > 0 } ?? base) - base
     }
 }

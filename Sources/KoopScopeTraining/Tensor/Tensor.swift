@@ -34,4 +34,12 @@ public final class Parameter<S: TensorScalar>: @unchecked Sendable {
     }
 
     public var count: Int { rows * columns }
+
+    /// A parameter of the same name and shape holding a copy of the current values, made on
+    /// `backend` (the one that holds these).
+    public func copied(on backend: any Backend) -> Parameter<S> {
+        let copy = backend.allocateUninitialized(count, of: S.self)
+        backend.copy(value, to: copy)
+        return Parameter(name: name, rows: rows, columns: columns, value: copy)
+    }
 }
