@@ -14,7 +14,7 @@ struct KoopScopeCommand: ParsableCommand {
             """,
         version: koopscopeVersion,
         subcommands: [Inspect.self, Analyze.self, Merge.self, FitDictionary.self, Report.self, Train.self, Experiment.self,
-                      Tokenize.self, RolloutCommand.self, Dataset.self])
+                      Tokenize.self, RolloutCommand.self, Dataset.self, Export.self])
 
     static func main() {
         MemoryAllocator.keepFreedMemory()

@@ -101,15 +101,15 @@ struct DecoderPolicySamplingTests {
         let policy: any Policy<Float> = try DecoderPolicy<Float>(CheckpointFolder(path: folder), backend: backend)
         var rng = SeededGenerator(seed: 1)
         let greedy = SamplingSettings(greedy: true, maxResponseLength: reference.generated.count)
-        // An end-of-sequence id no draw can give: the 32 tokens come out whole.
+        // No stop token: the 32 tokens come out whole.
         let responses = try policy.sample(prompts: [reference.prompt.map(Int32.init), [5, 6]], settings: greedy,
-                                          endOfSequence: -1, padding: 0, using: &rng)
+                                          stopTokens: [], padding: 0, using: &rng)
         #expect(responses[0] == reference.generated.map(Int32.init))
         #expect(responses[1].count == reference.generated.count)
         // A stop token ends a response and stays in it.
         let response = responses[1]
         let first = try #require(response.indices.first { $0 > 0 && !response[..<$0].contains(response[$0]) })
-        let stopped = try policy.sample(prompts: [[5, 6]], settings: greedy, endOfSequence: response[first], padding: 0, using: &rng)[0]
+        let stopped = try policy.sample(prompts: [[5, 6]], settings: greedy, stopTokens: [response[first]], padding: 0, using: &rng)[0]
         #expect(stopped == Array(response.prefix(first + 1)))
 
         let frozen = policy.copy()

@@ -671,3 +671,23 @@ func exampleProblemSet() throws {
     let records = try ProblemSet.countdown(count: 100, seed: 1)
     try ProblemSet.write(records, to: "countdown.jsonl")
 }
+
+// Example: Sources/KoopScopeTraining/Training/TrainingText.swift
+func exampleTrainingText() throws {
+    let text = TrainingText.character
+    let prompt = try text.prompt("12+30=")          // [bos, 2, 3, …]
+    let answer = try text.demonstration("42")      // the answer and end-of-sequence
+}
+
+// Example: Sources/KoopScopeTraining/Datasets/DatasetTask.swift
+func exampleDatasetTask() throws {
+    let task = try DatasetTask(path: "gsm8k-train.jsonl", verifier: .gsm8k)
+    var rng = SeededGenerator(seed: 0)
+    let problem = task.sample(using: &rng)
+    print(problem.prompt, task.reward("… #### 18", for: problem).correct)
+}
+
+// Example: Sources/KoopScopeTraining/Training/Trainer+Export.swift
+func exampleTrainerExport() throws {
+    let step = try Trainer.export(runDirectory: "runs/relax", to: "runs/relax/model")
+}

@@ -24,7 +24,7 @@ struct TrainerUpdateTests {
         var out: [Rollout] = []
         for (i, text) in texts.enumerated() {
             let instance = TaskInstance(prompt: i < 4 ? "23+34=" : "40+7=", answer: i < 4 ? "57" : "47", numbers: [], target: nil)
-            let response = try trainer.tokenizer.encode(text).map(Int32.init) + [Int32(trainer.tokenizer.eos)]
+            let response = try trainer.text.demonstration(text)
             out.append(Rollout(instance: instance, group: i / 4, prompt: try trainer.encodePrompt(instance), response: response,
                                text: text, reward: Reward(correct: rewards[i], format: 1), score: rewards[i]))
         }

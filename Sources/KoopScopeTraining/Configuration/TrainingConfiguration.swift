@@ -17,6 +17,14 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var taskSize = 0
     /// The largest number countdown-trace gives (0: 9).
     public var taskLargest = 0
+    /// A Hugging Face checkpoint folder to train instead of koopscope's own transformer ("": none).
+    public var model = ""
+    /// A JSON Lines prompts file to train on instead of `task` ("": the task); needs `model`.
+    public var dataset = ""
+    /// How the dataset's responses are scored: gsm8k, countdown or exact.
+    public var verifier = ""
+    /// The prompt form with `{prompt}` once ("": the checkpoint's chat template, else as it is).
+    public var template = ""
     public var method = TrainingMethod.grpo
     public var steps = 100
     public var sftSteps = 0
@@ -135,8 +143,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var resolvedXi: Double { relaxXi ?? (relaxVariant == .paper ? 25 : 10) }
     /// Positions per sequence after the default: 64, or as many as the task's longest prompt
     /// (after the BOS token) and longest response need where that is more.
+    /// With `model`, 0 stays 0: the checkpoint's `max_position_embeddings`.
     public var resolvedContextLength: Int {
-        guard contextLength == 0 else { return contextLength }
+        guard contextLength == 0, model.isEmpty else { return contextLength }
         guard let task = TaskCatalog.task(named: task, size: taskSize, largest: taskLargest) else { return 64 }
         let response = maxResponseLength > 0 ? maxResponseLength : task.maxResponseLength + 1
         return max(64, 1 + task.maxPromptLength + response)
@@ -210,7 +219,20 @@ public struct TrainingConfiguration: Sendable, Equatable {
         if promptsPerStep % miniBatches != 0 {
             throw fail("mini-batches", "prompts-per-step \(promptsPerStep) does not split into \(miniBatches) equal mini-batches")
         }
-        if TaskCatalog.task(named: task, size: taskSize, largest: taskLargest) == nil {
+        if !dataset.isEmpty {
+            if model.isEmpty { throw fail("dataset", "a dataset is tokenized by a checkpoint's tokenizer: give --model too") }
+            if Verifier(rawValue: verifier) == nil {
+                throw fail("verifier", "a dataset needs --verifier, one of \(Verifier.allCases.map(\.rawValue).joined(separator: ", "))"
+                           + (verifier.isEmpty ? "" : "; got \"\(verifier)\""))
+            }
+        } else if !verifier.isEmpty {
+            throw fail("verifier", "scores a --dataset's responses; the built-in tasks have their own")
+        }
+        if !template.isEmpty && model.isEmpty { throw fail("template", "forms prompts for a checkpoint's tokenizer: give --model too") }
+        if !template.isEmpty && template.components(separatedBy: "{prompt}").count != 2 {
+            throw fail("template", "must contain {prompt} exactly once")
+        }
+        if dataset.isEmpty, TaskCatalog.task(named: task, size: taskSize, largest: taskLargest) == nil {
             throw fail("task", "unknown task \"\(task)\" (one of \(TaskCatalog.all.map(\.name).joined(separator: ", ")))")
         }
         if !initCheckpoint.isEmpty && sftSteps > 0 {
@@ -220,6 +242,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
             throw fail("random-dictionary", "random-dictionary and dictionary \"\(dictionary)\" cannot both be given")
         }
         if DeviceChoice(rawValue: device) == nil { throw fail("device", DeviceChoice.problem(device)) }
+        // A checkpoint's size is checked when it is read (``Trainer``).
+        guard model.isEmpty else { return }
         // A policy past the machine's memory is refused here rather than failing an allocation
         // midway: its weights, gradients and AdamW's two moments, four Float32 copies.
         let parameters = Double(policyConfiguration(vocabularySize: CharacterTokenizer.standard.vocabularySize).parameterCount)

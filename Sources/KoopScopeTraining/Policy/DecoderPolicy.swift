@@ -32,10 +32,10 @@ public final class DecoderPolicy<S: TensorScalar>: Policy, @unchecked Sendable {
 
     /// Responses through the sampling ``Decoder`` of the current weights (Float32 on the CPU),
     /// the draws of each prompt from its own generator.
-    public func sample(prompts: [[Int32]], settings: SamplingSettings, endOfSequence: Int32, padding: Int32,
+    public func sample(prompts: [[Int32]], settings: SamplingSettings, stopTokens: Set<Int32>, padding: Int32,
                        using rng: inout SeededGenerator) throws -> [[Int32]] {
         guard !prompts.isEmpty else { return [] }
-        let runner = RolloutRunner(decoder: try Decoder(self), stopTokens: [Int(endOfSequence)])
+        let runner = RolloutRunner(decoder: try Decoder(self), stopTokens: Set(stopTokens.map(Int.init)))
         let sampler = try TokenSampler(temperature: settings.greedy ? 0 : settings.temperature, topP: settings.topP)
         var responses = [[Int32]](repeating: [], count: prompts.count)
         try runner.run(prompts: prompts.map { $0.map(Int.init) },

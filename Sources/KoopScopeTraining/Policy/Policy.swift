@@ -21,9 +21,9 @@ public protocol Policy<Scalar>: AnyObject, Sendable {
     /// Runs `tokens` — sequences of `length`, right-padded, row-major — through the model on `tape`.
     func forward(_ tape: Tape<Scalar>, tokens: [Int32], length: Int) -> PolicyForward<Scalar>
     /// One response per prompt, drawn token by token through a key/value cache and ending with
-    /// `endOfSequence` when it is drawn; each prompt draws from its own generator, seeded in turn
+    /// the first of `stopTokens` drawn; each prompt draws from its own generator, seeded in turn
     /// from `rng`, so what one samples does not depend on the others.
-    func sample(prompts: [[Int32]], settings: SamplingSettings, endOfSequence: Int32, padding: Int32,
+    func sample(prompts: [[Int32]], settings: SamplingSettings, stopTokens: Set<Int32>, padding: Int32,
                 using rng: inout SeededGenerator) throws -> [[Int32]]
     /// A policy of the same shape with a copy of the current values (the frozen reference policy).
     func copy() -> Self

@@ -33,13 +33,19 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
 /// ```
 public struct Sampler<S: TensorScalar>: Sendable {
     public let policy: TransformerPolicy<S>
-    public let endOfSequence: Int32
+    /// Tokens that end a response.
+    public let stopTokens: Set<Int32>
     public let padding: Int32
 
-    public init(policy: TransformerPolicy<S>, endOfSequence: Int32, padding: Int32 = 0) {
+    public init(policy: TransformerPolicy<S>, stopTokens: Set<Int32>, padding: Int32 = 0) {
         self.policy = policy
-        self.endOfSequence = endOfSequence
+        self.stopTokens = stopTokens
         self.padding = padding
+    }
+
+    /// A sampler whose responses end at `endOfSequence`.
+    public init(policy: TransformerPolicy<S>, endOfSequence: Int32, padding: Int32 = 0) {
+        self.init(policy: policy, stopTokens: [endOfSequence], padding: padding)
     }
 
     /// One response per prompt, and the log-probability (at the sampling temperature) of each
@@ -120,7 +126,7 @@ public struct Sampler<S: TensorScalar>: Sendable {
                 let (token, logp) = Self.choose(row, settings: settings, using: &generators[b])
                 responses[b].append(Int32(token))
                 logProbabilities[b].append(logp)
-                if Int32(token) == endOfSequence || responses[b].count >= settings.maxResponseLength
+                if stopTokens.contains(Int32(token)) || responses[b].count >= settings.maxResponseLength
                     || prompts[b].count + responses[b].count >= capacity {
                     finished[b] = true
                 }

@@ -65,9 +65,9 @@ public final class TransformerPolicy<S: TensorScalar>: Policy, @unchecked Sendab
 
     public func copy() -> Self { Self(copying: self) }
 
-    public func sample(prompts: [[Int32]], settings: SamplingSettings, endOfSequence: Int32, padding: Int32,
+    public func sample(prompts: [[Int32]], settings: SamplingSettings, stopTokens: Set<Int32>, padding: Int32,
                        using rng: inout SeededGenerator) -> [[Int32]] {
-        Sampler(policy: self, endOfSequence: endOfSequence, padding: padding)
+        Sampler(policy: self, stopTokens: stopTokens, padding: padding)
             .sample(prompts: prompts, settings: settings, using: &rng).map(\.tokens)
     }
 

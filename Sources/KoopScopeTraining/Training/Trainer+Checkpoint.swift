@@ -62,7 +62,10 @@ extension Trainer {
     }
 
     /// Steps of the complete checkpoints in the run directory, ascending.
-    func checkpointSteps() -> [Int] {
+    func checkpointSteps() -> [Int] { Self.checkpointSteps(in: runDirectory) }
+
+    /// Steps of the complete checkpoints in `runDirectory`, ascending.
+    static func checkpointSteps(in runDirectory: String) -> [Int] {
         let folder = runDirectory + "/checkpoints"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.compactMap { name -> Int? in

@@ -43,7 +43,7 @@ extension Trainer {
         writer.advantages = rollouts.map(\.advantage)
         writer.prompts = rollouts.map(\.instance.prompt)
         writer.responses = rollouts.map(\.text)
-        writer.attributes = [("task", .string(configuration.task)), ("method", .string(configuration.method.rawValue)),
+        writer.attributes = [("task", .string(configuration.dataset.isEmpty ? configuration.task : configuration.dataset)), ("method", .string(configuration.method.rawValue)),
                              ("step", .integer(Int64(dumpStep))), ("written_by", .string("koopscope train"))]
         for (i, x) in states.enumerated() { try writer.write(x, at: i) }
         try writer.finish()

@@ -67,13 +67,13 @@ extension Trainer {
         var start = 0
         while start < prompts.count {
             let chunk = Array(prompts[start..<min(prompts.count, start + 256)])
-            out += try policy.sample(prompts: chunk, settings: settings, endOfSequence: Int32(tokenizer.eos),
-                                     padding: Int32(tokenizer.pad), using: &generator)
+            out += try policy.sample(prompts: chunk, settings: settings, stopTokens: text.stopTokens,
+                                     padding: text.padding, using: &generator)
             start += chunk.count
         }
         return out
     }
 
     /// A response's text (decoding stops at end-of-sequence).
-    func responseText(_ response: [Int32]) -> String { tokenizer.decode(response.map(Int.init)) }
+    func responseText(_ response: [Int32]) -> String { text.text(response) }
 }

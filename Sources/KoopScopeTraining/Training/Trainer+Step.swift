@@ -79,7 +79,7 @@ extension Trainer {
         values[Metric.responseLengthMax] = lengths.max()!
         values[Metric.responseLengthMin] = lengths.min()!
         values[Metric.responseLengthClipRatio] = Double(rollouts.filter {
-            $0.response.count >= maxResponseLength && $0.response.last != Int32(tokenizer.eos)
+            $0.response.count >= maxResponseLength && !text.stopTokens.contains($0.response.last ?? -1)
         }.count) / Double(rollouts.count)
         values[Metric.criticScoreMean] = scores.reduce(0, +) / Double(scores.count)
         values[Metric.criticScoreMax] = scores.max()!
@@ -138,7 +138,7 @@ extension Trainer {
 
     /// The sequences of `prompts` and `responses` laid out for a forward pass.
     func sequenceBatch(prompts: [[Int32]], responses: [[Int32]]) -> SequenceBatch {
-        SequenceBatch(prompts: prompts, responses: responses, padding: Int32(tokenizer.pad))
+        SequenceBatch(prompts: prompts, responses: responses, padding: text.padding)
     }
 
     /// A forward pass without the tape over every rollout: the log-probabilities before any update

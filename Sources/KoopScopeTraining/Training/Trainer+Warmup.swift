@@ -22,7 +22,7 @@ extension Trainer {
                 let instance = task.sampleTraining(using: &rng, excluding: heldOut)
                 prompts.append(try encodePrompt(instance))
                 let response = task.demonstration(for: instance, using: &rng)
-                answers.append(try tokenizer.encode(response).map(Int32.init) + [Int32(tokenizer.eos)])
+                answers.append(try text.demonstration(response))
             }
             let batch = sequenceBatch(prompts: prompts, responses: answers)
             // One part: the warm-up's batch is small, and its numbers stay those of one tape.

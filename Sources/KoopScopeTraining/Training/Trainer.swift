@@ -13,7 +13,8 @@ public final class Trainer {
     public let configuration: TrainingConfiguration
     public let runDirectory: String
     public let task: any VerifiableTask
-    public let tokenizer = CharacterTokenizer.standard
+    /// How problems become tokens and responses text.
+    public let text: TrainingText
     public let policy: any Policy<Float>
     /// The frozen post-warm-up policy the KL terms compare with (nil when no KL term is on).
     public internal(set) var reference: (any Policy<Float>)?
@@ -24,6 +25,10 @@ public final class Trainer {
     let optimizer: AdamWOptimizer<Float>
     let loss: ActorLoss
     let maxResponseLength: Int
+    /// Positions a prompt and its response may take together.
+    let contextLength: Int
+    /// The checkpoint folder the policy came from (`model`), nil for koopscope's transformer.
+    public let checkpoint: CheckpointFolder?
     let evaluationSet: [TaskInstance]
     /// The held-out prompts, encoded once.
     let evaluationPrompts: [[Int32]]
@@ -65,11 +70,33 @@ public final class Trainer {
         try configuration.validate()
         self.configuration = configuration
         self.runDirectory = runDirectory
-        task = TaskCatalog.task(named: configuration.task, size: configuration.taskSize, largest: configuration.taskLargest)!
         backend = try chosen ?? DeviceSelection.backend(for: configuration.device).backend
+        if configuration.dataset.isEmpty {
+            task = TaskCatalog.task(named: configuration.task, size: configuration.taskSize, largest: configuration.taskLargest)!
+        } else {
+            task = try DatasetTask(path: configuration.dataset, verifier: Verifier(rawValue: configuration.verifier)!)
+        }
         maxResponseLength = configuration.maxResponseLength > 0 ? configuration.maxResponseLength : task.maxResponseLength + 1
-        let shape = configuration.policyConfiguration(vocabularySize: tokenizer.vocabularySize)
-        policy = TransformerPolicy(configuration: shape, backend: backend, seed: configuration.seed)
+        if configuration.model.isEmpty {
+            checkpoint = nil
+            text = .character
+            contextLength = configuration.resolvedContextLength
+            policy = TransformerPolicy(configuration: configuration.policyConfiguration(vocabularySize: text.tokenizer.vocabularySize),
+                                       backend: backend, seed: configuration.seed)
+        } else {
+            let folder = try CheckpointFolder(path: configuration.model)
+            try Self.checkMemory(folder)
+            checkpoint = folder
+            text = try TrainingText(checkpoint: folder,
+                                    template: configuration.template.isEmpty ? nil : PromptTemplate(text: configuration.template))
+            let positions = folder.configuration.max_position_embeddings
+            if configuration.contextLength > positions {
+                throw TrainingError.invalidSetting(source: "configuration", key: "context",
+                                                   detail: "\(configuration.contextLength) is more than the \(positions) positions of \(folder.path)")
+            }
+            contextLength = configuration.contextLength > 0 ? configuration.contextLength : positions
+            policy = try DecoderPolicy<Float>(folder, backend: backend)
+        }
         optimizer = AdamWOptimizer(parameters: policy.parameters, settings: AdamWSettings(
             learningRate: configuration.sftLearningRate, beta1: configuration.adamBeta1, beta2: configuration.adamBeta2,
             weightDecay: configuration.weightDecay), backend: backend)
@@ -79,23 +106,36 @@ public final class Trainer {
         rng = SeededGenerator(seed: configuration.seed &+ 1)
         promptRNG = SeededGenerator(seed: configuration.seed &+ 2)
         metrics = MetricsLog(path: runDirectory + "/metrics.jsonl")
+        if let dataset = task as? DatasetTask {
+            // Every prompt is checked against the context before anything runs, not when drawn.
+            if dataset.distinctPrompts <= configuration.evalPrompts {
+                throw TrainingError.invalidSetting(source: "configuration", key: "eval-prompts",
+                                                   detail: "\(dataset.path) has \(dataset.distinctPrompts) distinct prompts: with \(configuration.evalPrompts) held out none is left to train on; lower --eval-prompts")
+            }
+            var seen = Set<String>()
+            for (k, instance) in dataset.instances.enumerated() where seen.insert(instance.prompt).inserted {
+                do { _ = try Self.encodePrompt(instance, text: text, maxResponseLength: maxResponseLength, contextLength: contextLength) }
+                catch let TrainingError.invalidSetting(_, key, detail) {
+                    throw TrainingError.invalidSetting(source: "\(dataset.path), record \(k + 1)", key: key, detail: detail)
+                }
+            }
+        }
         if evaluationSet.count < configuration.evalPrompts {
             throw TrainingError.invalidSetting(source: "configuration", key: "eval-prompts",
                                                detail: "the task gives only \(evaluationSet.count) distinct held-out problems; lower --eval-prompts or raise --task-size")
         }
-        evaluationPrompts = try evaluationSet.map { [tokenizer, maxResponseLength] in
-            try Self.encodePrompt($0, tokenizer: tokenizer, maxResponseLength: maxResponseLength,
-                                  contextLength: configuration.resolvedContextLength)
+        evaluationPrompts = try evaluationSet.map { [text, maxResponseLength, contextLength] in
+            try Self.encodePrompt($0, text: text, maxResponseLength: maxResponseLength, contextLength: contextLength)
         }
         if !configuration.dictionary.isEmpty {
             let loaded = try KoopmanDictionary(contentsOf: configuration.dictionary)
-            guard loaded.dimension == configuration.modelDimension else {
+            guard loaded.dimension == policy.hiddenDimension else {
                 throw TrainingError.invalidSetting(source: "--dictionary", key: "dictionary",
-                                                   detail: "\(configuration.dictionary) has d = \(loaded.dimension), the policy's states have d = \(configuration.modelDimension)")
+                                                   detail: "\(configuration.dictionary) has d = \(loaded.dimension), the policy's states have d = \(policy.hiddenDimension)")
             }
             dictionary = loaded
         } else if configuration.randomDictionary {
-            dictionary = KoopmanDictionary.kaimingUniform(dimension: configuration.modelDimension,
+            dictionary = KoopmanDictionary.kaimingUniform(dimension: policy.hiddenDimension,
                                                           koopmanDimension: configuration.koopmanDimension)
         }
         try prepareDirectory(resume: resume)
@@ -152,20 +192,32 @@ public final class Trainer {
         }
     }
 
-    /// Beginning-of-sequence and the prompt's tokens, checked against the context.
+    /// The prompt's tokens, checked against the context.
     func encodePrompt(_ instance: TaskInstance) throws -> [Int32] {
-        try Self.encodePrompt(instance, tokenizer: tokenizer, maxResponseLength: maxResponseLength,
-                              contextLength: configuration.resolvedContextLength)
+        try Self.encodePrompt(instance, text: text, maxResponseLength: maxResponseLength, contextLength: contextLength)
     }
 
-    static func encodePrompt(_ instance: TaskInstance, tokenizer: CharacterTokenizer, maxResponseLength: Int,
+    static func encodePrompt(_ instance: TaskInstance, text: TrainingText, maxResponseLength: Int,
                              contextLength: Int) throws -> [Int32] {
-        let tokens = try [Int32(tokenizer.bos)] + tokenizer.encode(instance.prompt).map(Int32.init)
+        let tokens = try text.prompt(instance.prompt)
         if tokens.count + maxResponseLength > contextLength {
+            let shown = instance.prompt.count > 60 ? String(instance.prompt.prefix(57)) + "…" : instance.prompt
             throw TrainingError.invalidSetting(source: "configuration", key: "context",
-                                               detail: "the prompt \"\(instance.prompt)\" (\(tokens.count) tokens) and a response of \(maxResponseLength) do not fit in \(contextLength) positions")
+                                               detail: "the prompt \"\(shown)\" (\(tokens.count) tokens) and a response of \(maxResponseLength) do not fit in \(contextLength) positions")
         }
         return tokens
+    }
+
+    /// Refuses a checkpoint whose weights, gradients and AdamW's two moments (four Float32
+    /// copies) would not fit in the machine's memory, before any of it is read.
+    static func checkMemory(_ folder: CheckpointFolder) throws {
+        let parameters = Double(folder.configuration.parameterCount)
+        let bytes = 16 * parameters, memory = Double(ProcessInfo.processInfo.physicalMemory)
+        if bytes > memory {
+            throw TrainingError.invalidSetting(source: "--model", key: "model", detail: String(
+                format: "%@ has %.3g parameters: training needs %.1f GiB for its weights, gradients and optimiser state, "
+                    + "more than this machine's %.1f GiB", folder.path, parameters, bytes / Double(1 << 30), memory / Double(1 << 30)))
+        }
     }
 
     private func prepareDirectory(resume: Bool) throws {
