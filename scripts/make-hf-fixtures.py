@@ -19,7 +19,8 @@ generation_config.json and reference.safetensors:
 and Fixtures/hf/tokenizer/: corpus.jsonl (one JSON string per line, at least 5000 varied texts) and,
 for each pre-tokenizer (Qwen2's, Llama-3's and SmolLM2's), <name>.json (a byte-level BPE tokenizer trained on the corpus)
 with <name>.ids.jsonl (the ids `tokenizers` gives each text, added tokens included).
-Everything is seeded: running it again gives the same files.
+Everything is seeded: running it again gives the same files. scripts/make-step-fixtures.py then
+records one GRPO and one ReLaX update of the Qwen3 checkpoint in PyTorch.
 """
 import json
 import os
