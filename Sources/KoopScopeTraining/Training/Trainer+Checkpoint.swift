@@ -17,17 +17,34 @@ extension Trainer {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-            var tensors: [(String, [Float])] = policy.parameters.map { ($0.name, backend.download($0.value)) }
-            let adam = optimizer.state
-            tensors += zip(policy.parameters, adam.m).map { ("adam.m." + $0.name, $1) }
-            tensors += zip(policy.parameters, adam.v).map { ("adam.v." + $0.name, $1) }
-            if let reference { tensors += reference.parameters.map { ("reference." + $0.name, backend.download($0.value)) } }
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(tensors.reduce(0) { $0 + 4 * $1.1.count })
-            for (_, values) in tensors {
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+            // One tensor at a time from the backend to the file, hashed on the way: a checkpoint
+            // never holds the policy and its moments in memory at once.
+            var sources: [(name: String, count: Int, values: () -> [Float])] = policy.parameters.map { p in
+                (p.name, p.count, { self.backend.download(p.value) })
             }
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary + "/tensors.bin"))
+            for (k, p) in policy.parameters.enumerated() {
+                sources.append(("adam.m." + p.name, p.count, { self.backend.download(self.optimizer.m[k]) }))
+            }
+            for (k, p) in policy.parameters.enumerated() {
+                sources.append(("adam.v." + p.name, p.count, { self.backend.download(self.optimizer.v[k]) }))
+            }
+            if let reference {
+                sources += reference.parameters.map { p in ("reference." + p.name, p.count, { self.backend.download(p.value) }) }
+            }
+            let file = temporary + "/tensors.bin"
+            guard FileManager.default.createFile(atPath: file, contents: nil), let handle = FileHandle(forWritingAtPath: file) else {
+                throw TrainingError.checkpoint(path: final, detail: "cannot create \(file)")
+            }
+            var hasher = Crypto.SHA256()
+            do {
+                defer { try? handle.close() }
+                for source in sources {
+                    let bytes = source.values().map(\.bitPattern.littleEndian).withUnsafeBytes { Data($0) }
+                    hasher.update(data: bytes)
+                    try handle.write(contentsOf: bytes)
+                }
+            }
+            let tensorsDigest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
             var dictionaryDigest: String?
             if let dictionary {
                 try dictionary.write(to: temporary + "/dictionary.h5")
@@ -35,9 +52,10 @@ extension Trainer {
             }
             var state: [String: Any] = [
                 "format": Self.checkpointFormat, "version": 1, "step": step, "warmed_up": warmedUp,
-                "rng": rng.state.map { String($0) }, "prompt_rng": promptRNG.state.map { String($0) }, "adam_step": adam.step,
-                "tensors": tensors.map { ["name": $0.0, "count": $0.1.count] },
-                "tensors_sha256": sha256Hex(bytes),
+                "rng": rng.state.map { String($0) }, "prompt_rng": promptRNG.state.map { String($0) },
+                "adam_step": optimizer.stepCount,
+                "tensors": sources.map { ["name": $0.name, "count": $0.count] },
+                "tensors_sha256": tensorsDigest,
                 "has_reference": reference != nil, "has_dictionary": dictionary != nil,
                 "configuration": configuration.toml,
             ]
@@ -166,25 +184,26 @@ extension Trainer {
         guard let layout = state["tensors"] as? [[String: Any]], let digest = state["tensors_sha256"] as? String else {
             throw fail("state.json lacks the tensor layout")
         }
-        guard let blob = FileManager.default.contents(atPath: path + "/tensors.bin") else { throw fail("tensors.bin is missing") }
-        let bytes = [UInt8](blob)
-        guard Self.digest(digest, matches: bytes) else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
+        // Mapped, not read: restoring holds the tensors once, not the file's bytes beside them.
+        guard let blob = try? Data(contentsOf: URL(fileURLWithPath: path + "/tensors.bin"), options: .alwaysMapped) else {
+            throw fail("tensors.bin is missing")
+        }
+        guard Self.digest(digest, matches: blob) else { throw fail("tensors.bin does not match its SHA-256 (damaged)") }
         var offset = 0
         var byName: [String: [Float]] = [:]
         for entry in layout {
             // Checked against what is left of the file before any product is formed: a crafted
             // count cannot overflow `offset + 4 · count`.
             guard let name = entry["name"] as? String, let number = entry["count"] as? NSNumber,
-                  let count = try? Limits.count(number.doubleValue, "count", within: 0...((bytes.count - offset) / 4))
+                  let count = try? Limits.count(number.doubleValue, "count", within: 0...((blob.count - offset) / 4))
             else { throw fail("the tensor layout does not fit tensors.bin") }
-            byName[name] = (0..<count).map { k in
-                let b = offset + 4 * k
-                return Float(bitPattern: UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24)
+            byName[name] = blob.withUnsafeBytes { raw in
+                (0..<count).map { k in Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * k, as: UInt32.self))) }
             }
             offset += 4 * count
         }
-        guard offset == bytes.count else {
-            throw fail("the tensor layout covers \(offset) of the \(bytes.count) bytes of tensors.bin")
+        guard offset == blob.count else {
+            throw fail("the tensor layout covers \(offset) of the \(blob.count) bytes of tensors.bin")
         }
         return (state, byName)
     }
