@@ -3,6 +3,7 @@ needs, inside the package: a dynamic library product cannot link the Swift stand
 statically on Linux, and a machine without the toolchain has none of them."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,13 @@ from setuptools.dist import Distribution
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = "libKoopScopeC.so"
+
+
+def version():
+    """The one version number: the Swift package's (`koopscopeVersion`), which the command line's
+    --version and the C library's koopscope_version() also give."""
+    source = (ROOT / "Sources" / "KoopScope" / "Support" / "Version.swift").read_text()
+    return re.search(r'koopscopeVersion = "([^"]+)"', source).group(1)
 
 
 def swift_runtime_dependencies(library):
@@ -61,4 +69,4 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildWithSwift}, distclass=BinaryDistribution)
+setup(version=version(), cmdclass={"build_py": BuildWithSwift}, distclass=BinaryDistribution)

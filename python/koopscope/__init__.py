@@ -12,10 +12,13 @@ Arrays are row-major numpy arrays: one trajectory T×d, or a batch B×L×d with 
 project's docs/math.md.
 """
 
+from __future__ import annotations
+
 import ctypes
 import functools
 import json
 import os
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
@@ -27,12 +30,14 @@ __all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "me
 
 __version__ = _native.lib.koopscope_version().decode()
 
+ArrayLike = Union[np.ndarray, Sequence[int]]
+
 _VARIANTS = {"paper": 0, "reference": 1}
 _DTYPES = {np.dtype(np.float16): _native.FLOAT16, np.dtype(np.float32): _native.FLOAT32,
            np.dtype(np.float64): _native.FLOAT64}
 
 
-def settings(table):
+def settings(table: str) -> Any:
     """A settings table of the library: "analyze" or "fit_dictionary" (a list of dicts with each
     key's name, kind, default, bounds and help — the keyword arguments of analyze and
     fit_dictionary), or "limits" (name → [lowest, highest], the bounds every call applies)."""
@@ -106,7 +111,7 @@ def _lengths(lengths, batch):
     return out
 
 
-def default_dictionary(d, m=50, seed=42):
+def default_dictionary(d: int, m: int = 50, seed: int = 42) -> np.ndarray:
     """The sigmoid dictionary `koopscope analyze` lifts with when given none (Kaiming-uniform
     from a seed): W, m×d float32, drawn by the library, so Python and the CLI lift alike."""
     weight = np.empty((_within(m, "m", "koopman_dim"), _within(d, "d", "d")), dtype=np.float32)
@@ -116,16 +121,19 @@ def default_dictionary(d, m=50, seed=42):
     return weight
 
 
-def dsd(states, weight, bias=None, lengths=None, variant="paper", population=False, delta=1e-3,
-        padded_length=0, window=0, bfloat16=False):
+def dsd(states: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray] = None, lengths: Optional[ArrayLike] = None,
+        variant: str = "paper", population: bool = False, delta: float = 1e-3, padded_length: int = 0, window: int = 0,
+        bfloat16: bool = False) -> Union[float, np.ndarray]:
     """DSD of one trajectory (T×d → float) or a batch (B×L×d → B floats, NaN where a trajectory
     is too short) lifted by σ(x Wᵀ + b)."""
     return dsd_and_grad(states, weight, bias, lengths, variant, population, delta, padded_length, window, bfloat16,
                         gradient=False)
 
 
-def dsd_and_grad(states, weight, bias=None, lengths=None, variant="paper", population=False, delta=1e-3,
-                 padded_length=0, window=0, bfloat16=False, gradient=True):
+def dsd_and_grad(states: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray] = None,
+                 lengths: Optional[ArrayLike] = None, variant: str = "paper", population: bool = False,
+                 delta: float = 1e-3, padded_length: int = 0, window: int = 0, bfloat16: bool = False,
+                 gradient: bool = True) -> Any:
     """DSD with ∂DSD/∂states (same shape, float64), ∂DSD/∂W (m×d) and ∂DSD/∂b (m), the last two
     summed over the batch: (dsd, grad_states, grad_weight, grad_bias)."""
     x, code, b, length, d, single = _batch(states, "states", bfloat16=bfloat16)
@@ -154,7 +162,8 @@ def dsd_and_grad(states, weight, bias=None, lengths=None, variant="paper", popul
     return value, (grad_states[0] if single else grad_states), grad_weight, grad_bias
 
 
-def dsd_features(features, lengths=None, variant="paper", population=False, delta=1e-3, window=0, gradient=False):
+def dsd_features(features: np.ndarray, lengths: Optional[ArrayLike] = None, variant: str = "paper",
+                 population: bool = False, delta: float = 1e-3, window: int = 0, gradient: bool = False) -> Any:
     """DSD of already-lifted features (T×m or B×L×m, float64), with ∂DSD/∂features when
     `gradient`: dsd, or (dsd, grad)."""
     g, _, b, length, m, single = _batch(features, "features", dtypes={np.dtype(np.float64): _native.FLOAT64})
@@ -179,7 +188,8 @@ def _options_json(options):
     return json.dumps(options).encode()
 
 
-def analyze(states_or_path, lengths=None, bfloat16=False, **options):
+def analyze(states_or_path: Union[str, os.PathLike, np.ndarray], lengths: Optional[ArrayLike] = None,
+            bfloat16: bool = False, **options: Any) -> dict:
     """The analysis `koopscope analyze --format json` writes, as a dict with the same keys and
     numbers: of a dump file (a path) or of states in memory (T×d or B×L×d with `lengths`).
     Options are the analyze settings (settings("analyze") lists their bounds and help), defaults
@@ -190,7 +200,8 @@ def analyze(states_or_path, lengths=None, bfloat16=False, **options):
     return json.loads(analyze_text(states_or_path, lengths, bfloat16, **options))
 
 
-def analyze_text(states_or_path, lengths=None, bfloat16=False, **options):
+def analyze_text(states_or_path: Union[str, os.PathLike, np.ndarray], lengths: Optional[ArrayLike] = None,
+                 bfloat16: bool = False, **options: Any) -> str:
     """analyze's report as the JSON text the CLI writes (what merge takes)."""
     status = _native.Status()
     report = ctypes.c_void_p()
@@ -207,7 +218,7 @@ def analyze_text(states_or_path, lengths=None, bfloat16=False, **options):
     return _native.take_string(report.value)
 
 
-def merge(parts, names=None):
+def merge(parts: Sequence[str], names: Optional[Sequence[str]] = None) -> dict:
     """Combines the JSON texts of a sharded analysis (analyze_text(path, shard="K/N") for K = 1…N,
     in any order) into the report of one unsharded run, as `koopscope merge` does: a dict."""
     texts = [p if isinstance(p, str) else json.dumps(p) for p in parts]
@@ -223,7 +234,8 @@ def merge(parts, names=None):
     return json.loads(_native.take_string(report.value))
 
 
-def fit_dictionary(states, m=50, lengths=None, bias=False, bfloat16=False, **options):
+def fit_dictionary(states: np.ndarray, m: int = 50, lengths: Optional[ArrayLike] = None, bias: bool = False,
+                   bfloat16: bool = False, **options: Any) -> tuple:
     """Fits a sigmoid dictionary of m features (ResKoopNet) to the trajectories: (W m×d float32,
     b or None, report dict of losses and diagnostics). Options are `koopscope fit-dictionary`'s
     settings (settings("fit_dictionary") lists their bounds and help), defaults in brackets:
@@ -245,7 +257,7 @@ def fit_dictionary(states, m=50, lengths=None, bias=False, bfloat16=False, **opt
     return weight, bias_out, json.loads(_native.take_string(report.value))
 
 
-def inspect(path, structure_only=False):
+def inspect(path: Union[str, os.PathLike], structure_only: bool = False) -> dict:
     """What `koopscope inspect --format json` says of a dump, as a dict: layout, trajectories,
     dimension, element types, length statistics, optional datasets, attributes and (unless
     structure_only) the non-finite state values."""
@@ -256,7 +268,7 @@ def inspect(path, structure_only=False):
     return json.loads(_native.take_string(report.value))
 
 
-def read_dump(path):
+def read_dump(path: Union[str, os.PathLike]) -> tuple:
     """A dump's hidden states as float32 (N×L×d, rows past each length zero) and its lengths (N)."""
     status = _native.Status()
     handle = ctypes.c_void_p()

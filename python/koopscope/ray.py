@@ -9,9 +9,15 @@ numbers of one unsharded `koopscope analyze`, summaries included.
 Every node needs the koopscope package and read access to the dumps (a shared file system).
 """
 
-import os
+from __future__ import annotations
 
-import ray as _ray
+import os
+from typing import Any, Optional, Sequence, Union
+
+try:
+    import ray as _ray
+except ImportError as error:  # pragma: no cover - the message is what is tested
+    raise ImportError("koopscope.ray needs Ray (ray is missing): pip install 'koopscope[ray]'") from error
 
 from . import analyze_text as _analyze_text
 from . import merge as _merge
@@ -25,7 +31,8 @@ def _analyze_shard(path, shard, options):
     return _analyze_text(path, shard=shard, **options)
 
 
-def analyze(paths, shards=None, num_cpus_per_task=1, **options):
+def analyze(paths: Sequence[Union[str, os.PathLike]], shards: Optional[int] = None, num_cpus_per_task: float = 1,
+            **options: Any) -> list:
     """One merged report (a dict, as `koopscope analyze --format json` writes) per dump of
     `paths`, in order, each from `shards` Ray tasks (default: the cluster's CPUs). Options are
     koopscope.analyze's (dictionary, identity, rank, …). A failed shard raises its error."""

@@ -12,7 +12,14 @@ computes DSD and its exact gradient in float64 (docs/math.md §7) — no eigen- 
 decomposition is differentiated by PyTorch.
 """
 
-import torch as _torch
+from __future__ import annotations
+
+from typing import Optional
+
+try:
+    import torch as _torch
+except ImportError as error:  # pragma: no cover - the message is what is tested
+    raise ImportError("koopscope.torch needs PyTorch (torch is missing): pip install 'koopscope[torch]'") from error
 
 from . import dsd_features as _dsd_features
 from ._native import ArgumentError
@@ -51,7 +58,8 @@ def _lengths_tensor(lengths, batch):
     return lengths
 
 
-def dsd_of_features(features, lengths=None, variant="paper", population=False, delta=1e-3, window=0):
+def dsd_of_features(features: _torch.Tensor, lengths: Optional[_torch.Tensor] = None, variant: str = "paper",
+                    population: bool = False, delta: float = 1e-3, window: int = 0) -> _torch.Tensor:
     """DSD of features already lifted (B × L × m, or T × m), differentiable in them: (B,) or ()."""
     single = features.dim() == 2
     f = features.unsqueeze(0) if single else features
@@ -62,8 +70,9 @@ def dsd_of_features(features, lengths=None, variant="paper", population=False, d
     return out[0] if single else out
 
 
-def dsd(states, weight, bias=None, lengths=None, variant="paper", padded_length=None, window=0, population=False,
-        delta=1e-3):
+def dsd(states: _torch.Tensor, weight: _torch.Tensor, bias: Optional[_torch.Tensor] = None,
+        lengths: Optional[_torch.Tensor] = None, variant: str = "paper", padded_length: Optional[int] = None,
+        window: int = 0, population: bool = False, delta: float = 1e-3) -> _torch.Tensor:
     """DSD of hidden-state trajectories (B × L × d, or T × d) lifted by σ(x Wᵀ + b), differentiable
     in the states, W and b. `lengths` (B) says how many states of each are the response; with
     `padded_length`, zero states are appended up to that many and every trajectory counts them
@@ -100,7 +109,7 @@ class ReLaXTerms:
         self.loss, self.l_xp, self.dsd, self.penalised, self.metrics = loss, l_xp, dsd, penalised, metrics
         self.variant, self.beta = variant, beta
 
-    def kl_term(self, token_kl, response_mask, beta=None):
+    def kl_term(self, token_kl: _torch.Tensor, response_mask: _torch.Tensor, beta: Optional[float] = None) -> _torch.Tensor:
         """β·agg(KL over the tokens of 𝓘), from per-token KL to the reference policy (B × L): a sum
         over 𝓘's tokens (paper), or masked to 𝓘 and averaged over all response tokens (reference) —
         per the variant relax_loss was called with; β is relax_loss's unless given."""
@@ -111,8 +120,11 @@ class ReLaXTerms:
         return beta * (token_kl * mask).sum() / response_mask.to(token_kl.dtype).sum().clamp(min=1)
 
 
-def relax_loss(hidden_states, response_mask, advantages, weight, bias=None, alpha=0.1, beta=0.01, xi=None,
-               variant="paper", groups=None, shaping="advantage", kl_set="adaptive", population=False, delta=1e-3):
+def relax_loss(hidden_states: _torch.Tensor, response_mask: _torch.Tensor, advantages: _torch.Tensor,
+               weight: _torch.Tensor, bias: Optional[_torch.Tensor] = None, alpha: float = 0.1, beta: float = 0.01,
+               xi: Optional[float] = None, variant: str = "paper", groups: Optional[_torch.Tensor] = None,
+               shaping: str = "advantage", kl_set: str = "adaptive", population: bool = False,
+               delta: float = 1e-3) -> ReLaXTerms:
     """ReLaX's exploration term (docs/math.md §10) over a micro-batch of responses.
 
     hidden_states: B × L × d response states (position t of response i at [i, t]);
