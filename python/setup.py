@@ -54,9 +54,11 @@ class BuildWithSwift(build_py):
         package_lib.mkdir(parents=True)
         shutil.copy2(library, package_lib / LIBRARY)
         # The library's run path ends in $ORIGIN: the runtime copied beside it is found wherever
-        # the package is installed, the toolchain's first where there is one.
-        for dependency in swift_runtime_dependencies(library):
-            shutil.copy2(dependency, package_lib / os.path.basename(dependency))
+        # the package is installed, the toolchain's first where there is one. scripts/build-dist
+        # copies nothing: auditwheel then carries every library the wheel needs, the runtime included.
+        if os.environ.get("KOOPSCOPE_WHEEL_RUNTIME", "copy") == "copy":
+            for dependency in swift_runtime_dependencies(library):
+                shutil.copy2(dependency, package_lib / os.path.basename(dependency))
         shutil.copy2(ROOT / "Sources" / "_KoopScopeABI" / "include" / "koopscope.h",
                      Path(__file__).resolve().parent / "koopscope" / "koopscope.h")
         super().run()

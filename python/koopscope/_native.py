@@ -3,6 +3,7 @@ koopscope.h, and the status a failed call turns into an exception."""
 
 import ctypes
 import os
+import re
 from pathlib import Path
 
 ABI_VERSION = 1
@@ -87,12 +88,26 @@ _SIGNATURES = {
 }
 
 
+def _load_failure(path, message):
+    """Why the library did not load, in words: a glibc older than the wheel's, or a library missing."""
+    needed = re.search(r"GLIBC_(\d+\.\d+)", message)
+    if needed:
+        have = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else "an unknown glibc"
+        return (f"koopscope: {path} needs glibc {needed.group(1)} or newer and this machine has {have}: "
+                f"install a koopscope wheel whose manylinux tag this glibc meets, or build from a checkout "
+                f"(pip install ./python). The loader said: {message}")
+    return f"koopscope: {path} cannot be loaded: {message}"
+
+
 def _load():
     path = _find_library()
     if not os.path.exists(path):
         raise ImportError(f"koopscope: the C library is missing at {path}; reinstall with `pip install ./python` "
                           "from a koopscope checkout, or point KOOPSCOPE_LIBRARY at libKoopScopeC.so")
-    library = ctypes.CDLL(path)
+    try:
+        library = ctypes.CDLL(path)
+    except OSError as error:
+        raise ImportError(_load_failure(path, str(error))) from error
     for name, (restype, argtypes) in _SIGNATURES.items():
         function = getattr(library, name)
         function.restype = restype

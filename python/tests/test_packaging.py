@@ -34,3 +34,11 @@ def test_a_missing_optional_dependency_names_its_extra(tmp_path):
                              env={"PYTHONPATH": str(blocker.parent), "PATH": "/usr/bin:/bin"})
         assert out.returncode != 0
         assert f"pip install 'koopscope[{package}]'" in out.stderr and f"{package} is missing" in out.stderr
+
+
+def test_a_glibc_older_than_the_wheels_is_named():
+    from koopscope import _native
+    message = ("/x/libswiftCore-1a2b3c4d.so: version `GLIBC_2.38' not found "
+               "(required by /venv/koopscope/_lib/libKoopScopeC.so)")
+    text = _native._load_failure("/venv/koopscope/_lib/libKoopScopeC.so", message)
+    assert "needs glibc 2.38 or newer" in text and "this machine has glibc" in text and "manylinux" in text
