@@ -85,6 +85,29 @@ struct CheckpointTrainingTests {
         #expect(file.entries.values.allSatisfy { $0.dtype == .bf16 })
     }
 
+    /// `--device cuda` (the host emulation where no GPU is): the first steps of a checkpoint run —
+    /// sampling from the device's weights, fitting, scoring and updating there — equal the CPU's.
+    @Test(.enabled(if: cudaStatus.available, "no CUDA here: \(cudaStatus.reason)"))
+    func aRunOnCUDAEqualsTheCPUs() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The entropy bonus moves the weights even where every reward is 0.
+        var c = Self.configuration(dataset: try Self.dataset(in: dir), method: .entropyRegularization)
+        c.steps = 2; c.sftSteps = 0; c.evalEvery = 0; c.maxResponseLength = 8; c.entropyCoefficient = 0.01
+        var logs: [[String: Double]] = []
+        for (name, backend) in [("cpu", CPUBackend() as any Backend), ("cuda", try CUDABackend())] {
+            let run = dir.appendingPathComponent(name).path
+            try Trainer(configuration: c, runDirectory: run, backend: backend).run()
+            let last = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").last!
+            logs.append((try JSONSerialization.jsonObject(with: Data(last.utf8)) as! [String: Any]).compactMapValues { $0 as? Double })
+        }
+        #expect(logs[0][Metric.actorGradNorm]! > 0)
+        for key in [Metric.actorLoss, Metric.actorGradNorm, Metric.actorDSDMean, Metric.criticScoreMean, Metric.responseLengthMean] {
+            let cpu = try #require(logs[0][key]), cuda = try #require(logs[1][key])
+            #expect(abs(cpu - cuda) <= 1e-4 * max(abs(cpu), 1e-3), "\(key): cpu \(cpu), cuda \(cuda)")
+        }
+    }
+
     @Test func badDatasetsModelsAndRunDirectoriesAreRefusedBeforeAnythingRuns() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

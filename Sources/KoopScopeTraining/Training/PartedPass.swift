@@ -24,13 +24,14 @@ public final class PartedPass {
     public let policy: any Policy<Float>
     public let parts: [Part]
 
-    /// Runs the forward pass of every part (`tokens` and `targets` of sequences of `length`).
+    /// Runs the forward pass of every part (`tokens` and `targets` of sequences of `length`);
+    /// without `recording`, the tapes keep nothing for a backward pass (scoring alone).
     public init(policy: any Policy<Float>, parts: [(tokens: [Int32], targets: [Int32], length: Int)],
-                temperature: Float) {
+                temperature: Float, recording: Bool = true) {
         self.policy = policy
         self.parts = BLASThreads.singleThreaded {
             concurrentMap(parts.count) { k in
-                let tape = Tape<Float>(backend: policy.backend)
+                let tape = Tape<Float>(backend: policy.backend, recording: recording)
                 let scored = policy.score(tape, tokens: parts[k].tokens, targets: parts[k].targets, length: parts[k].length,
                                           temperature: temperature)
                 return Part(tape: tape, forward: scored.forward, logp: scored.logp, entropy: scored.entropy)

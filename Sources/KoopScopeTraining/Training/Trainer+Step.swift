@@ -147,15 +147,23 @@ extension Trainer {
         inferencePass(prompts: rollouts.map(\.prompt), responses: rollouts.map(\.response))
     }
 
+    /// In chunks of 256 sequences, each cut into parts on the cores as an update is.
     func inferencePass(prompts: [[Int32]], responses: [[Int32]]) -> (logp: [[Double]], hidden: [Matrix<Float>]) {
         var logp: [[Double]] = [], hidden: [Matrix<Float>] = []
         var start = 0
         while start < prompts.count {
             let end = min(prompts.count, start + 256)
-            let batch = sequenceBatch(prompts: Array(prompts[start..<end]), responses: Array(responses[start..<end]))
-            let scored = score(policy, batch, on: Tape<Float>(backend: backend, recording: false))
-            logp += batch.responseValues(backend.download(scored.logp.buffer).map(Double.init))
-            hidden += batch.responseStates(backend.download(scored.forward.hidden.buffer), dimension: policy.hiddenDimension)
+            let ranges = PartedPass.ranges(count: end - start, parted: backend is CPUBackend)
+            let batches = ranges.map { r in
+                sequenceBatch(prompts: Array(prompts[(start + r.lowerBound)..<(start + r.upperBound)]),
+                              responses: Array(responses[(start + r.lowerBound)..<(start + r.upperBound)]))
+            }
+            let pass = PartedPass(policy: policy, parts: batches.map { ($0.inputs, $0.targets, $0.length) },
+                                  temperature: Float(configuration.temperature), recording: false)
+            for (batch, part) in zip(batches, pass.parts) {
+                logp += batch.responseValues(backend.download(part.logp.buffer).map(Double.init))
+                hidden += batch.responseStates(backend.download(part.forward.hidden.buffer), dimension: policy.hiddenDimension)
+            }
             start = end
         }
         return (logp, hidden)
