@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KoopScope
 
 /// The JSON options object some calls take, as the values of a settings table

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KoopScope
 import _KoopScopeABI
 
@@ -21,14 +22,16 @@ public func koopscope_settings(
     abiCall(status) {
         try returnText(json, named: "json") {
             guard let table else { throw ABIFailure.argument("table is NULL") }
-            let object: Any
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data: Data
             switch String(cString: table) {
-            case "analyze": object = tableJSON(AnalysisConfiguration.self)
-            case "fit_dictionary": object = tableJSON(DictionaryFitConfiguration.self)
-            case "limits": object = limitsJSON
+            case "analyze": data = try encoder.encode(tableJSON(AnalysisConfiguration.self))
+            case "fit_dictionary": data = try encoder.encode(tableJSON(DictionaryFitConfiguration.self))
+            case "limits": data = try encoder.encode(limitsJSON)
             case let other: throw ABIFailure.argument("table \"\(other)\" is none of analyze, fit_dictionary, limits")
             }
-            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            return String(decoding: data, as: UTF8.self)
         }
     }
 }

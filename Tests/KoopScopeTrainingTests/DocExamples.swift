@@ -691,3 +691,19 @@ func exampleDatasetTask() throws {
 func exampleTrainerExport() throws {
     let step = try Trainer.export(runDirectory: "runs/relax", to: "runs/relax/model")
 }
+
+// Example: Sources/KoopScope/Support/NumberText.swift
+func examplePrintfText() throws {
+    print(printfText(0.0861234, "%.3g"))   // "0.0861"
+}
+
+// Example: Sources/KoopScope/Support/JSONValue.swift
+func exampleJSONValue() throws {
+    let value = try JSONValue(parsing: Data(#"{"count": 3, "names": ["a"]}"#.utf8))
+    print(value["count"]?.int ?? 0, value["names"]?[0]?.string ?? "")
+}
+
+// Example: Sources/KoopScope/Support/TextColumns.swift
+func exampleTextColumns() throws {
+    print("dsd".columnPadded(to: 6) + "|")   // "dsd   |"
+}

@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Spectra, residuals and DSD for every trajectory of a dump, streamed a batch at a time
 /// (docs/math.md §1–6).

@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension Dump {
     /// Splits the dump (or its trajectories `range`) into consecutive ranges of at most

@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A hidden-state dump opened for reading (the HDF5 contract of `DUMP-FORMAT.md`).
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes a hidden-state dump, trajectory by trajectory, to a temporary file that is
 /// renamed into place only when ``finish()`` succeeds: a failed or abandoned write

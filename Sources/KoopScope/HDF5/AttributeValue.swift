@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The value of an HDF5 attribute, as koopscope reads and writes them.
 ///
@@ -22,7 +23,7 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         func quoted(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            "\"" + s.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
         }
         switch self {
         case .string(let s): return quoted(s)

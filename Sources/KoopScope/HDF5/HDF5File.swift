@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import _CHDF5
 
 /// Why an HDF5 file could not be opened for reading, before any dataset is looked at.
@@ -11,9 +12,9 @@ enum HDF5OpenFailure: Error {
 /// Opens `path` read-only, telling a missing file, a non-HDF5 file and a damaged one apart,
 /// and returns its root group.
 func openHDF5ForReading(_ path: String) throws(HDF5OpenFailure) -> HDF5Location {
-    var isDirectory: ObjCBool = false
+    var isDirectory = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound }
-    if isDirectory.boolValue { throw .notHDF5 }
+    if isDirectory { throw .notHDF5 }
     let opened: Result<hid_t, HDF5OpenFailure> = HDF5Serial.locked(path) {
         let probe = ks_is_hdf5(path)
         if probe == 0 { return .failure(.notHDF5) }

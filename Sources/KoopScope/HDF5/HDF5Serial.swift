@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one lock every call into HDF5 holds, taken by this layer's own functions so that no
 /// caller has to: the library can be used from many threads.
@@ -10,7 +11,7 @@ import Foundation
 /// blames the right file while other threads wait. The lock is recursive: one wrapper may call
 /// another (opening a dataset reads its shape).
 enum HDF5Serial {
-    private static let lock = NSRecursiveLock()
+    private static let lock = PlainLock(recursive: true)
     /// The file the innermost locked call named; only read and written with the lock held.
     nonisolated(unsafe) private static var blamed: String?
     /// How deeply the holding thread has taken the lock; only touched with the lock held.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// ResKoopNet dictionary learning on a dump's trajectories (docs/math.md §8): minibatches of
 /// trajectories, the first `maxPositions` states of each, Adam, either loss variant.
@@ -187,5 +188,5 @@ public struct DictionaryFitter: Sendable {
         return exp(entropy)
     }
 
-    private func format(_ x: Double) -> String { String(format: "%.3g", x) }
+    private func format(_ x: Double) -> String { printfText(x, "%.3g") }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import _CBLAS
 
 /// OpenBLAS's own thread pool, which must be kept out of the way when koopscope runs
@@ -31,7 +33,7 @@ public enum BLASThreads {
     /// The shared count of open regions over a thread count read and set by `get` and `set`
     /// (OpenBLAS's for the process; a test's own for the tests).
     final class State: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = PlainLock()
         private var depth = 0
         private var saved: Int32 = 1
         private let get: @Sendable () -> Int32

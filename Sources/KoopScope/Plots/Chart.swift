@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A chart drawn as SVG: axes with ticks and labelled units, a title, a legend, and layers of
 /// points, lines, bars, circles and binned densities.

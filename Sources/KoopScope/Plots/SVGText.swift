@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Text and numbers as they go into SVG and HTML.
 enum Markup {
@@ -23,7 +24,7 @@ enum Markup {
     static func coordinate(_ x: Double) -> String {
         guard x.isFinite else { return "0" }
         let r = (x * 100).rounded() / 100
-        return r == r.rounded() ? String(Int(r)) : String(format: "%.2f", r)
+        return r == r.rounded() ? String(Int(r)) : printfText(r, "%.2f")
     }
 
     /// A number for tables and tick labels: up to 4 significant digits.
@@ -34,11 +35,11 @@ enum Markup {
         if x == x.rounded() && abs(x) < 1e6 { return String(Int(x)) }
         let a = abs(x)
         if a >= 1e-3 && a < 1e6 {
-            var s = String(format: "%.4g", x)
-            if s.contains("e") { s = String(format: "%.4f", x) }
+            var s = printfText(x, "%.4g")
+            if s.contains("e") { s = printfText(x, "%.4f") }
             return s
         }
-        return String(format: "%.3e", x)
+        return printfText(x, "%.3e")
     }
 }
 

@@ -1,5 +1,6 @@
 import ComplexModule
-import Foundation
+import FoundationEssentials
+import Glibc
 import RealModule
 
 /// The pictures of one or more analyses.

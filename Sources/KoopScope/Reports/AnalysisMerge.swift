@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Combines the JSON parts of a sharded analysis (`koopscope analyze --shard K/N`) into the
 /// report one unsharded run writes, byte for byte: the header of the parts, every
@@ -120,19 +121,19 @@ public enum AnalysisMerge {
         static func shard(_ line: String, path: String) -> AnalysisHeader.ShardInfo? {
             var json = line.dropFirst("\"shard\": ".count)
             if json.hasSuffix(",") { json = json.dropLast() }
-            guard let o = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
+            guard let o = (try? JSONValue(parsing: Data(json.utf8)))?.object,
                   let index = whole(o["index"], Limits.shardCount), let count = whole(o["count"], Limits.shardCount),
                   let first = whole(o["first"], Limits.trajectoryCount), let end = whole(o["end"], Limits.trajectoryCount),
-                  let fingerprint = o["dump_fingerprint"] as? String, first <= end,
+                  let fingerprint = o["dump_fingerprint"]?.string, first <= end,
                   let shard = AnalysisShard(index: index, count: count)
             else { return nil }
             return AnalysisHeader.ShardInfo(shard: shard, trajectories: first..<end, dumpFingerprint: fingerprint)
         }
 
         /// A JSON number that is a whole number within `bounds`, else nil.
-        private static func whole(_ value: Any?, _ bounds: ClosedRange<Int>) -> Int? {
-            guard let number = value as? NSNumber else { return nil }
-            return try? Limits.count(number.doubleValue, "", within: bounds)
+        private static func whole(_ value: JSONValue?, _ bounds: ClosedRange<Int>) -> Int? {
+            guard let number = value?.double else { return nil }
+            return try? Limits.count(number, "", within: bounds)
         }
     }
 }

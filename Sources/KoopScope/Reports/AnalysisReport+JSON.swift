@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The JSON form of an analysis (`koopscope analyze --format json`), documented in
 /// docs/analyze.md. `format` and `format_version` let readers refuse an older layout.

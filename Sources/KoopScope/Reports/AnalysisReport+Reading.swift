@@ -1,81 +1,83 @@
 import ComplexModule
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension AnalysisReport {
     /// Reads an analysis that `koopscope analyze --format json` wrote. The summary is
     /// recomputed from the trajectories.
     public init(json data: Data, path: String) throws {
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let root = (try? JSONValue(parsing: data))?.object else {
             throw ReportError.unrecognized(path: path, detail: "not a JSON object")
         }
-        guard let format = root["format"] as? String else {
+        guard let format = root["format"]?.string else {
             throw ReportError.unsupportedFormat(path: path, found: "no \"format\" key")
         }
-        let version = (root["format_version"] as? NSNumber)?.intValue
+        let version = root["format_version"]?.int
         guard format == Self.formatName, version == Self.formatVersion else {
             throw ReportError.unsupportedFormat(path: path, found: "\"\(format)\" version \(version.map(String.init) ?? "?")")
         }
-        func object(_ key: String) throws -> [String: Any] {
-            guard let o = root[key] as? [String: Any] else {
+        func object(_ key: String) throws -> [String: JSONValue] {
+            guard let o = root[key]?.object else {
                 throw ReportError.malformedAnalysis(path: path, detail: "\"\(key)\" is missing or not an object")
             }
             return o
         }
-        func number(_ o: [String: Any], _ key: String) -> Double? { (o[key] as? NSNumber)?.doubleValue }
+        func number(_ o: [String: JSONValue], _ key: String) -> Double? { o[key]?.double }
         let dump = try object("dump"), dictionary = try object("dictionary"), settings = try object("settings")
         var attributes: [(name: String, value: AttributeValue)] = []
-        for (name, value) in ((dump["attributes"] as? [String: Any]) ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for (name, value) in (dump["attributes"]?.object ?? [:]).sorted(by: { $0.key < $1.key }) {
             attributes.append((name, Self.attribute(value)))
         }
         header = AnalysisHeader(
-            dump: .init(path: dump["path"] as? String ?? path, layout: dump["layout"] as? String ?? "?",
-                        count: (dump["count"] as? NSNumber)?.intValue ?? 0,
-                        dimension: (dump["dimension"] as? NSNumber)?.intValue ?? 0,
-                        elementType: dump["element_type"] as? String ?? "?", attributes: attributes),
-            dictionary: .init(kind: dictionary["kind"] as? String ?? "?", source: dictionary["source"] as? String ?? "?",
-                              m: (dictionary["m"] as? NSNumber)?.intValue, d: (dictionary["d"] as? NSNumber)?.intValue ?? 0,
-                              hasBias: dictionary["bias"] as? Bool ?? false, sha256: dictionary["sha256"] as? String),
-            settings: .init(estimator: settings["estimator"] as? String ?? "?", ridge: number(settings, "ridge"),
-                            rcond: number(settings, "rcond"), rank: settings["rank"] as? String,
+            dump: .init(path: dump["path"]?.string ?? path, layout: dump["layout"]?.string ?? "?",
+                        count: dump["count"]?.int ?? 0,
+                        dimension: dump["dimension"]?.int ?? 0,
+                        elementType: dump["element_type"]?.string ?? "?", attributes: attributes),
+            dictionary: .init(kind: dictionary["kind"]?.string ?? "?", source: dictionary["source"]?.string ?? "?",
+                              m: dictionary["m"]?.int, d: dictionary["d"]?.int ?? 0,
+                              hasBias: dictionary["bias"]?.bool ?? false, sha256: dictionary["sha256"]?.string),
+            settings: .init(estimator: settings["estimator"]?.string ?? "?", ridge: number(settings, "ridge"),
+                            rcond: number(settings, "rcond"), rank: settings["rank"]?.string,
                             residualThreshold: number(settings, "residual_threshold") ?? .nan,
-                            variance: VarianceKind(rawValue: settings["variance"] as? String ?? "") ?? .sample))
-        guard let rows = root["trajectories"] as? [[String: Any]] else {
+                            variance: VarianceKind(rawValue: settings["variance"]?.string ?? "") ?? .sample))
+        guard let rows = root["trajectories"]?.array?.compactMap(\.object),
+              rows.count == root["trajectories"]?.array?.count else {
             throw ReportError.malformedAnalysis(path: path, detail: "\"trajectories\" is missing or not a list")
         }
         trajectories = try rows.enumerated().map { k, row in
-            guard let index = (row["index"] as? NSNumber)?.intValue, let length = (row["length"] as? NSNumber)?.intValue else {
+            guard let index = row["index"]?.int, let length = row["length"]?.int else {
                 throw ReportError.malformedAnalysis(path: path, detail: "trajectory \(k) has no index or length")
             }
-            var t = TrajectoryAnalysis(index: index, length: length, group: (row["group"] as? NSNumber)?.intValue,
+            var t = TrajectoryAnalysis(index: index, length: length, group: row["group"]?.int,
                                        reward: number(row, "reward"))
-            t.skipped = row["skipped"] as? String
-            t.flags = row["flags"] as? [String] ?? []
+            t.skipped = row["skipped"]?.string
+            t.flags = row["flags"]?.array?.compactMap(\.string) ?? []
             t.dsd = number(row, "dsd") ?? .nan
             t.dsdReference = number(row, "dsd_reference") ?? .nan
             t.dsdFiltered = number(row, "dsd_filtered") ?? .nan
-            t.kept = (row["kept"] as? NSNumber)?.intValue ?? 0
-            t.rank = (row["rank"] as? NSNumber)?.intValue
-            t.eigenvalues = ((row["eigenvalues"] as? [[NSNumber]]) ?? []).map {
-                Complex($0.first?.doubleValue ?? .nan, $0.count > 1 ? $0[1].doubleValue : .nan)
+            t.kept = row["kept"]?.int ?? 0
+            t.rank = row["rank"]?.int
+            t.eigenvalues = (row["eigenvalues"]?.array ?? []).map {
+                Complex($0[0]?.double ?? .nan, $0[1]?.double ?? .nan)
             }
             // A null residual is an infinite one (Ψ_X v = 0).
-            t.residuals = ((row["residuals"] as? [Any]) ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .infinity }
-            t.singularValues = ((row["singular_values"] as? [NSNumber]) ?? []).map(\.doubleValue)
-            if let p = row["pseudospectrum"] as? [String: Any] {
-                if let error = p["error"] as? String {
+            t.residuals = (row["residuals"]?.array ?? []).map { $0.double ?? .infinity }
+            t.singularValues = (row["singular_values"]?.array ?? []).compactMap(\.double)
+            if let p = row["pseudospectrum"]?.object {
+                if let error = p["error"]?.string {
                     t.pseudospectrumError = error
                 } else {
-                    let re = (p["re"] as? [NSNumber])?.map(\.doubleValue) ?? []
-                    let im = (p["im"] as? [NSNumber])?.map(\.doubleValue) ?? []
-                    let points = (p["points"] as? NSNumber)?.intValue ?? 0
-                    let rows = p["values"] as? [[Any]] ?? []
+                    let re = p["re"]?.array?.compactMap(\.double) ?? []
+                    let im = p["im"]?.array?.compactMap(\.double) ?? []
+                    let points = p["points"]?.int ?? 0
+                    let rows = p["values"]?.array?.compactMap(\.array) ?? []
                     guard re.count == 2, im.count == 2, re[0] < re[1], im[0] < im[1], points >= 2, rows.count == points,
                           rows.allSatisfy({ $0.count == points }) else {
                         throw ReportError.malformedAnalysis(path: path, detail: "trajectory \(index): malformed pseudospectrum")
                     }
                     t.pseudospectrum = Pseudospectrum(
                         grid: .init(real: re[0]...re[1], imaginary: im[0]...im[1], points: points),
-                        values: rows.flatMap { $0.map { ($0 as? NSNumber)?.doubleValue ?? .nan } })
+                        values: rows.flatMap { $0.map { $0.double ?? .nan } })
                 }
             }
             guard t.eigenvalues.count == t.residuals.count else {
@@ -86,14 +88,13 @@ extension AnalysisReport {
         summary = AnalysisSummary(trajectories.map(SummaryRecord.init))
     }
 
-    private static func attribute(_ value: Any) -> AttributeValue {
+    private static func attribute(_ value: JSONValue) -> AttributeValue {
         switch value {
-        case let s as String: return .string(s)
-        case let n as NSNumber:
-            let d = n.doubleValue
-            return d == d.rounded() && abs(d) < 9e15 && !"\(n)".contains(".") ? .integer(Int64(d)) : .real(d)
-        case let list as [String]: return .strings(list)
-        case let list as [NSNumber]: return .reals(list.map(\.doubleValue))
+        case let .string(s): return .string(s)
+        case let .integer(i): return .integer(i)
+        case let .number(d): return .real(d)
+        case let .array(items) where items.allSatisfy({ $0.string != nil }): return .strings(items.compactMap(\.string))
+        case let .array(items) where items.allSatisfy({ $0.double != nil }): return .reals(items.compactMap(\.double))
         default: return .unsupported("JSON value")
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The formats an analysis is written in.
 public enum AnalysisFormat: String, Sendable, CaseIterable {
@@ -95,10 +96,9 @@ public final class AnalysisWriter {
     private func tableRow(_ cells: [String]) -> String {
         var line = ""
         for (j, cell) in cells.enumerated() {
-            line += j < Self.widths.count ? cell.padding(toLength: max(Self.widths[j], cell.count + 1),
-                                                         withPad: " ", startingAt: 0) + " " : cell
+            line += j < Self.widths.count ? cell.columnPadded(to: max(Self.widths[j], cell.count + 1)) + " " : cell
         }
-        return line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+        return line.droppingTrailingWhitespace() + "\n"
     }
 
     private func tableHeader(_ h: AnalysisHeader) -> String {
@@ -169,7 +169,7 @@ private func csvNumber(_ x: Double?) -> String {
 
 private func csvText(_ s: String) -> String {
     s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
 }
 
 /// Rows as left-aligned columns separated by two spaces.
@@ -177,7 +177,7 @@ private func aligned(_ rows: [[String]]) -> String {
     let widths = (0..<(rows.first?.count ?? 0)).map { j in rows.map { $0[j].count }.max() ?? 0 }
     return rows.map { row in
         row.enumerated().map { j, cell in
-            j == row.count - 1 ? cell : cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            j == row.count - 1 ? cell : cell.columnPadded(to: widths[j])
+        }.joined(separator: "  ").droppingTrailingWhitespace()
     }.joined(separator: "\n") + "\n"
 }

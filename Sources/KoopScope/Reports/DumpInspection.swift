@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What `koopscope inspect` says about a dump — layout, sizes, element types, storage, length
 /// statistics, optional datasets, attributes and non-finite states — as text or JSON; the C
@@ -131,7 +132,7 @@ public struct DumpInspection: Encodable, Sendable {
         }
         let width = lines.map(\.0.count).max() ?? 0
         return file + "\n" + lines.map { key, value in
-            "  " + key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value
+            "  " + key.columnPadded(to: width) + "  " + value
         }.joined(separator: "\n") + "\n"
     }
 }

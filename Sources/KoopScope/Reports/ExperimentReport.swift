@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The page of an experiment: for each metric, every arm's curve as the mean over its seeds with a
 /// band from the lowest to the highest seed, and the experiment's tables.
@@ -56,7 +57,7 @@ public struct ExperimentReport {
                              Markup.number(curve.last!.low), Markup.number(curve.last!.high)])
             }
             guard !rows.isEmpty else { continue }
-            let name = "experiment-" + metric.key.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "@", with: "-at-")
+            let name = "experiment-" + metric.key.replacing("/", with: "-").replacing("@", with: "-at-")
             figures.append(Figure(name: name, chart: chart,
                                   caption: "\(metric.title) (\(metric.key)): the line is the mean over seeds at each step, "
                                       + "the band spans the lowest to the highest seed.",

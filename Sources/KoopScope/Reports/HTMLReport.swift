@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A self-contained HTML page (inline SVG and CSS, no scripts) of analyses and training runs.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The per-step metrics of a training run, read from `RUN_DIR/metrics.jsonl` (one JSON
 /// object per line, VeRL's key names, `step` for the step).
@@ -21,7 +22,7 @@ public struct TrainingRun: Sendable {
         path = directory
         steps = []
         for (k, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = line.trimmingCharacters(in: .whitespaces)
+            let text = line.trimmingSpaces()
             if text.isEmpty { continue }
             // JSONDecoder reads doubles exactly (round-trip), which the statistics over runs rely on.
             guard let object = try? JSONDecoder().decode([String: MetricValue].self, from: Data(text.utf8)) else {

@@ -20,7 +20,7 @@ public enum SettingNaming: Sendable {
     /// `name` (a table key, snake_case) as this entry point spells it.
     public func callName(_ name: String) -> String {
         switch self {
-        case .flag: "--" + name.replacingOccurrences(of: "_", with: "-")
+        case .flag: "--" + name.replacing("_", with: "-")
         case .option: "\"\(name)\""
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Whether a method differs from a baseline over paired runs (one pair per seed): the mean of the
 /// differences with a bootstrap interval, the paired t-test and the Wilcoxon signed-rank test.

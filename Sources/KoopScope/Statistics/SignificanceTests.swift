@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Whether two samples (say, the DSDs of two checkpoints' rollouts) differ.
 ///

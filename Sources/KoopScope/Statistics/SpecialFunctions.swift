@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The special functions behind the significance tests.
 enum SpecialFunctions {

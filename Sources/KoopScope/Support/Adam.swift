@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Adam (Kingma & Ba) over one flat array of parameters.
 ///

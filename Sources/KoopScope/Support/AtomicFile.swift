@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writing files so that a reader never sees half of one: everything goes to a temporary
 /// file beside the destination, which is renamed over it only when complete.

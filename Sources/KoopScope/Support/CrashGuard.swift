@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import _KoopScopeKernels
 
 /// What a process says if a C library crashes under it. HDF5 1.10 faults on some corrupted

@@ -1,5 +1,6 @@
 import Crypto
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The SHA-256 digest of `data` as 64 lowercase hexadecimal digits (swift-crypto), for the
 /// fingerprints of dictionaries and dumps in reports and the checksums of checkpoints.
