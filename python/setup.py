@@ -12,6 +12,11 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 from setuptools.dist import Distribution
 
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools before 70
+    from wheel.bdist_wheel import bdist_wheel
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = "libKoopScopeC.so"
 
@@ -64,6 +69,15 @@ class BuildWithSwift(build_py):
         super().run()
 
 
+class PlatformWheel(bdist_wheel):
+    """Tagged py3-none-PLATFORM: the native library is loaded with ctypes, so one wheel serves
+    every Python 3 on the platform."""
+
+    def get_tag(self):
+        _, _, platform = super().get_tag()
+        return "py3", "none", platform
+
+
 class BinaryDistribution(Distribution):
     """A wheel for this platform: it carries a native library."""
 
@@ -71,4 +85,4 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(version=version(), cmdclass={"build_py": BuildWithSwift}, distclass=BinaryDistribution)
+setup(version=version(), cmdclass={"build_py": BuildWithSwift, "bdist_wheel": PlatformWheel}, distclass=BinaryDistribution)
