@@ -707,3 +707,8 @@ func exampleJSONValue() throws {
 func exampleTextColumns() throws {
     print("dsd".columnPadded(to: 6) + "|")   // "dsd   |"
 }
+
+// Example: Sources/KoopScopeTraining/Tensor/TensorScalar.swift
+func exampleTensorScalarFloats() throws {
+    let weights: [Float] = Double.floats([0.5, 1.25])
+}

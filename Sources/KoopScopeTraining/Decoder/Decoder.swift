@@ -57,7 +57,7 @@ public final class Decoder: @unchecked Sendable {
     public convenience init<S>(_ policy: DecoderPolicy<S>) throws {
         let values = Dictionary(uniqueKeysWithValues: policy.parameters.map { ($0.name, $0) })
         try self.init(configuration: policy.configuration) { name in
-            values[name].map { policy.backend.download($0.value).map { Float(Double($0)) } }
+            values[name].map { S.floats(policy.backend.download($0.value)) }
         }
     }
 

@@ -23,7 +23,7 @@ extension DecoderPolicy {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             let shapes = Dictionary(uniqueKeysWithValues: DecoderWeights.expectedTensors(configuration))
             let tensors = parameters.map { p in
-                (name: p.name, shape: shapes[p.name]!, values: backend.download(p.value).map { Float(Double($0)) })
+                (name: p.name, shape: shapes[p.name]!, values: S.floats(backend.download(p.value)))
             }
             try SafetensorsWriter.write(tensors, dtype: [.f16, .bf16].contains(dtype) ? dtype : .f32,
                                         to: temporary + "/model.safetensors")

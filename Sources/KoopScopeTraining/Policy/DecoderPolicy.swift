@@ -53,7 +53,7 @@ public final class DecoderPolicy<S: TensorScalar>: Policy, @unchecked Sendable {
         self.backend = backend
         let tensor = try DecoderWeights.reader(folder)
         parameters = try DecoderWeights.expectedTensors(c).map { name, shape in
-            let values = try tensor(name)!.map { S(Double($0)) }
+            let values = S.converted(try tensor(name)!)
             return Parameter(name: name, rows: shape.count == 2 ? shape[0] : 1, columns: shape.last!, value: backend.upload(values))
         }
         let rotary = RotaryEmbedding(headDimension: c.head_dim, theta: c.rope_theta, scaling: c.rope_scaling)

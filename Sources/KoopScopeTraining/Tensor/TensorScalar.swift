@@ -333,3 +333,23 @@ extension Double {
         ks_grouped_attention_backward_d(dout, q, k, v, probabilities, batch, length, heads, kvHeads, headDimension, dq, dk, dv)
     }
 }
+
+extension TensorScalar {
+    /// `values` as Float32 (a copy-free hand-over when they are already Float): a checkpoint's
+    /// weights move between the policy and the decoder or a file without a generic conversion
+    /// per element.
+    ///
+    /// ```swift
+    /// let weights: [Float] = Double.floats([0.5, 1.25])
+    /// ```
+    public static func floats(_ values: [Self]) -> [Float] {
+        if let same = values as? [Float] { return same }
+        return values.map { Float(Double($0)) }
+    }
+
+    /// Float32 `values` as this scalar (a hand-over when it is Float).
+    public static func converted(_ values: [Float]) -> [Self] {
+        if let same = values as? [Self] { return same }
+        return values.map { Self(Double($0)) }
+    }
+}

@@ -39,7 +39,11 @@ extension Trainer {
             do {
                 defer { try? handle.close() }
                 for source in sources {
-                    let bytes = source.values().map(\.bitPattern.littleEndian).withUnsafeBytes { Data($0) }
+                    var values = source.values()
+                    #if _endian(big)
+                    values = values.map { Float(bitPattern: $0.bitPattern.littleEndian) }
+                    #endif
+                    let bytes = values.withUnsafeBytes { Data($0) }
                     hasher.update(data: bytes)
                     try handle.write(contentsOf: bytes)
                 }
