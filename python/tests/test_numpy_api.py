@@ -168,7 +168,9 @@ def test_many_threads_at_once(fixtures):
 def test_the_installed_package_carries_its_library_and_runtime():
     lib = Path(koopscope._native.library_path)
     assert lib.parent == Path(koopscope.__file__).resolve().parent / "_lib"
-    assert (lib.parent / "libswiftCore.so").exists() and (lib.parent / "libFoundation.so").exists()
+    assert (lib.parent / "libswiftCore.so").exists() and (lib.parent / "libFoundationEssentials.so").exists()
+    # The library links FoundationEssentials only: neither Foundation nor its ICU comes along.
+    assert not (lib.parent / "libFoundation.so").exists() and not (lib.parent / "lib_FoundationICU.so").exists()
     env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "KOOPSCOPE_LIBRARY")}
     out = subprocess.run([sys.executable, "-c", "import koopscope; print(koopscope.__version__)"], cwd="/",
                          env=env, check=True, capture_output=True, text=True)
