@@ -99,6 +99,30 @@ struct ExperimentCommandTests {
         #expect(!fm.fileExists(atPath: otherwise))
     }
 
+    /// Arms on a Hugging Face checkpoint and a prompts file: one warm-up per seed, paired arms,
+    /// the summary, and an arm's policy exported as a checkpoint folder.
+    @Test func anExperimentOnACheckpoint() throws {
+        let root = temporaryDirectory()
+        let problems = root.appendingPathComponent("problems.jsonl").path, dir = root.appendingPathComponent("exp").path
+        #expect(try koopscope("dataset", "arithmetic", "--count", "40", "--digits", "2", "-o", problems).status == 0)
+        let r = try koopscope(["experiment", "--out", dir, "--arms", "grpo,relax", "--seeds", "1,2", "--jobs", "2",
+                               "--model", fixturePath("hf/qwen3-f32"), "--dataset", problems, "--verifier", "gsm8k",
+                               "--max-response-length", "8", "--sft-steps", "2", "--sft-batch", "4", "--steps", "2",
+                               "--prompts-per-step", "2", "--group-size", "4", "--mini-batches", "1", "--eval-every", "1",
+                               "--eval-prompts", "4", "--koopman-dim", "4", "--lr", "1e-3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for seed in [1, 2] {
+            let a = try KoopmanDictionary(contentsOf: "\(dir)/grpo/seed-\(seed)/dictionary/step-000001.h5")
+            let b = try KoopmanDictionary(contentsOf: "\(dir)/relax/seed-\(seed)/dictionary/step-000001.h5")
+            #expect(a.weight.elements == b.weight.elements && a.dimension == 64, "seed \(seed): paired arms, the model's states")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir + "/summary.json"))
+        let exported = root.appendingPathComponent("model").path
+        let e = try koopscope("export", dir + "/relax/seed-1", "-o", exported)
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(FileManager.default.fileExists(atPath: exported + "/model.safetensors"))
+    }
+
     @Test func badExperimentsAreRefusedBeforeAnythingRuns() throws {
         let dir = temporaryDirectory().appendingPathComponent("bad").path
         let cases: [([String], String)] = [
