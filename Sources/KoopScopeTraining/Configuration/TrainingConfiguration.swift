@@ -247,12 +247,20 @@ public struct TrainingConfiguration: Sendable, Equatable {
         // A policy past the machine's memory is refused here rather than failing an allocation
         // midway: its weights, gradients and AdamW's two moments, four Float32 copies.
         let parameters = Double(policyConfiguration(vocabularySize: CharacterTokenizer.standard.vocabularySize).parameterCount)
-        let bytes = 16 * parameters, memory = Double(ProcessInfo.processInfo.physicalMemory)
-        if bytes > memory {
+        if let (bytes, memory) = Self.trainingMemoryShortfall(parameters: parameters) {
             throw fail("model-dim", String(format: "a policy of %.3g parameters needs %.1f GiB for its weights, gradients "
                                            + "and optimiser state, more than this machine's %.1f GiB",
                                            parameters, bytes / Double(1 << 30), memory / Double(1 << 30)))
         }
+    }
+}
+
+extension TrainingConfiguration {
+    /// The bytes training `parameters` takes — weights, gradients and AdamW's two moments, four
+    /// Float32 copies — and the machine's memory, when the first exceeds the second; nil when it fits.
+    static func trainingMemoryShortfall(parameters: Double) -> (needed: Double, available: Double)? {
+        let bytes = 16 * parameters, memory = Double(ProcessInfo.processInfo.physicalMemory)
+        return bytes > memory ? (bytes, memory) : nil
     }
 }
 

@@ -24,12 +24,7 @@ public struct DatasetTask: VerifiableTask {
     /// Reads `path` and checks that `verifier` can score every record, naming the first it cannot.
     public init(path: String, verifier: Verifier) throws {
         let records = try PromptRecord.read(jsonl: path)
-        for (k, record) in records.enumerated() {
-            if let problem = verifier.problem(with: record) {
-                throw ModelFileError.invalid(file: path, entry: "record \(k + 1)",
-                                             detail: "\(problem): the \(verifier.rawValue) verifier cannot score it")
-            }
-        }
+        try verifier.check(records, file: path)
         self.path = path
         self.records = records
         self.verifier = verifier

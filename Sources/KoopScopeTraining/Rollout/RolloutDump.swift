@@ -27,13 +27,7 @@ public enum RolloutDump {
                              verifier: Verifier? = nil, settings: RolloutRunner.Settings,
                              elementType: StateElementType = .float32, to path: String,
                              progress: (RolloutRunner.Progress) -> Void = { _ in }) throws -> Summary {
-        if let verifier {
-            for (k, record) in records.enumerated() {
-                if let problem = verifier.problem(with: record) {
-                    throw ModelFileError.invalid(file: promptsFile, entry: "record \(k + 1)", detail: "\(problem): the \(verifier.rawValue) verifier cannot score it")
-                }
-            }
-        }
+        try verifier?.check(records, file: promptsFile)
         let folder = try CheckpointFolder(path: checkpoint)
         guard let tokenizerPath = folder.tokenizerPath else {
             throw ModelFileError.unreadable(file: checkpoint, detail: "no tokenizer.json in the checkpoint folder")

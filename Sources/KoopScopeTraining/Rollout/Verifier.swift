@@ -51,6 +51,16 @@ public enum Verifier: String, Sendable, CaseIterable {
         }
     }
 
+    /// Refuses `records` (read from `file`) at the first one this verifier cannot score, naming it.
+    public func check(_ records: [PromptRecord], file: String) throws {
+        for (k, record) in records.enumerated() {
+            if let problem = problem(with: record) {
+                throw ModelFileError.invalid(file: file, entry: "record \(k + 1)",
+                                             detail: "\(problem): the \(rawValue) verifier cannot score it")
+            }
+        }
+    }
+
     /// The number after the last `####`, else the last number of `text`.
     static func finalNumber(_ text: String) -> Double? {
         let tail = text.range(of: "####", options: .backwards).map { String(text[$0.upperBound...]) } ?? text

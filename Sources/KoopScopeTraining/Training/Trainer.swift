@@ -212,8 +212,7 @@ public final class Trainer {
     /// copies) would not fit in the machine's memory, before any of it is read.
     static func checkMemory(_ folder: CheckpointFolder) throws {
         let parameters = Double(folder.configuration.parameterCount)
-        let bytes = 16 * parameters, memory = Double(ProcessInfo.processInfo.physicalMemory)
-        if bytes > memory {
+        if let (bytes, memory) = TrainingConfiguration.trainingMemoryShortfall(parameters: parameters) {
             throw TrainingError.invalidSetting(source: "--model", key: "model", detail: String(
                 format: "%@ has %.3g parameters: training needs %.1f GiB for its weights, gradients and optimiser state, "
                     + "more than this machine's %.1f GiB", folder.path, parameters, bytes / Double(1 << 30), memory / Double(1 << 30)))
