@@ -10,11 +10,14 @@ Each step: sample `group` responses to each of `prompts` random prompts through 
 log-probabilities and the last-layer states); then per mini-batch a forward pass with gradients,
 the GRPO surrogate of docs/math.md §9 and ReLaX's α·L_xp of §10 (DSD of each trajectory through a
 fixed dictionary, K by the ridge, Var |λ| by torch.linalg.eigvals, its gradient by autograd), the
-backward pass, clipping to norm 1 and AdamW (lr 1e-6, betas 0.9/0.95). DSD and its gradient are
+backward pass, clipping to norm 1 and AdamW (lr 1e-6, betas 0.9/0.95). As in koopscope's ReLaX (β 0.01), a
+frozen copy of the model is the reference policy, scored for the trajectories in 𝓘 = {D_i > ξ} (ξ 25)
+whose k3 KL joins the loss. DSD and its gradient are
 timed on their own (on detached states, the gradient then joined to the backward pass), as
 koopscope's timing_s/dsd. Prints one line per step and the peak resident memory.
 """
 import argparse
+import copy
 import resource
 import time
 
@@ -22,6 +25,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 DELTA = 1e-3
+BETA, XI = 0.01, 25.0
 
 
 def dsd(states, w):
@@ -46,6 +50,7 @@ def main():
     model = AutoModelForCausalLM.from_pretrained(a.folder, dtype=torch.float32, attn_implementation="eager")
     model.generation_config.pad_token_id = model.config.eos_token_id if isinstance(model.config.eos_token_id, int) else 0
     parameters = [p for p in model.parameters()]
+    reference = copy.deepcopy(model).eval().requires_grad_(False)
     optimizer = torch.optim.AdamW(parameters, lr=1e-6, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.01)
     d, v = model.config.hidden_size, model.config.vocab_size
     w = torch.rand(a.koopman_dim, d, dtype=torch.float64) - 0.5
@@ -65,8 +70,8 @@ def main():
         grouped = rewards.view(a.prompts, a.group)
         advantages = ((grouped - grouped.mean(1, keepdim=True)) / (grouped.std(1, keepdim=True) + 1e-6)).view(-1)
 
-        def score(batch):
-            out = model(batch, output_hidden_states=True)
+        def score(batch, policy=model):
+            out = policy(batch, output_hidden_states=True)
             logp = torch.log_softmax(out.logits[:, p - 1:p + length - 1].float(), dim=-1)
             taken = logp.gather(-1, batch[:, p:].unsqueeze(-1)).squeeze(-1)
             return taken, out.hidden_states[-1][:, p - 1:p + length - 1]
@@ -97,6 +102,12 @@ def main():
             l_xp = (torch.logsumexp(exponents, 1) - torch.log(torch.tensor(float(a.group)))).mean()
             (state_gradient,) = torch.autograd.grad(0.1 * l_xp, states)
             dsd_seconds += time.perf_counter() - d0
+            members = (values.detach() > XI).nonzero().flatten()
+            if len(members) > 0:
+                with torch.no_grad():
+                    reference_logp = score(sequences[rows][members], reference)[0]
+                delta = (logp[members] - reference_logp).clamp(-20, 20)
+                pg = pg + BETA * (torch.exp(-delta) + delta - 1).clamp(-10, 10).sum(1).sum() / per
             optimizer.zero_grad(set_to_none=True)
             torch.autograd.backward([pg, hidden], [None, state_gradient.to(hidden.dtype)])
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)

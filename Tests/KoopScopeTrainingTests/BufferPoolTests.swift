@@ -39,6 +39,19 @@ struct BufferPoolTests {
         #expect(pool.heldBytes == 106_496, "a block larger than the capacity is freed")
     }
 
+    @Test func releaseFreesEveryWaitingBlock() {
+        let pool = BufferPool(capacity: 1 << 24)
+        let a = pool.take(100_000), b = pool.take(200_000)
+        pool.give(a, 100_000)
+        pool.give(b, 200_000)
+        #expect(pool.heldBytes == 106_496 + 212_992)
+        pool.release()
+        #expect(pool.heldBytes == 0)
+        let c = pool.take(100_000)   // a new block: nothing waits
+        pool.give(c, 100_000)
+        #expect(pool.heldBytes == 106_496)
+    }
+
     @Test func aReusedBufferComesBackZeroed() {
         let backend = CPUBackend(poolCapacity: 1 << 24)
         var address: UnsafeMutableRawPointer?

@@ -118,4 +118,21 @@ struct DecoderPolicySamplingTests {
         #expect(backend.download(frozen.parameters[k].value) != backend.download(policy.parameters[k].value))
         #expect(frozen.parameters.map(\.name) == policy.parameters.map(\.name))
     }
+
+    /// Float32 weights pass between a policy and its decoder without a copy (the decoder of a
+    /// SmolLM2-sized policy is laid out every sampling step); Double ones are converted.
+    @Test func float32WeightsAreHandedOverWithoutACopy() {
+        func handedOver<S: TensorScalar>(_ values: [S]) -> Bool {
+            let floats = S.floats(values)
+            let back = S.converted(floats)
+            let same = values.withUnsafeBufferPointer { v in
+                floats.withUnsafeBufferPointer { $0.baseAddress == UnsafeRawPointer(v.baseAddress).map { $0.assumingMemoryBound(to: Float.self) } }
+            }
+            let sameBack = back.withUnsafeBufferPointer { b in values.withUnsafeBufferPointer { $0.baseAddress == b.baseAddress } }
+            return same && sameBack
+        }
+        #expect(handedOver([Float](repeating: 0.5, count: 1000)))
+        #expect(!handedOver([Double](repeating: 0.5, count: 1000)))
+        #expect(Double.floats([0.5, 1e40]) == [0.5, .infinity] && Double.converted([0.25]) == [0.25])
+    }
 }

@@ -32,19 +32,24 @@ struct Projection: @unchecked Sendable {
         self.bias = bias
         if packed && Self.stripsAvailable {
             // Strip s is Wᵀ's columns 16s ..< 16s + 16: rows 16s … of W, transposed (one strip at a
-            // time, so that only one strip's copy is held besides W).
+            // time per core, so that only a strip's copy each is held besides W). The sampler lays
+            // a policy's weights out anew every step, so the cores share the work.
             let stripCount = (output + 15) / 16
             var packed = [Float](repeating: 0, count: stripCount * 16 * input)
-            var block = [Float](repeating: 0, count: input * 16)
             w.withUnsafeBufferPointer { source in
                 packed.withUnsafeMutableBufferPointer { destination in
-                    for strip in 0..<stripCount {
-                        let width = min(16, output - strip * 16)
-                        for c in 0..<width {
-                            let row = source.baseAddress! + (strip * 16 + c) * input
-                            for i in 0..<input { block[i * 16 + c] = row[i] }
+                    let from = UnsafeSendablePointer(source.baseAddress!), to = UnsafeSendablePointer(destination.baseAddress!)
+                    let pieces = evenRanges(stripCount, parts: min(stripCount, ProcessInfo.processInfo.activeProcessorCount * 4))
+                    DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
+                        var block = [Float](repeating: 0, count: input * 16)
+                        for strip in pieces[piece] {
+                            let width = min(16, output - strip * 16)
+                            for c in 0..<width {
+                                let row = from.pointer + (strip * 16 + c) * input
+                                for i in 0..<input { block[i * 16 + c] = row[i] }
+                            }
+                            _ = Float._packStrips(block, 16, input, width, UnsafeMutablePointer(mutating: to.pointer) + strip * 16 * input)
                         }
-                        _ = Float._packStrips(block, 16, input, width, destination.baseAddress! + strip * 16 * input)
                     }
                 }
             }

@@ -35,6 +35,8 @@ public final class DecoderPolicy<S: TensorScalar>: Policy, @unchecked Sendable {
     public func sample(prompts: [[Int32]], settings: SamplingSettings, stopTokens: Set<Int32>, padding: Int32,
                        using rng: inout SeededGenerator) throws -> [[Int32]] {
         guard !prompts.isEmpty else { return [] }
+        // The update's freed blocks would otherwise sit beside the decoder's copy of the weights.
+        (backend as? CPUBackend)?.pool.release()
         let runner = RolloutRunner(decoder: try Decoder(self), stopTokens: Set(stopTokens.map(Int.init)))
         let sampler = try TokenSampler(temperature: settings.greedy ? 0 : settings.temperature, topP: settings.topP)
         var responses = [[Int32]](repeating: [], count: prompts.count)

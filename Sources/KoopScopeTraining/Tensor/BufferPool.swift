@@ -56,6 +56,16 @@ public final class BufferPool: @unchecked Sendable {
         return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)
     }
 
+    /// Frees every waiting block, for work that allocates outside the pool (the sampling
+    /// decoder's weights and caches) to reuse that memory rather than add to it.
+    public func release() {
+        let blocks: [UnsafeMutableRawPointer] = lock.withLock {
+            defer { free = [:]; held = 0 }
+            return free.values.flatMap { $0 }
+        }
+        for block in blocks { block.deallocate() }
+    }
+
     /// Returns a block that ``take(_:)`` gave for `bytes`.
     public func give(_ block: UnsafeMutableRawPointer, _ bytes: Int) {
         let size = Self.blockSize(for: bytes)

@@ -78,10 +78,39 @@ open class CPUBackend: Backend, @unchecked Sendable {
     /// the sampler's one token per sequence, where packing the weights costs as much as using them.
     static let smallGEMMRows = 64
 
+    /// Products of at least this many multiply-adds are cut into ``gemmPieces`` pieces along the
+    /// longer side of C, run on the cores at once. koopscope keeps OpenBLAS at one thread while it
+    /// trains (its idle threads would spin against the cores' own work, and its thread count is
+    /// the whole process's), so this is what spreads one large product — a mini-batch too small to
+    /// cut into parts, the logits over a vocabulary — over the cores.
+    static let pieceWork = 1 << 25
+    /// A fixed count, never the number of cores: each element of C is summed by OpenBLAS's same
+    /// kernel over the same k, whatever machine runs it.
+    static let gemmPieces = 8
+
     open func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
         if s.m <= Self.smallGEMMRows && !s.transposeA && !s.transposeB && alpha == 1 && (beta == 0 || beta == 1),
            S._smallGEMM(a.pointer + s.offsetA, s.lda, b.pointer + s.offsetB, s.ldb, c.pointer + s.offsetC, s.ldc,
                         s.m, s.n, s.k, accumulate: beta == 1) {
+            return
+        }
+        let (m, n, k) = (s.m, s.n, s.k)
+        if m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue >= Self.pieceWork,
+           max(m, n) >= 16 * Self.gemmPieces {
+            // Pieces of a multiple of 16 rows (or columns) of C; A's rows or B's columns follow.
+            let alongRows = m >= n, extent = alongRows ? m : n
+            let step = (extent + Self.gemmPieces * 16 - 1) / (Self.gemmPieces * 16) * 16
+            let (ap, bp, cp) = (UnsafeSendablePointer(a.pointer), UnsafeSendablePointer(b.pointer), UnsafeSendablePointer(c.pointer))
+            DispatchQueue.concurrentPerform(iterations: (extent + step - 1) / step) { piece in
+                let start = piece * step, size = min(step, extent - start)
+                let offsetA = s.offsetA + (alongRows ? (s.transposeA ? start : start * s.lda) : 0)
+                let offsetB = s.offsetB + (alongRows ? 0 : (s.transposeB ? start * s.ldb : start))
+                let offsetC = s.offsetC + (alongRows ? start * s.ldc : start)
+                S._gemm(transA: s.transposeA, transB: s.transposeB, m: alongRows ? size : m, n: alongRows ? n : size, k: k,
+                        alpha: alpha, a: UnsafeMutablePointer(mutating: ap.pointer) + offsetA, lda: s.lda,
+                        b: UnsafeMutablePointer(mutating: bp.pointer) + offsetB, ldb: s.ldb,
+                        beta: beta, c: UnsafeMutablePointer(mutating: cp.pointer) + offsetC, ldc: s.ldc)
+            }
             return
         }
         S._gemm(transA: s.transposeA, transB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: alpha,

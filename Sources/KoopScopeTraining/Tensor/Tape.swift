@@ -75,19 +75,26 @@ public final class Tape<S: TensorScalar> {
 
     /// Runs the recorded ops backwards from the given gradients of some outputs (each seed's buffer
     /// has the tensor's shape). May be called once per tape.
+    ///
+    /// As PyTorch does, each op's saved inputs are let go once its backward has run, and an op
+    /// output's gradient once the last op that produced it has used it, so that memory falls
+    /// through the pass instead of holding every activation and its gradient to the end.
     public func backward(seeds: [(Tensor<S>, Buffer<S>)]) {
         precondition(isRecording, "backward on a tape that did not record")
         for (tensor, seed) in seeds {
             precondition(seed.count == tensor.count, "seed of \(seed.count) for a tensor of \(tensor.count)")
             accumulate(seed, intoGradientOf: tensor)
         }
-        for record in records.reversed() {
-            guard let gradient = gradients[record.output] else { continue }
-            record.backward(gradient)
+        var firstRecord: [Int: Int] = [:]
+        for (i, record) in records.enumerated() where firstRecord[record.output] == nil { firstRecord[record.output] = i }
+        while let record = records.popLast() {
+            if let gradient = gradients[record.output] { record.backward(gradient) }
+            if firstRecord[record.output] == records.count { gradients[record.output] = nil }
         }
-        records.removeAll()
     }
 
     /// The accumulated gradient of `tensor` after ``backward(seeds:)``, or nil if none reached it.
+    /// Kept for tensors no recorded op produced (parameters, inputs); an op's output has its
+    /// gradient only while the backward pass still needs it.
     public func gradient(of tensor: Tensor<S>) -> Buffer<S>? { gradients[tensor.id] }
 }

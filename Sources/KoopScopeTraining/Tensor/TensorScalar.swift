@@ -343,13 +343,14 @@ extension TensorScalar {
     /// let weights: [Float] = Double.floats([0.5, 1.25])
     /// ```
     public static func floats(_ values: [Self]) -> [Float] {
-        if let same = values as? [Float] { return same }
+        // `values as? [Float]` would cast element by element in a generic context.
+        if Self.self == Float.self { return unsafeBitCast(values, to: [Float].self) }
         return values.map { Float(Double($0)) }
     }
 
     /// Float32 `values` as this scalar (a hand-over when it is Float).
     public static func converted(_ values: [Float]) -> [Self] {
-        if let same = values as? [Self] { return same }
+        if Self.self == Float.self { return unsafeBitCast(values, to: [Self].self) }
         return values.map { Self(Double($0)) }
     }
 }

@@ -19,12 +19,14 @@ extension Tape {
                                                   inverseTemperature: 1 / temperature,
                                                   dlogits: gradientBuffer(for: logits))
         }
-        // One backward serves both outputs. In reverse order the entropy's record runs first and
-        // takes both gradients; the log-probability's runs only when no entropy gradient existed.
-        record(logp) { [unowned self] dLogp in
-            if gradient(of: entropy) == nil { backward(dlogp: dLogp, dentropy: nil) }
+        // One backward serves both outputs. In reverse order the entropy's record runs first (when
+        // its gradient exists) and takes both gradients; the log-probability's runs only otherwise.
+        var ran = false
+        record(logp) { dLogp in
+            if !ran { backward(dlogp: dLogp, dentropy: nil) }
         }
         record(entropy) { [unowned self] dEntropy in
+            ran = true
             backward(dlogp: gradient(of: logp), dentropy: dEntropy)
         }
         return (logp, entropy)

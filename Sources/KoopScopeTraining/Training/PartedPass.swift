@@ -2,6 +2,8 @@ import KoopScope
 
 /// A forward and backward pass of a policy over a batch cut into parts, each part on its own tape,
 /// the parts on the cores at once (OpenBLAS at one thread), the gradients summed in part order.
+/// A batch of one part still uses every core: its large products are cut into pieces
+/// (``CPUBackend/gemm(_:alpha:_:_:beta:_:)``).
 ///
 /// The parts are the caller's, so what the pass computes depends on them and never on the
 /// number of cores. The actor update of ``Trainer`` runs through it, and so does the benchmark.
