@@ -12,6 +12,7 @@ generation_config.json and reference.safetensors:
     input_ids   I64 [2, 12]   two fixed sequences of token ids
     logits      F32 [2, 12, V] the model's logits for them (weights upcast to float32, eager attention)
     hidden      F32 [2, 12, D] hidden_states[-1] (the final norm's output)
+    layers      F32 [L + 1, 2, 12, D] every entry of hidden_states (0 the embeddings)
     prompt      I64 [7]        a prompt ...
     generated   I64 [32]       ... and its 32 greedy new tokens through the KV cache (no stop at EOS)
     generated_hidden F32 [39, D] hidden_states[-1] of the prompt and those tokens together
@@ -183,6 +184,7 @@ def write_model(name, config, tokenizer, dtype, shard=None, v4=False):
         "input_ids": ids.contiguous(),
         "logits": out.logits.float().contiguous(),
         "hidden": out.hidden_states[-1].float().contiguous(),
+        "layers": torch.stack(out.hidden_states).float().contiguous(),
         "prompt": prompt[0].clone(),
         "generated": generated[0, 7:].contiguous(),
         "generated_hidden": whole[0].float().contiguous(),

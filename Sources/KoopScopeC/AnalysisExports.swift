@@ -33,8 +33,9 @@ public func koopscope_analyze_file(
     abiCall(status) {
         try returnText(reportJSON) {
             guard let path else { throw ABIFailure.argument("path is NULL") }
-            let dump = try Dump(path: String(cString: path))
-            let report = try analyzer(optionsJSON, d: dump.dimension).analyze(dump)
+            let configuration = try ABIOptions.configuration(optionsJSON, as: AnalysisConfiguration.self)
+            let dump = try Dump(path: String(cString: path), layer: configuration.layer)
+            let report = try configuration.analyzer(dimension: dump.dimension).analyze(dump)
             return try report.text(.json)
         }
     }

@@ -40,6 +40,12 @@ struct AnalysisOptions: ParsableArguments {
     @Option(help: SettingFlags<AnalysisConfiguration>.help("batch_size", valueName: "n"))
     var batchSize: String?
 
+    @Option(help: SettingFlags<AnalysisConfiguration>.help("layer", valueName: "k"))
+    var layer: String?
+
+    @Flag(help: SettingFlags<AnalysisConfiguration>.help("effective_rank"))
+    var effectiveRank = false
+
     @Option(help: ArgumentHelp("Where the lift GEMM runs: " + DeviceChoice.help + "."))
     var device = "cpu"
 
@@ -48,8 +54,10 @@ struct AnalysisOptions: ParsableArguments {
         let texts: [(String, String?)] = [
             ("dictionary", dictionary), ("koopman_dim", koopmanDim), ("seed", seed), ("rank", rank), ("ridge", ridge),
             ("rcond", rcond), ("residual_threshold", residualThreshold), ("batch_size", batchSize), ("shard", shard),
+            ("layer", layer),
         ]
-        let flags = [("identity", identity), ("pinv", pinv), ("population_variance", populationVariance)]
+        let flags = [("identity", identity), ("pinv", pinv), ("population_variance", populationVariance),
+                     ("effective_rank", effectiveRank)]
         let configuration: AnalysisConfiguration = try SettingFlags.configuration(texts: texts, flags: flags)
         guard DeviceChoice(rawValue: device) != nil else {
             throw SettingError.invalid(setting: "--device", detail: "'\(device)': " + DeviceChoice.problem(device))

@@ -10,7 +10,9 @@ struct Analyze: ParsableCommand {
             Lifts each trajectory with a sigmoid dictionary (a file, or the default \
             Kaiming-uniform one), estimates K by ridge EDMD (or the pseudo-inverse), and reports \
             its eigenvalues with their residuals, its singular values, and three DSDs. With \
-            --identity the raw states are analysed by exact DMD instead. See docs/analyze.md.
+            --identity the raw states are analysed by exact DMD instead. A dump with several \
+            layers (/layers/<k>/hidden_states) is analysed at --layer K, or at every layer with \
+            --all-layers, which reports DSD and spectral radius layer by layer. See docs/analyze.md.
             """)
 
     @Argument(help: "The HDF5 dump to analyse.")
@@ -28,6 +30,9 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Analyse only part K of N of the trajectories (K in 1…N); koopscope merge joins the parts.",
                                valueName: "K/N"))
     var shard: String?
+
+    @Flag(help: "Analyse every layer the dump holds and report DSD and spectral radius per layer.")
+    var allLayers = false
 
     @Flag(help: "No progress on standard error.")
     var quiet = false
@@ -49,6 +54,11 @@ struct Analyze: ParsableCommand {
     var pseudospectrumTrajectories: String?
 
     func validate() throws {
+        if allLayers {
+            if analysis.layer != nil { throw ValidationError("--all-layers and --layer exclude each other") }
+            if shard != nil { throw ValidationError("--all-layers and --shard exclude each other: shard one layer at a time") }
+            if pseudospectrum { throw ValidationError("--pseudospectrum applies to one layer's trajectories, not --all-layers") }
+        }
         let gridGiven = gridRe != nil || gridIm != nil || gridPoints != nil || pseudospectrumTrajectories != nil
         if gridGiven && !pseudospectrum {
             throw ValidationError("--grid-re, --grid-im, --grid-points and --pseudospectrum-trajectories need --pseudospectrum")
@@ -88,10 +98,20 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let configuration = try analysis.configuration(shard: shard)   // refused before the dump is opened
-        let opened = try Dump(path: dump)
+        let opened = try Dump(path: dump, layer: configuration.layer)
         var analyzer = try analysis.analyzer(for: opened, configuration: configuration)
         if pseudospectrum { analyzer.settings.pseudospectrum = (try grid(), try chosenTrajectories()) }
         let out = try OutputStream(path: output)
+        if allLayers {
+            let progress = ProgressLine(label: "analysing", unit: "trajectories", quiet: quiet)
+            let profile = try LayerProfile(opened, analyzer: analyzer) { layer, done, total in
+                progress.update(done, of: total, note: "layer " + (layer.map(String.init) ?? "last"))
+            }
+            progress.finish()
+            try out.write(try profile.text(format))
+            try out.commit()
+            return
+        }
         let writer = AnalysisWriter(format: format) { try out.write($0) }
         let progress = ProgressLine(label: "analysing", unit: "trajectories", quiet: quiet)
         try writer.begin(AnalysisHeader(dump: opened, dictionary: analyzer.dictionary, settings: analyzer.settings))

@@ -19,7 +19,10 @@ struct RolloutCommand: ParsableCommand {
             checkpoint's end-of-sequence tokens or --max-new-tokens. The dump holds, for each \
             response, the last-layer states that predict its tokens (positions P−1 … P+L−2), its \
             length, its prompt's group id, the prompt and response text and token ids, and with \
-            --verifier the reward. The computation runs in Float32 on the CPU.
+            --verifier the reward. --layers adds the same positions' states at other layers, \
+            as /layers/<k>/hidden_states, k the index into transformers' hidden_states (0 the \
+            embeddings, negative from the end; /hidden_states stays the last layer's). The \
+            computation runs in Float32 on the CPU.
             """)
 
     @Argument(help: "The checkpoint folder.")
@@ -55,6 +58,9 @@ struct RolloutCommand: ParsableCommand {
     @Option(help: "The prompt form, with {prompt} once (\"{prompt}\" for the prompt as it is).")
     var template: String?
 
+    @Option(help: "Further layers to write, comma-separated (e.g. -1,12,0): indices into hidden_states, negative from the end.")
+    var layers: String?
+
     @Option(help: "How the states are stored: float16, bfloat16 or float32.")
     var dtype: StateElementType = .float32
 
@@ -62,6 +68,7 @@ struct RolloutCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let layerList = try layers.map(Self.layerList) ?? []
         let records = try PromptRecord.read(jsonl: prompts)
         let sampler = try TokenSampler(temperature: temperature, topP: topP)
         let settings = RolloutRunner.Settings(samples: samples, sampler: sampler, maxNewTokens: maxNewTokens,
@@ -74,7 +81,7 @@ struct RolloutCommand: ParsableCommand {
         let summary = try RolloutDump.write(
             records: records, promptsFile: prompts, checkpoint: model,
             template: try template.map { try PromptTemplate(text: $0) }, verifier: verifier, settings: settings,
-            elementType: dtype, to: output) { state in
+            layers: layerList, elementType: dtype, to: output) { state in
                 if state.generatedTokens - lastTokens >= 64 || state.finished == state.total {
                     lastTokens = state.generatedTokens
                     progressLine.update(state.finished, of: state.total,
@@ -86,6 +93,20 @@ struct RolloutCommand: ParsableCommand {
             + String(format: "%.1f s (%.1f tokens/s)", summary.seconds, Double(summary.generatedTokens) / max(summary.seconds, 1e-9))
         if let reward = summary.meanReward { line += String(format: ", mean reward %.3f", reward) }
         print(line)
+    }
+}
+
+extension RolloutCommand {
+    /// `--layers`' comma-separated integers, each once.
+    static func layerList(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.map { Int($0) }
+        guard !parts.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--layers: \"\(text)\" is not a comma-separated list of layer indices (e.g. -1,12,0)")
+        }
+        let list = values.map { $0! }
+        guard Set(list).count == list.count else { throw ValidationError("--layers: \"\(text)\" names a layer twice") }
+        return list
     }
 }
 

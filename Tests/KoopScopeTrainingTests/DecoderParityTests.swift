@@ -54,6 +54,32 @@ struct DecoderParityTests {
         #expect(reference.logits[0].map { abs($0) }.max()! > 0.1)
     }
 
+    /// Every entry of `transformers`' `hidden_states` (the embeddings, each block's output, the
+    /// final norm's), as `rollout --layers` writes them.
+    @Test(arguments: checkpoints)
+    func everyLayersStatesMatch(checkpoint: String) throws {
+        let folder = fixturePath("hf/" + checkpoint)
+        let file = try SafetensorsFile(path: folder + "/reference.safetensors")
+        let shape = try file.entry("layers").shape   // [L + 1, 2, 12, D]
+        let all = try file.floats("layers")
+        let decoder = try Decoder(checkpoint: folder)
+        #expect(shape[0] == decoder.configuration.num_hidden_layers + 1)
+        let reference = try Reference(folder)
+        let per = shape[2] * shape[3]
+        for (b, ids) in reference.ids.enumerated() {
+            let output = try decoder.forward(ids, layers: Set(0..<shape[0]))
+            for k in 0..<shape[0] {
+                let start = (k * shape[1] + b) * per
+                let difference = relativeDifference(try #require(output.layers[k]), Array(all[start..<(start + per)]))
+                #expect(difference < 1e-4, "\(checkpoint) sequence \(b) layer \(k): \(difference)")
+            }
+            #expect(output.layers[shape[0] - 1] == output.hidden)
+        }
+        #expect(throws: DecoderError.noSuchLayer(shape[0], layers: shape[0] - 1)) {
+            try decoder.forward(reference.ids[0], layers: [shape[0]])
+        }
+    }
+
     @Test(arguments: checkpoints)
     func greedyTokensThroughTheCacheMatch(checkpoint: String) throws {
         let folder = fixturePath("hf/" + checkpoint)

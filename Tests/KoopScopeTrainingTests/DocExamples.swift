@@ -712,3 +712,18 @@ func exampleTextColumns() throws {
 func exampleTensorScalarFloats() throws {
     let weights: [Float] = Double.floats([0.5, 1.25])
 }
+
+// Example: Sources/KoopScope/Analysis/EffectiveRank.swift
+func exampleEffectiveRank() throws {
+    let rank = EffectiveRank.of(singularValues: [3, 1])        // 1.7548…
+    let states = Matrix<Double>(rows: 2, columns: 2, elements: [3, 0, 0, 1])
+    let same = try EffectiveRank.of(states)                     // the same
+}
+
+// Example: Sources/KoopScope/Analysis/LayerProfile.swift
+func exampleLayerProfile() throws {
+    let dump = try Dump(path: "rollouts.h5")
+    let analyzer = Analyzer(dictionary: .sigmoid(.kaimingUniform(dimension: dump.dimension)))
+    let profile = try LayerProfile(dump, analyzer: analyzer)
+    for layer in profile.layers { print(layer.name, layer.summary.dsd.mean, layer.spectralRadius.mean) }
+}

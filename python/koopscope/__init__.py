@@ -195,7 +195,8 @@ def analyze(states_or_path: Union[str, os.PathLike, np.ndarray], lengths: Option
     Options are the analyze settings (settings("analyze") lists their bounds and help), defaults
     in brackets: dictionary [none], identity [False], rank [optimal], koopman_dim [50],
     seed [42], ridge [0.001], pinv [False], rcond [1e-12], residual_threshold [0.5],
-    population_variance [False], batch_size [64], shard [none] ("K/N", files only).
+    population_variance [False], effective_rank [False], batch_size [64], shard [none] ("K/N",
+    files only), layer [none] (a layer of a dump with /layers, files only).
     A value out of bounds, or settings that exclude each other, raise ArgumentError."""
     return json.loads(analyze_text(states_or_path, lengths, bfloat16, **options))
 

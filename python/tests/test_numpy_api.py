@@ -97,6 +97,41 @@ def test_analyze_has_the_clis_keys_and_numbers(fixtures, tmp_path):
     assert memory["dump"]["layout"] == "memory"
 
 
+def test_effective_rank_is_numpys():
+    x = np.stack([trajectory(t=40, d=6, seed=s) for s in range(3)])
+    lengths = [40, 25, 9]
+    report = koopscope.analyze(x, lengths=lengths, effective_rank=True)
+    assert report["settings"]["effective_rank"] is True
+    for k, t in enumerate(report["trajectories"]):
+        s = np.linalg.svd(x[k, :lengths[k]].astype(np.float64), compute_uv=False)
+        p = s / s.sum()
+        expected = np.exp(-(p * np.log(p)).sum())
+        assert t["effective_rank"] == pytest.approx(expected, rel=1e-9)
+    assert report["summary"]["effective_rank"]["count"] == 3
+    assert "effective_rank" not in koopscope.analyze(x, lengths=lengths)["trajectories"][0]
+
+
+def test_a_layer_of_a_dump_is_h5pys(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(3)
+    main, layer = (rng.standard_normal((4, 30, 5)).astype(np.float32) for _ in range(2))
+    path = tmp_path / "layers.h5"
+    with h5py.File(path, "w") as f:
+        f["hidden_states"] = main
+        f["lengths"] = [30, 12, 20, 30]
+        f["layers/3/hidden_states"] = layer
+        f.attrs["num_hidden_layers"] = 4
+    at3 = koopscope.analyze(path, layer=3, identity=True, rank=2)
+    alone = koopscope.analyze(layer, lengths=[30, 12, 20, 30], identity=True, rank=2)
+    assert [t["dsd"] for t in at3["trajectories"]] == [t["dsd"] for t in alone["trajectories"]]
+    assert at3["dump"]["layer"] == 3
+    assert koopscope.analyze(path, layer=-2, identity=True, rank=2)["trajectories"] == at3["trajectories"]
+    with pytest.raises(koopscope.KoopscopeError, match="holds no layer 1|layer 1"):
+        koopscope.analyze(path, layer=1)
+    with pytest.raises(koopscope.KoopscopeError, match="layer"):
+        koopscope.analyze(main, layer=3)
+
+
 def test_read_dump_is_h5pys(fixtures):
     h5py = pytest.importorskip("h5py")
     states, lengths = koopscope.read_dump(fixtures / "linear-ragged-f16.h5")

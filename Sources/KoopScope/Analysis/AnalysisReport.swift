@@ -20,6 +20,8 @@ public struct AnalysisHeader: Sendable {
         public var dimension: Int
         public var elementType: String
         public var attributes: [(name: String, value: AttributeValue)]
+        /// The layer analysed, when one was asked for (nil: `/hidden_states`).
+        public var layer: Int? = nil
     }
 
     /// The dictionary the states were lifted with.
@@ -43,6 +45,8 @@ public struct AnalysisHeader: Sendable {
         public var rank: String?
         public var residualThreshold: Double
         public var variance: VarianceKind
+        /// Whether each trajectory's effective rank was computed.
+        public var effectiveRank = false
     }
 
     /// Which part of the dump a sharded analysis covers.
@@ -70,7 +74,7 @@ public struct AnalysisHeader: Sendable {
     public init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
         self.init(dump: DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
                                  dimension: dump.dimension, elementType: dump.elementType.rawValue,
-                                 attributes: dump.attributes),
+                                 attributes: dump.attributes, layer: dump.layer),
                   dictionary: dictionary, settings: settings)
         self.shard = settings.shard.map {
             ShardInfo(shard: $0, trajectories: $0.trajectories(of: dump.count), dumpFingerprint: dump.fingerprint)
@@ -98,7 +102,8 @@ public struct AnalysisHeader: Sendable {
         case (_, .pseudoInverse(let r)): estimator = "pinv"; rcond = r
         }
         self.settings = SettingsInfo(estimator: estimator, ridge: ridge, rcond: rcond, rank: rank,
-                                     residualThreshold: settings.residualThreshold, variance: settings.variance)
+                                     residualThreshold: settings.residualThreshold, variance: settings.variance,
+                                     effectiveRank: settings.effectiveRank)
     }
 }
 
@@ -112,9 +117,11 @@ public struct SummaryRecord: Sendable {
     public var dsd: Double
     public var dsdReference: Double
     public var dsdFiltered: Double
+    /// NaN when it was not computed.
+    public var effectiveRank: Double
 
     init(group: Int?, reward: Double?, analyzed: Bool, flagged: Bool, dsd: Double, dsdReference: Double,
-         dsdFiltered: Double) {
+         dsdFiltered: Double, effectiveRank: Double) {
         self.group = group
         self.reward = reward
         self.analyzed = analyzed
@@ -122,6 +129,7 @@ public struct SummaryRecord: Sendable {
         self.dsd = dsd
         self.dsdReference = dsdReference
         self.dsdFiltered = dsdFiltered
+        self.effectiveRank = effectiveRank
     }
 
     public init(_ t: TrajectoryAnalysis) {
@@ -132,6 +140,7 @@ public struct SummaryRecord: Sendable {
         dsd = t.dsd
         dsdReference = t.dsdReference
         dsdFiltered = t.dsdFiltered
+        effectiveRank = t.effectiveRank ?? .nan
     }
 }
 
@@ -145,8 +154,22 @@ public struct AnalysisSummary: Sendable {
         public var dsd: Statistics
         public var dsdReference: Statistics
         public var dsdFiltered: Statistics
+        /// Of the analysed trajectories whose effective rank was computed (count 0 when none was).
+        public var effectiveRank: Statistics
         /// Mean reward of the analysed trajectories, when the dump has rewards.
         public var meanReward: Double?
+
+        /// A block given by its statistics (read back from a report; no rewards).
+        init(count: Int, analyzed: Int, dsd: Statistics, dsdReference: Statistics, dsdFiltered: Statistics,
+             effectiveRank: Statistics) {
+            self.count = count
+            self.analyzed = analyzed
+            skipped = count - analyzed
+            self.dsd = dsd
+            self.dsdReference = dsdReference
+            self.dsdFiltered = dsdFiltered
+            self.effectiveRank = effectiveRank
+        }
 
         init(_ rows: [SummaryRecord]) {
             let analyzed = rows.filter(\.analyzed)
@@ -158,6 +181,7 @@ public struct AnalysisSummary: Sendable {
             dsd = Statistics(analyzed.map(\.dsd).filter(\.isFinite))
             dsdReference = Statistics(analyzed.map(\.dsdReference).filter(\.isFinite))
             dsdFiltered = Statistics(analyzed.map(\.dsdFiltered).filter(\.isFinite))
+            effectiveRank = Statistics(analyzed.map(\.effectiveRank).filter(\.isFinite))
             let rewards = analyzed.compactMap(\.reward)
             meanReward = rewards.isEmpty ? nil : rewards.reduce(0, +) / Double(rewards.count)
         }

@@ -26,6 +26,11 @@ public struct AnalysisSettings: Sendable {
     public static let defaultElementsPerBatch = 1 << 21
     /// Analyse only this part of the dump's trajectories (nil: all of them).
     public var shard: AnalysisShard? = nil
+    /// The layer the dump is opened at (``Dump/init(path:layer:)``; nil: `/hidden_states`).
+    public var layer: Int? = nil
+    /// Also the effective rank of each trajectory's states (a singular value decomposition of
+    /// its T × d states: often costlier than the rest of its analysis).
+    public var effectiveRank = AnalysisConfiguration.defaults.effectiveRank
     /// Compute the pseudospectrum on this grid for these trajectory indices (nil: none).
     public var pseudospectrum: (grid: Pseudospectrum.Grid, trajectories: Set<Int>?)?
 

@@ -12,6 +12,9 @@ extension Analyzer {
         guard settings.shard == nil else {
             throw KoopmanError.shapeMismatch("a shard applies to a dump; split trajectories held in memory yourself")
         }
+        guard settings.layer == nil else {
+            throw KoopmanError.shapeMismatch("a layer applies to a dump with several; give that layer's states instead")
+        }
         let d = batch.states.columns
         if case .sigmoid(let g) = dictionary, g.dimension != d, batch.count > 0 {
             throw KoopmanError.shapeMismatch("the dictionary has d = \(g.dimension), the states d = \(d)")

@@ -98,6 +98,13 @@ public struct Analyzer: Sendable {
             return result
         }
         if Self.isConstant(batch.states, rows: offset..<(offset + t)) { result.flags.append("constant") }
+        let d = batch.states.columns
+        let states: () -> Matrix<Double> = {
+            batch.states.withUnsafeBufferPointer { p in
+                Matrix<Double>(rows: t, columns: d, elements: p[(offset * d)..<((offset + t) * d)].map(Double.init))
+            }
+        }
+        if settings.effectiveRank { result.effectiveRank = (try? EffectiveRank.of(states())) ?? .nan }
         do {
             let estimate: KoopmanEstimate
             var snapshots: (Matrix<Double>, Matrix<Double>)?
@@ -110,12 +117,8 @@ public struct Analyzer: Sendable {
                 estimate = try KoopmanEstimate(lifted: psi, estimator: settings.estimator)
                 snapshots = (psi.rows(0..<(t - 1)), psi.rows(1..<t))
             case .identity(let rule):
-                let d = batch.states.columns
                 if t - 1 < d { result.flags.append("rank-deficient: T−1 = \(t - 1) < d = \(d)") }
-                let states = batch.states.withUnsafeBufferPointer { p in
-                    Matrix<Double>(rows: t, columns: d, elements: p[(offset * d)..<((offset + t) * d)].map(Double.init))
-                }
-                let dmd = try ExactDMD(states: states, rank: rule)
+                let dmd = try ExactDMD(states: states(), rank: rule)
                 result.rank = dmd.rank
                 estimate = dmd.estimate
                 snapshots = (dmd.psiX, dmd.psiY)

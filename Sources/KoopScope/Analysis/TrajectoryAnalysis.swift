@@ -29,6 +29,8 @@ public struct TrajectoryAnalysis: Sendable {
     public var residuals: [Double] = []
     /// Singular values of K.
     public var singularValues: [Double] = []
+    /// The effective rank of the trajectory's T × d states (docs/math.md §12), when asked for.
+    public var effectiveRank: Double?
     /// The DMD rank r (identity dictionary only).
     public var rank: Int?
     /// res(z) on the requested grid, when asked for this trajectory.

@@ -1,7 +1,7 @@
 extension Dump {
     /// A SHA-256 of what identifies the dump without reading its states: layout, N, d,
     /// T_max, element type, every length, the rewards and group ids, and the root
-    /// attributes. Parts of a sharded analysis carry it, so that parts of different dumps
+    /// attributes, and the layer. Parts of a sharded analysis carry it, so that parts of different dumps
     /// are never merged — wherever each part ran and whatever path it was given.
     public var fingerprint: String {
         var text = "\(layout.rawValue) \(count) \(dimension) \(maxLength) \(elementType.rawValue)\n"
@@ -9,6 +9,8 @@ extension Dump {
         text += (rewards ?? []).map { "\($0)" }.joined(separator: ",") + "\n"
         text += (groupIDs ?? []).map(String.init).joined(separator: ",") + "\n"
         for (name, value) in attributes { text += "\(name)=\(value)\n" }
+        // Another layer's states are another analysis's input (the main states add nothing, as before layers).
+        if statesDataset.hasPrefix("/layers/") { text += "states \(statesDataset)\n" }
         return sha256Hex(Array(text.utf8))
     }
 }

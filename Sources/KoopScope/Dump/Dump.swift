@@ -28,6 +28,11 @@ public final class Dump {
     /// The file's path as given.
     public let path: String
     public let layout: Layout
+    /// The layer asked for (nil: the dump's main states, the last layer's).
+    public let layer: Int?
+    /// The dataset the states are read from: `/hidden_states`, `/layers/<k>/hidden_states`, or
+    /// `/trajectories` (ragged).
+    public let statesDataset: String
     /// Number of trajectories N.
     public var count: Int { lengths.count }
     /// State dimension d (0 for an empty ragged dump).
@@ -64,17 +69,32 @@ public final class Dump {
     /// filter only HDF5 undoes).
     let chunkedStates: ChunkedStates?
 
-    /// Opens and validates the dump at `path`.
-    public init(path: String) throws {
+    /// Opens and validates the dump at `path`; with `layer`, its states at that layer
+    /// (`/layers/<layer>/hidden_states`, or the main states when `layer` is the last one).
+    public convenience init(path: String, layer: Int? = nil) throws {
+        try self.init(path: path, layer: layer, sharing: nil)
+    }
+
+    /// The same file at another layer, through the open file (its small datasets read again).
+    public func atLayer(_ k: Int?) throws -> Dump {
+        try Dump(path: path, layer: k, sharing: root)
+    }
+
+    init(path: String, layer: Int?, sharing open: HDF5Location?) throws {
         self.path = path
+        self.layer = layer
         let root: HDF5Location
-        do {
-            root = try openHDF5ForReading(path)
-        } catch {
-            switch error {
-            case .notFound: throw DumpError.fileNotFound(file: path)
-            case .notHDF5: throw DumpError.notHDF5(file: path)
-            case .unreadable(let detail): throw DumpError.unreadable(file: path, detail: detail)
+        if let open {
+            root = open
+        } else {
+            do {
+                root = try openHDF5ForReading(path)
+            } catch {
+                switch error {
+                case .notFound: throw DumpError.fileNotFound(file: path)
+                case .notHDF5: throw DumpError.notHDF5(file: path)
+                case .unreadable(let detail): throw DumpError.unreadable(file: path, detail: detail)
+                }
             }
         }
         let advisor = FileAdvisor(path: path)
@@ -95,22 +115,32 @@ public final class Dump {
                 throw DumpError.wrongObjectKind(file: path, dataset: "/hidden_states", expected: "a dataset")
             }
             layout = .padded
-            let states = try wrap("/hidden_states") { try root.openDataset("hidden_states") }
+            let name = try layer.flatMap { try Self.layerDataset($0, root: root, path: path) } ?? "hidden_states"
+            let shown = "/" + name
+            statesDataset = shown
+            let states = try wrap(shown) { try root.openDataset(name) }
             guard states.shape.count == 3 else {
-                throw DumpError.wrongRank(file: path, dataset: "/hidden_states", rank: states.shape.count, expected: 3)
+                throw DumpError.wrongRank(file: path, dataset: shown, rank: states.shape.count, expected: 3)
             }
-            let decoding = try Self.decoding(of: states, dataset: "/hidden_states", groupAttribute: nil, path: path)
+            if name != "hidden_states" {
+                let main = try wrap("/hidden_states") { try root.openDataset("hidden_states") }
+                guard main.shape.count == 3, Array(main.shape.prefix(2)) == Array(states.shape.prefix(2)) else {
+                    throw DumpError.layer(file: path, detail: "\(shown) is \(states.shape.map(String.init).joined(separator: " × ")); "
+                                          + "it must have /hidden_states' N × T_max (\(main.shape.prefix(2).map(String.init).joined(separator: " × ")))")
+                }
+            }
+            let decoding = try Self.decoding(of: states, dataset: shown, groupAttribute: nil, path: path)
             let (n, tMax, d) = (states.shape[0], states.shape[1], states.shape[2])
-            try Self.requireWithinLimits(count: n, length: tMax, dimension: d, "/hidden_states", path: path)
+            try Self.requireWithinLimits(count: n, length: tMax, dimension: d, shown, path: path)
             dimension = d
             maxLength = tMax
             elementType = decoding.elementType
             elementTypes = [decoding.elementType]
-            storage = try wrap("/hidden_states") { try states.storage() }
-            try wrap("/hidden_states") { try Self.requireDecodableFilters(states, "/hidden_states", path: path) }
+            storage = try wrap(shown) { try states.storage() }
+            try wrap(shown) { try Self.requireDecodableFilters(states, shown, path: path) }
             paddedStates = (states, decoding)
-            chunkedStates = try wrap("/hidden_states") {
-                try ChunkedStates(file: path, datasetName: "/hidden_states", dataset: states,
+            chunkedStates = try wrap(shown) {
+                try ChunkedStates(file: path, datasetName: shown, dataset: states,
                                   descriptor: advisor?.descriptor)
             }
             switch try wrap("/lengths", { try root.kind(of: "lengths") }) {
@@ -137,7 +167,12 @@ public final class Dump {
             guard kind == .group else {
                 throw DumpError.wrongObjectKind(file: path, dataset: "/trajectories", expected: "a group")
             }
+            if let layer, try Self.layerDataset(layer, root: root, path: path) != nil {
+                throw DumpError.layer(file: path, detail: "layer \(layer) is stored under /layers, which koopscope reads "
+                                      + "beside the padded layout only; this dump is ragged")
+            }
             layout = .ragged
+            statesDataset = "/trajectories"
             paddedStates = nil
             chunkedStates = nil
             hasLengths = false

@@ -38,6 +38,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case invalidTokenIDs(file: String, dataset: String, detail: String)
     /// A request outside the dump (a trajectory index past N, say).
     case outOfRange(file: String, detail: String)
+    /// A layer the dump does not hold, or whose states do not match the main ones.
+    case layer(file: String, detail: String)
     /// Writing failed; nothing was left at the destination.
     case writeFailed(file: String, detail: String)
 
@@ -52,6 +54,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .lengthOutOfRange(let f, _, _, _, _), .hdf5(let f, _, _): f
         case .unsupportedFilter(let f, _, _), .corruptChunk(let f, _, _), .sizeOutOfBounds(let f, _, _): f
         case .invalidTokenIDs(let f, _, _): f
+        case .layer(let f, _): f
         }
     }
 
@@ -102,6 +105,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "\(f): \(detail)"
         case .writeFailed(let f, let detail):
             return "\(f): could not be written: \(detail)"
+        case .layer(let f, let detail):
+            return "\(f): \(detail)"
         }
     }
 }

@@ -23,9 +23,13 @@ public final class DumpWriter {
         public var chunkRows: Int?
         /// gzip level 0…9 (with the shuffle filter); nil for no compression.
         public var gzipLevel: Int?
+        /// Further layers written as `/layers/<k>/hidden_states` beside `/hidden_states` (padded
+        /// layout only), by the model's layer index as the dump format gives it.
+        public var layers: [Int]
 
         public init(layout: Dump.Layout = .padded, elementType: StateElementType = .float32,
-                    chunkRows: Int? = nil, gzipLevel: Int? = nil) {
+                    chunkRows: Int? = nil, gzipLevel: Int? = nil, layers: [Int] = []) {
+            self.layers = layers
             self.layout = layout
             self.elementType = elementType
             self.chunkRows = chunkRows
@@ -54,6 +58,7 @@ public final class DumpWriter {
     private let temporaryPath: String
     private var root: HDF5Location?
     private var padded: HDF5Dataset?
+    private var layerDatasets: [Int: HDF5Dataset] = [:]
     private var fileType: HDF5Object?
     private var lengths: [Int]
     private var finished = false
@@ -66,6 +71,12 @@ public final class DumpWriter {
         }
         if let level = options.gzipLevel, !(0...9).contains(level) {
             throw DumpError.writeFailed(file: path, detail: "gzip level \(level) is outside 0…9")
+        }
+        if !options.layers.isEmpty && options.layout != .padded {
+            throw DumpError.writeFailed(file: path, detail: "/layers is written in the padded layout only")
+        }
+        if Set(options.layers).count != options.layers.count {
+            throw DumpError.writeFailed(file: path, detail: "layers \(options.layers) name one layer twice")
         }
         self.path = path
         self.count = count
@@ -88,6 +99,15 @@ public final class DumpWriter {
                 if options.elementType == .bfloat16 {
                     try padded!.location.setAttribute("dtype", .string("bfloat16"))
                 }
+                if !options.layers.isEmpty { _ = try root.createGroup("layers") }
+                for k in options.layers {
+                    _ = try root.createGroup("layers/\(k)")
+                    let dataset = try root.createDataset("layers/\(k)/hidden_states", type: fileType!,
+                                                         shape: [count, maxLength, dimension], chunk: chunk,
+                                                         gzipLevel: options.gzipLevel)
+                    if options.elementType == .bfloat16 { try dataset.location.setAttribute("dtype", .string("bfloat16")) }
+                    layerDatasets[k] = dataset
+                }
             case .ragged:
                 _ = try root.createGroup("trajectories")
             }
@@ -99,8 +119,9 @@ public final class DumpWriter {
 
     deinit { if !finished { cleanUp() } }
 
-    /// Writes trajectory `index`: `states` is T×d with T ≤ maxLength.
-    public func write(_ states: Matrix<Float>, at index: Int) throws {
+    /// Writes trajectory `index`: `states` is T×d with T ≤ maxLength; with `layer`, its states at
+    /// that layer of ``Options/layers`` (the trajectory's length is the one `/hidden_states` gets).
+    public func write(_ states: Matrix<Float>, at index: Int, layer: Int? = nil) throws {
         guard !finished, let root else { throw DumpError.writeFailed(file: path, detail: "the writer is finished") }
         guard (0..<count).contains(index) else {
             throw DumpError.writeFailed(file: path, detail: "trajectory index \(index) is outside 0..<\(count)")
@@ -109,13 +130,22 @@ public final class DumpWriter {
             throw DumpError.writeFailed(file: path, detail: "trajectory \(index) is \(states.rows)×\(states.columns); "
                                         + "expected at most \(maxLength)×\(dimension)")
         }
+        if let layer, layerDatasets[layer] == nil {
+            throw DumpError.writeFailed(file: path, detail: "layer \(layer) is not among the writer's layers \(options.layers)")
+        }
         do {
             let t = states.rows
-            lengths[index] = t
+            if layer == nil { lengths[index] = t }
             let dataset: HDF5Dataset
             let start: [Int], shape: [Int]
             switch options.layout {
             case .padded:
+                if let layer {
+                    dataset = layerDatasets[layer]!
+                    start = [index, 0, 0]
+                    shape = [1, t, dimension]
+                    break
+                }
                 dataset = padded!
                 start = [index, 0, 0]
                 shape = [1, t, dimension]
@@ -181,6 +211,7 @@ public final class DumpWriter {
             throw wrap(error)
         }
         padded = nil
+        layerDatasets = [:]
         fileType = nil
         self.root = nil
         if let reason = AtomicFile.commit(temporaryPath, to: path) {
@@ -191,6 +222,7 @@ public final class DumpWriter {
 
     private func cleanUp() {
         padded = nil
+        layerDatasets = [:]
         fileType = nil
         root = nil
         AtomicFile.discard(temporaryPath)

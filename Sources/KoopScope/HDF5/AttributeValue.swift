@@ -15,6 +15,15 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
     /// An attribute of a type koopscope does not interpret (compound, enum, …), described.
     case unsupported(String)
 
+    /// The value as an integer, when it is one (or a list of one).
+    public var integerValue: Int64? {
+        switch self {
+        case .integer(let i): i
+        case .integers(let list) where list.count == 1: list[0]
+        default: nil
+        }
+    }
+
     /// The value as a string, when it is one.
     public var stringValue: String? {
         if case .string(let s) = self { return s }

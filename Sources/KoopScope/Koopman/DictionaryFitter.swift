@@ -144,7 +144,7 @@ public struct DictionaryFitter: Sendable {
             }
         }
         let after = try evaluate(diagnosticBatch)
-        let rankBefore = Self.effectiveRank(before.gram), rankAfter = Self.effectiveRank(after.gram)
+        let rankBefore = (try? EffectiveRank.of(before.gram)) ?? .nan, rankAfter = (try? EffectiveRank.of(after.gram)) ?? .nan
         var warnings: [String] = []
         if rankAfter < 0.9 * rankBefore {
             warnings.append("the effective rank of G fell from \(format(rankBefore)) to \(format(rankAfter)): "
@@ -173,19 +173,6 @@ public struct DictionaryFitter: Sendable {
                       effectiveRankBefore: rankBefore, effectiveRankAfter: rankAfter,
                       saturatedBefore: before.saturatedFraction, saturatedAfter: after.saturatedFraction,
                       skipped: skipped, warnings: warnings, attributes: attributes)
-    }
-
-    /// exp of the entropy of the normalised singular values of G (Roy & Vetterli): m for a
-    /// well-spread Gram matrix, 1 when one direction dominates.
-    public static func effectiveRank(_ g: Matrix<Double>) -> Double {
-        guard let s = try? g.singularValues() else { return .nan }
-        let total = s.reduce(0, +)
-        guard total > 0 else { return 0 }
-        let entropy = s.reduce(0.0) { h, x in
-            let p = x / total
-            return p > 0 ? h - p * log(p) : h
-        }
-        return exp(entropy)
     }
 
     private func format(_ x: Double) -> String { printfText(x, "%.3g") }

@@ -148,9 +148,11 @@ private struct SummaryFields: Decodable {
     let dsd: Double?
     let dsdReference: Double?
     let dsdFiltered: Double?
+    let effectiveRank: Double?
 
     enum CodingKeys: String, CodingKey {
         case index, group, reward, skipped, flags, dsd, dsdReference = "dsd_reference", dsdFiltered = "dsd_filtered"
+        case effectiveRank = "effective_rank"
     }
 }
 
@@ -158,7 +160,7 @@ extension SummaryRecord {
     fileprivate init(_ fields: SummaryFields) {
         self.init(group: fields.group, reward: fields.reward, analyzed: fields.skipped == nil,
                   flagged: !fields.flags.isEmpty, dsd: fields.dsd ?? .nan, dsdReference: fields.dsdReference ?? .nan,
-                  dsdFiltered: fields.dsdFiltered ?? .nan)
+                  dsdFiltered: fields.dsdFiltered ?? .nan, effectiveRank: fields.effectiveRank ?? .nan)
     }
 }
 

@@ -19,7 +19,7 @@ struct DumpInfoJSON: Encodable {
     init(_ info: AnalysisHeader.DumpInfo) { self.info = info }
 
     enum Keys: String, CodingKey {
-        case path, layout, count, dimension, elementType = "element_type", attributes
+        case path, layout, count, dimension, elementType = "element_type", attributes, layer
     }
 
     func encode(to encoder: Encoder) throws {
@@ -29,6 +29,7 @@ struct DumpInfoJSON: Encodable {
         try d.encode(info.count, forKey: .count)
         try d.encode(info.dimension, forKey: .dimension)
         try d.encode(info.elementType, forKey: .elementType)
+        try d.encodeIfPresent(info.layer, forKey: .layer)
         try d.encode(AttributeMap(info.attributes), forKey: .attributes)
     }
 }
@@ -50,6 +51,7 @@ extension AnalysisHeader.DictionaryInfo: Encodable {
 extension AnalysisHeader.SettingsInfo: Encodable {
     enum Keys: String, CodingKey {
         case estimator, ridge, rcond, rank, residualThreshold = "residual_threshold", variance
+        case effectiveRank = "effective_rank"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -60,6 +62,7 @@ extension AnalysisHeader.SettingsInfo: Encodable {
         try s.encode(rank, forKey: .rank)
         try s.encode(residualThreshold, forKey: .residualThreshold)
         try s.encode(variance, forKey: .variance)
+        try s.encode(effectiveRank, forKey: .effectiveRank)
     }
 }
 
@@ -105,7 +108,7 @@ extension TrajectoryAnalysis: Encodable {
     enum Keys: String, CodingKey {
         case index, length, group, reward, skipped, flags, dsd, dsdReference = "dsd_reference"
         case dsdFiltered = "dsd_filtered", kept, eigenvalues, residuals, singularValues = "singular_values", rank
-        case spectralRadius = "spectral_radius", pseudospectrum
+        case spectralRadius = "spectral_radius", pseudospectrum, effectiveRank = "effective_rank"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -115,6 +118,7 @@ extension TrajectoryAnalysis: Encodable {
         try c.encodeIfPresent(group, forKey: .group)
         if let reward { try c.encodeNumber(reward, forKey: .reward) }
         try c.encode(flags, forKey: .flags)
+        if let effectiveRank { try c.encodeNumber(effectiveRank, forKey: .effectiveRank) }
         if let skipped {
             try c.encode(skipped, forKey: .skipped)
             return
@@ -162,7 +166,7 @@ struct PseudospectrumJSON: Encodable {
 extension AnalysisSummary: Encodable {
     enum Keys: String, CodingKey {
         case count, analyzed, skipped, flagged, dsd, dsdReference = "dsd_reference", dsdFiltered = "dsd_filtered"
-        case meanReward = "mean_reward", groups, group
+        case meanReward = "mean_reward", groups, group, effectiveRank = "effective_rank"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -186,6 +190,7 @@ extension AnalysisSummary.Block {
         try c.encode(dsd, forKey: .dsd)
         try c.encode(dsdReference, forKey: .dsdReference)
         try c.encode(dsdFiltered, forKey: .dsdFiltered)
+        if effectiveRank.count > 0 { try c.encode(effectiveRank, forKey: .effectiveRank) }
         if let meanReward { try c.encodeNumber(meanReward, forKey: .meanReward) }
     }
 }

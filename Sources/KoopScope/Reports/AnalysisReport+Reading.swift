@@ -16,30 +16,8 @@ extension AnalysisReport {
         guard format == Self.formatName, version == Self.formatVersion else {
             throw ReportError.unsupportedFormat(path: path, found: "\"\(format)\" version \(version.map(String.init) ?? "?")")
         }
-        func object(_ key: String) throws -> [String: JSONValue] {
-            guard let o = root[key]?.object else {
-                throw ReportError.malformedAnalysis(path: path, detail: "\"\(key)\" is missing or not an object")
-            }
-            return o
-        }
+        header = try Self.header(from: root, path: path)
         func number(_ o: [String: JSONValue], _ key: String) -> Double? { o[key]?.double }
-        let dump = try object("dump"), dictionary = try object("dictionary"), settings = try object("settings")
-        var attributes: [(name: String, value: AttributeValue)] = []
-        for (name, value) in (dump["attributes"]?.object ?? [:]).sorted(by: { $0.key < $1.key }) {
-            attributes.append((name, Self.attribute(value)))
-        }
-        header = AnalysisHeader(
-            dump: .init(path: dump["path"]?.string ?? path, layout: dump["layout"]?.string ?? "?",
-                        count: dump["count"]?.int ?? 0,
-                        dimension: dump["dimension"]?.int ?? 0,
-                        elementType: dump["element_type"]?.string ?? "?", attributes: attributes),
-            dictionary: .init(kind: dictionary["kind"]?.string ?? "?", source: dictionary["source"]?.string ?? "?",
-                              m: dictionary["m"]?.int, d: dictionary["d"]?.int ?? 0,
-                              hasBias: dictionary["bias"]?.bool ?? false, sha256: dictionary["sha256"]?.string),
-            settings: .init(estimator: settings["estimator"]?.string ?? "?", ridge: number(settings, "ridge"),
-                            rcond: number(settings, "rcond"), rank: settings["rank"]?.string,
-                            residualThreshold: number(settings, "residual_threshold") ?? .nan,
-                            variance: VarianceKind(rawValue: settings["variance"]?.string ?? "") ?? .sample))
         guard let rows = root["trajectories"]?.array?.compactMap(\.object),
               rows.count == root["trajectories"]?.array?.count else {
             throw ReportError.malformedAnalysis(path: path, detail: "\"trajectories\" is missing or not a list")
@@ -55,6 +33,8 @@ extension AnalysisReport {
             t.dsd = number(row, "dsd") ?? .nan
             t.dsdReference = number(row, "dsd_reference") ?? .nan
             t.dsdFiltered = number(row, "dsd_filtered") ?? .nan
+            // Present (a number, or null for NaN) only where the analysis computed it.
+            if let rank = row["effective_rank"] { t.effectiveRank = rank.double ?? .nan }
             t.kept = row["kept"]?.int ?? 0
             t.rank = row["rank"]?.int
             t.eigenvalues = (row["eigenvalues"]?.array ?? []).map {
@@ -86,6 +66,36 @@ extension AnalysisReport {
             return t
         }
         summary = AnalysisSummary(trajectories.map(SummaryRecord.init))
+    }
+
+    /// The dump, dictionary and settings of an analysis's JSON (or of a layer profile's).
+    static func header(from root: [String: JSONValue], path: String) throws -> AnalysisHeader {
+        func object(_ key: String) throws -> [String: JSONValue] {
+            guard let o = root[key]?.object else {
+                throw ReportError.malformedAnalysis(path: path, detail: "\"\(key)\" is missing or not an object")
+            }
+            return o
+        }
+        func number(_ o: [String: JSONValue], _ key: String) -> Double? { o[key]?.double }
+        let dump = try object("dump"), dictionary = try object("dictionary"), settings = try object("settings")
+        var attributes: [(name: String, value: AttributeValue)] = []
+        for (name, value) in (dump["attributes"]?.object ?? [:]).sorted(by: { $0.key < $1.key }) {
+            attributes.append((name, Self.attribute(value)))
+        }
+        return AnalysisHeader(
+            dump: .init(path: dump["path"]?.string ?? path, layout: dump["layout"]?.string ?? "?",
+                        count: dump["count"]?.int ?? 0,
+                        dimension: dump["dimension"]?.int ?? 0,
+                        elementType: dump["element_type"]?.string ?? "?", attributes: attributes,
+                        layer: dump["layer"]?.int),
+            dictionary: .init(kind: dictionary["kind"]?.string ?? "?", source: dictionary["source"]?.string ?? "?",
+                              m: dictionary["m"]?.int, d: dictionary["d"]?.int ?? 0,
+                              hasBias: dictionary["bias"]?.bool ?? false, sha256: dictionary["sha256"]?.string),
+            settings: .init(estimator: settings["estimator"]?.string ?? "?", ridge: number(settings, "ridge"),
+                            rcond: number(settings, "rcond"), rank: settings["rank"]?.string,
+                            residualThreshold: number(settings, "residual_threshold") ?? .nan,
+                            variance: VarianceKind(rawValue: settings["variance"]?.string ?? "") ?? .sample,
+                            effectiveRank: settings["effective_rank"]?.bool ?? false))
     }
 
     private static func attribute(_ value: JSONValue) -> AttributeValue {

@@ -25,6 +25,8 @@ public final class AnalysisWriter {
     public let format: AnalysisFormat
     private let emit: (String) throws -> Void
     private var first = true
+    /// Whether the table has the effective-rank column.
+    private var withEffectiveRank = false
 
     /// A writer that hands its text, piece by piece, to `emit`.
     public init(format: AnalysisFormat, emit: @escaping (String) throws -> Void) {
@@ -43,8 +45,10 @@ public final class AnalysisWriter {
             if let shard = header.shard { try emit("\"shard\": \(try compactJSON(shard)),\n") }
             try emit("\"trajectories\": [")
         case .csv:
-            try emit("index,length,group,reward,dsd,dsd_reference,dsd_filtered,kept,spectral_radius,rank,skipped,flags\n")
+            try emit("index,length,group,reward,dsd,dsd_reference,dsd_filtered,kept,spectral_radius,rank,skipped,flags"
+                     + (header.settings.effectiveRank ? ",effective_rank\n" : "\n"))
         case .table:
+            withEffectiveRank = header.settings.effectiveRank
             try emit(tableHeader(header))
         }
     }
@@ -62,16 +66,17 @@ public final class AnalysisWriter {
                 analysed ? csvNumber(t.dsdFiltered) : "", analysed ? String(t.kept) : "",
                 analysed ? csvNumber(t.spectralRadius) : "", t.rank.map(String.init) ?? "",
                 csvText(t.skipped ?? ""), csvText(t.flags.joined(separator: "; ")),
-            ]
+            ] + (t.effectiveRank.map { [csvNumber($0)] } ?? [])
             try emit(fields.joined(separator: ",") + "\n")
         case .table:
             let note = t.skipped.map { "skipped: " + $0 } ?? t.flags.joined(separator: "; ")
+            let rank = withEffectiveRank ? [t.effectiveRank.map(shortNumber) ?? "-"] : []
             let cells: [String] = t.isAnalyzed
                 ? [String(t.index), String(t.length), t.group.map(String.init) ?? "-", t.reward.map(shortNumber) ?? "-",
                    shortNumber(t.dsd), shortNumber(t.dsdReference), shortNumber(t.dsdFiltered),
-                   "\(t.kept)/\(t.eigenvalues.count)", shortNumber(t.spectralRadius), note]
+                   "\(t.kept)/\(t.eigenvalues.count)", shortNumber(t.spectralRadius)] + rank + [note]
                 : [String(t.index), String(t.length), t.group.map(String.init) ?? "-", t.reward.map(shortNumber) ?? "-",
-                   "-", "-", "-", "-", "-", note]
+                   "-", "-", "-", "-", "-"] + rank + [note]
             try emit(tableRow(cells))
         }
         first = false
@@ -91,18 +96,19 @@ public final class AnalysisWriter {
 
     // MARK: Table
 
-    private static let widths = [6, 6, 6, 7, 10, 14, 13, 6, 8]
+    private var widths: [Int] { [6, 6, 6, 7, 10, 14, 13, 6, 8] + (withEffectiveRank ? [7] : []) }
 
     private func tableRow(_ cells: [String]) -> String {
         var line = ""
         for (j, cell) in cells.enumerated() {
-            line += j < Self.widths.count ? cell.columnPadded(to: max(Self.widths[j], cell.count + 1)) + " " : cell
+            line += j < widths.count ? cell.columnPadded(to: max(widths[j], cell.count + 1)) + " " : cell
         }
         return line.droppingTrailingWhitespace() + "\n"
     }
 
     private func tableHeader(_ h: AnalysisHeader) -> String {
-        var out = "\(h.dump.path): \(h.dump.count) trajectories, d = \(h.dump.dimension), \(h.dump.elementType)\n"
+        var out = "\(h.dump.path)" + (h.dump.layer.map { " (layer \($0))" } ?? "")
+            + ": \(h.dump.count) trajectories, d = \(h.dump.dimension), \(h.dump.elementType)\n"
         if h.dictionary.kind == "identity" {
             out += "dictionary: identity — exact DMD, rank \(h.settings.rank ?? "?")\n"
         } else {
@@ -117,14 +123,15 @@ public final class AnalysisWriter {
         }
         out += "\n"
         return out + tableRow(["index", "T", "group", "reward", "dsd", "dsd_reference", "dsd_filtered", "kept",
-                               "max|λ|", "note"])
+                               "max|λ|"] + (withEffectiveRank ? ["erank"] : []) + ["note"])
     }
 
     private func tableSummary(_ summary: AnalysisSummary) -> String {
         let o = summary.overall
         var out = "\n\(o.analyzed) analysed, \(o.skipped) skipped, \(summary.flagged) flagged\n"
         var stats: [[String]] = [["", "count", "mean", "std", "min", "median", "max"]]
-        for (name, s) in [("dsd", o.dsd), ("dsd_reference", o.dsdReference), ("dsd_filtered", o.dsdFiltered)] {
+        for (name, s) in [("dsd", o.dsd), ("dsd_reference", o.dsdReference), ("dsd_filtered", o.dsdFiltered)]
+            + (o.effectiveRank.count > 0 ? [("effective_rank", o.effectiveRank)] : []) {
             stats.append([name, String(s.count), shortNumber(s.mean), shortNumber(s.standardDeviation),
                           shortNumber(s.min), shortNumber(s.median), shortNumber(s.max)])
         }
@@ -162,18 +169,18 @@ public func compactJSON<T: Encodable>(_ value: T) throws -> String {
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
-private func csvNumber(_ x: Double?) -> String {
+func csvNumber(_ x: Double?) -> String {
     guard let x, x.isFinite else { return "" }
     return "\(x)"
 }
 
-private func csvText(_ s: String) -> String {
+func csvText(_ s: String) -> String {
     s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
         ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
 }
 
 /// Rows as left-aligned columns separated by two spaces.
-private func aligned(_ rows: [[String]]) -> String {
+func aligned(_ rows: [[String]]) -> String {
     let widths = (0..<(rows.first?.count ?? 0)).map { j in rows.map { $0[j].count }.max() ?? 0 }
     return rows.map { row in
         row.enumerated().map { j, cell in

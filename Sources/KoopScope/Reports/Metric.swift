@@ -26,6 +26,11 @@ public enum Metric {
     public static let actorDSDSkippedTerms = "actor/dsd_skipped_terms"
     public static let actorDSDWindowMean = "actor/dsd_window/mean"
     public static let actorDSDWindowCount = "actor/dsd_window/count"
+    /// The mean effective rank of the step's trajectories (docs/math.md §12), and its first and
+    /// second differences from step to step.
+    public static let actorEffectiveRankMean = "actor/effective_rank/mean"
+    public static let actorEffectiveRankVelocity = "actor/effective_rank/velocity"
+    public static let actorEffectiveRankAcceleration = "actor/effective_rank/acceleration"
     public static let actorRelaxLXP = "actor/relax/l_xp"
     public static let actorRelaxKL = "actor/relax/kl"
     public static let actorRelaxPenalisedFrac = "actor/relax/penalised_frac"
@@ -107,6 +112,9 @@ public enum Metric {
         actorDSDSkippedTerms,
         actorDSDWindowMean,
         actorDSDWindowCount,
+        actorEffectiveRankMean,
+        actorEffectiveRankVelocity,
+        actorEffectiveRankAcceleration,
         actorRelaxLXP,
         actorRelaxKL,
         actorRelaxPenalisedFrac,

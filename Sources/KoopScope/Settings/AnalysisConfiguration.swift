@@ -31,8 +31,12 @@ public struct AnalysisConfiguration: SettingsTable, Equatable {
     public var populationVariance = false
     /// Trajectories read, lifted and analysed together, at most.
     public var batchSize = 64
+    /// Also the effective rank of each trajectory's states.
+    public var effectiveRank = false
     /// Analyse only this part of a dump's trajectories.
     public var shard: AnalysisShard? = nil
+    /// The layer of a dump with several (nil: `/hidden_states`, the last layer's).
+    public var layer: Int? = nil
 
     public var given: Set<String> = []
 
@@ -51,9 +55,13 @@ public struct AnalysisConfiguration: SettingsTable, Equatable {
         .number("residual_threshold", \.residualThreshold, "≥ 0", { $0 >= 0 },
                 "an eigenvalue with a residual at most this counts in dsd_filtered"),
         .boolean("population_variance", \.populationVariance, "population variance (divide by n) instead of sample (n − 1)"),
+        .boolean("effective_rank", \.effectiveRank,
+                 "also the effective rank of each trajectory's states (an SVD of its T×d states each)"),
         .integer("batch_size", \.batchSize, within: 1...(1 << 20), "trajectories read and analysed together, at most"),
         .parsed("shard", \.shard, "K/N with 1 ≤ K ≤ N ≤ \(Limits.shardCount.upperBound)", render: { $0?.description ?? "" },
                 { AnalysisShard(argument: $0).map(Optional.some) }, "analyse only part K of N of a dump's trajectories (files only)"),
+        .parsed("layer", \.layer, "an integer layer index (negative from the end)", render: { $0.map(String.init) ?? "" },
+                { Int($0).map(Optional.some) }, "analyse this layer's states (/layers/<k>/hidden_states; files only)"),
     ]
 
     public func validate(naming: SettingNaming) throws {
@@ -92,7 +100,9 @@ public struct AnalysisConfiguration: SettingsTable, Equatable {
     public var settings: AnalysisSettings {
         var s = AnalysisSettings(estimator: estimator, residualThreshold: residualThreshold, variance: variance)
         s.maxTrajectoriesPerBatch = batchSize
+        s.effectiveRank = effectiveRank
         s.shard = shard
+        s.layer = layer
         return s
     }
 

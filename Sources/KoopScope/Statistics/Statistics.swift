@@ -29,6 +29,16 @@ public struct Statistics: Sendable, Equatable, Encodable {
         median = count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2
     }
 
+    /// Statistics given field by field (read back from a report).
+    public init(count: Int, mean: Double, standardDeviation: Double, min: Double, median: Double, max: Double) {
+        self.count = count
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.min = min
+        self.median = median
+        self.max = max
+    }
+
     enum CodingKeys: String, CodingKey {
         case count, mean, std, min, median, max
     }

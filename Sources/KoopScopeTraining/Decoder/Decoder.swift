@@ -20,6 +20,10 @@ public final class Decoder: @unchecked Sendable {
         public var logits: [Float]
         /// The rows ``logits`` holds, in order.
         public var logitRows: [Int]
+        /// rows × hidden for each layer asked for, by its index in `transformers`' `hidden_states`
+        /// (0 the embeddings, i the output of block i, ``DecoderConfiguration/num_hidden_layers``
+        /// the final norm's output, which is ``hidden``).
+        public var layers: [Int: [Float]] = [:]
     }
 
     /// Which rows get logits (the output projection is the costliest product of a small model).
@@ -99,10 +103,11 @@ public final class Decoder: @unchecked Sendable {
         try self.init(CheckpointFolder(path: path))
     }
 
-    /// Runs `tokens` as one fresh sequence and returns every row's states and logits.
-    public func forward(_ tokens: [Int]) throws -> Output {
+    /// Runs `tokens` as one fresh sequence and returns every row's states and logits, and the
+    /// states of `layers` (indices into `hidden_states`).
+    public func forward(_ tokens: [Int], layers: Set<Int> = []) throws -> Output {
         let cache = try DecoderCache(configuration, sequences: 1, capacity: max(tokens.count, 1))
-        return try append(tokens.map { (0, $0) }, in: cache)
+        return try append(tokens.map { (0, $0) }, in: cache, layers: layers)
     }
 
     /// Greedy decoding: `count` new tokens after `prompt`, each the most likely next one, through
@@ -126,9 +131,10 @@ public final class Decoder: @unchecked Sendable {
     }
 
     /// Appends `rows` — each a sequence of `cache` and its next token; a sequence's rows in order —
-    /// at the positions that follow what the cache holds, and returns their states and logits.
+    /// at the positions that follow what the cache holds, and returns their states and logits,
+    /// and the states of `layers` (indices into `hidden_states`, 0 … num_hidden_layers).
     public func append(_ rows: [(sequence: Int, token: Int)], in cache: DecoderCache,
-                       logits selection: LogitRows = .all) throws -> Output {
+                       logits selection: LogitRows = .all, layers captured: Set<Int> = []) throws -> Output {
         let c = configuration
         let n = rows.count, d = c.hidden_size, hd = c.head_dim
         let heads = c.num_attention_heads, kvHeads = c.num_key_value_heads
@@ -148,7 +154,10 @@ public final class Decoder: @unchecked Sendable {
             positions[r] = filled[row.sequence]
             filled[row.sequence] += 1
         }
-        guard n > 0 else { return Output(hidden: [], logits: [], logitRows: []) }
+        if let outside = captured.first(where: { !(0...c.num_hidden_layers).contains($0) }) {
+            throw DecoderError.noSuchLayer(outside, layers: c.num_hidden_layers)
+        }
+        guard n > 0 else { return Output(hidden: [], logits: [], logitRows: [], layers: Dictionary(uniqueKeysWithValues: captured.map { ($0, []) })) }
 
         let rowPositions = positions.map { Int32($0) }
         var x = [Float](repeating: 0, count: n * d)
@@ -166,6 +175,8 @@ public final class Decoder: @unchecked Sendable {
         var k = [Float](repeating: 0, count: n * kvWidth), v = k
         var attended = [Float](repeating: 0, count: n * qWidth)
         var gate = [Float](repeating: 0, count: n * c.intermediate_size), up = gate
+        var states: [Int: [Float]] = [:]
+        if captured.contains(0) { states[0] = x }
 
         for (l, layer) in layers.enumerated() {
             Self.rmsNorm(x, weight: layer.inputNorm, rows: n, width: d, epsilon: Float(c.rms_norm_eps), into: &normed)
@@ -200,6 +211,7 @@ public final class Decoder: @unchecked Sendable {
             }
             Self.apply(layer.down, gate, rows: n, into: &normed)
             for i in 0..<(n * d) { x[i] += normed[i] }
+            if l + 1 < c.num_hidden_layers && captured.contains(l + 1) { states[l + 1] = x }
         }
         cache.lengths = filled
 
@@ -217,7 +229,8 @@ public final class Decoder: @unchecked Sendable {
         for (i, r) in logitRows.enumerated() { for j in 0..<d { selected[i * d + j] = hidden[r * d + j] } }
         var scores = [Float](repeating: 0, count: logitRows.count * c.vocab_size)
         Self.apply(logits, selected, rows: logitRows.count, into: &scores)
-        return Output(hidden: hidden, logits: scores, logitRows: logitRows)
+        if captured.contains(c.num_hidden_layers) { states[c.num_hidden_layers] = hidden }
+        return Output(hidden: hidden, logits: scores, logitRows: logitRows, layers: states)
     }
 
     /// Each row's queries attend, head by head, over its sequence's cached keys up to its own

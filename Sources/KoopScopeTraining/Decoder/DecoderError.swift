@@ -8,6 +8,8 @@ public enum DecoderError: Error, CustomStringConvertible, Equatable {
     case noSuchSequence(Int, sequences: Int)
     /// A key/value cache larger than the memory the system gives (`bytes` nil: past 2⁶³).
     case cacheTooLarge(sequences: Int, capacity: Int, bytes: Int?)
+    /// A layer index outside `hidden_states` (0 … num_hidden_layers).
+    case noSuchLayer(Int, layers: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum DecoderError: Error, CustomStringConvertible, Equatable {
             "a key/value cache of \(sequences) sequences × \(capacity) positions"
                 + (bytes.map { " needs \($0 >> 20) MiB, more than the system gives" } ?? " is past any memory")
                 + "; lower --batch or --max-new-tokens"
+        case let .noSuchLayer(k, layers):
+            "layer \(k) is outside the model's hidden states 0…\(layers) (or −\(layers + 1)…−1 from the end)"
         }
     }
 }

@@ -22,9 +22,13 @@ public final class RolloutRunner {
         /// Sequences run together.
         public var batch: Int
         public var seed: UInt64
+        /// Layers whose states are kept besides the last one's, by index into `transformers'`
+        /// `hidden_states` (0 … num_hidden_layers; ``Decoder/Output/layers``).
+        public var layers: [Int]
 
         public init(samples: Int = 16, sampler: TokenSampler = try! TokenSampler(), maxNewTokens: Int = 3072,
-                    batch: Int = 32, seed: UInt64 = 0) {
+                    batch: Int = 32, seed: UInt64 = 0, layers: [Int] = []) {
+            self.layers = layers
             self.samples = samples
             self.sampler = sampler
             self.maxNewTokens = maxNewTokens
@@ -45,6 +49,8 @@ public final class RolloutRunner {
         public let states: Matrix<Float>
         /// It ended at a stop token (else at the length limit).
         public let stopped: Bool
+        /// The same positions' states at each layer of ``Settings/layers``.
+        public var layers: [Int: Matrix<Float>] = [:]
     }
 
     /// How far a run has come, after each step.
@@ -81,6 +87,7 @@ public final class RolloutRunner {
         let longest = prompts.map(\.count).max() ?? 1
         let cache = try DecoderCache(decoder.configuration, sequences: slots, capacity: longest + settings.maxNewTokens)
         let d = decoder.configuration.hidden_size
+        let captured = Set(settings.layers)
         let start = Date()
 
         struct Slot {
@@ -88,6 +95,7 @@ public final class RolloutRunner {
             var rng: SeededGenerator
             var response: [Int] = []
             var states: [Float] = []
+            var layers: [Int: [Float]] = [:]
         }
         var active: [Int: Slot] = [:]
         var next = 0, finished = 0, generated = 0
@@ -102,6 +110,7 @@ public final class RolloutRunner {
                 var state = active[slot]!
                 state.rng = generators[k]
                 state.states += output.hidden[(r * d)..<((r + 1) * d)]
+                for (layer, values) in output.layers { state.layers[layer, default: []] += values[(r * d)..<((r + 1) * d)] }
                 let token = tokens[k]
                 state.response.append(token)
                 generated += 1
@@ -109,10 +118,12 @@ public final class RolloutRunner {
                     active[slot] = nil
                     finished += 1
                     let (p, s) = state.job
-                    try emit(Trajectory(prompt: p, sample: s, index: p * settings.samples + s, promptIDs: prompts[p],
-                                        responseIDs: state.response,
-                                        states: Matrix(rows: state.response.count, columns: d, elements: state.states),
-                                        stopped: stopTokens.contains(token)))
+                    var trajectory = Trajectory(prompt: p, sample: s, index: p * settings.samples + s, promptIDs: prompts[p],
+                                                responseIDs: state.response,
+                                                states: Matrix(rows: state.response.count, columns: d, elements: state.states),
+                                                stopped: stopTokens.contains(token))
+                    trajectory.layers = state.layers.mapValues { Matrix(rows: state.response.count, columns: d, elements: $0) }
+                    try emit(trajectory)
                 } else {
                     active[slot] = state
                 }
@@ -131,13 +142,13 @@ public final class RolloutRunner {
             }
             if !started.isEmpty {
                 let rows = started.flatMap { slot in prompts[active[slot]!.job.prompt].map { (sequence: slot, token: $0) } }
-                try advance(started, try decoder.append(rows, in: cache, logits: .lastOfEachSequence))
+                try advance(started, try decoder.append(rows, in: cache, logits: .lastOfEachSequence, layers: captured))
             }
             // One new token for every sequence still going.
             let going = active.keys.sorted()
             if !going.isEmpty {
                 let rows = going.map { (sequence: $0, token: active[$0]!.response.last!) }
-                try advance(going, try decoder.append(rows, in: cache, logits: .lastOfEachSequence))
+                try advance(going, try decoder.append(rows, in: cache, logits: .lastOfEachSequence, layers: captured))
             }
             progress(Progress(finished: finished, total: jobs.count, generatedTokens: generated,
                               elapsed: Date().timeIntervalSince(start)))

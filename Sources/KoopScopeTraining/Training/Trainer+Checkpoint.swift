@@ -57,7 +57,7 @@ extension Trainer {
             var state: [String: Any] = [
                 "format": Self.checkpointFormat, "version": 1, "step": step, "warmed_up": warmedUp,
                 "rng": rng.state.map { String($0) }, "prompt_rng": promptRNG.state.map { String($0) },
-                "adam_step": optimizer.stepCount,
+                "adam_step": optimizer.stepCount, "effective_rank_history": effectiveRankHistory.map { String($0.bitPattern) },
                 "tensors": sources.map { ["name": $0.name, "count": $0.count] },
                 "tensors_sha256": tensorsDigest,
                 "has_reference": reference != nil, "has_dictionary": dictionary != nil,
@@ -156,6 +156,9 @@ extension Trainer {
         rng = restored
         promptRNG = restoredPrompts
         warmedUp = state["warmed_up"] as? Bool ?? true
+        // Checkpoints from before the effective rank was logged carry none: its differences start afresh.
+        // Bit patterns, as the generators' states: a resumed run's differences are exactly an uninterrupted one's.
+        effectiveRankHistory = (state["effective_rank_history"] as? [String] ?? []).compactMap(UInt64.init).map(Double.init(bitPattern:))
         try metrics.truncate(after: step)
     }
 

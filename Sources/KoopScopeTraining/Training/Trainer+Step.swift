@@ -66,6 +66,7 @@ extension Trainer {
             values[Metric.actorDSDMax] = dsds.max()!
         }
         values[Metric.actorDSDUndefined] = Double(rollouts.count - dsds.count)
+        for (key, value) in effectiveRankMetrics(rollouts) { values[key] = value }
         // With T − 1 < m, DSD measures the length (the ridge K has rank T − 1): say how often.
         values[Metric.actorDSDShortFraction] = Double(rollouts.filter { $0.response.count - 1 < c.koopmanDimension }.count)
             / Double(rollouts.count)
@@ -105,6 +106,27 @@ extension Trainer {
         values[Metric.perfTotalNumTokens] = lengths.reduce(0, +)
         values[Metric.perfThroughput] = lengths.reduce(0, +) / total
         return StepReport(step: step + 1, totalSteps: c.steps, metrics: values, notes: notes)
+    }
+
+    /// The mean effective rank of the trajectories' states, and its velocity and acceleration
+    /// against the last steps' means (which it then joins).
+    func effectiveRankMetrics(_ rollouts: [Rollout]) -> [String: Double] {
+        let states = rollouts.compactMap(\.hidden).filter { $0.rows > 0 }
+        let ranks = BLASThreads.singleThreaded {
+            concurrentMap(states.count) { k in
+                (try? EffectiveRank.of(Matrix<Double>(rows: states[k].rows, columns: states[k].columns,
+                                                      elements: states[k].elements.map(Double.init)))) ?? .nan
+            }
+        }.filter(\.isFinite)
+        guard !ranks.isEmpty else { return [:] }
+        let mean = ranks.reduce(0, +) / Double(ranks.count)
+        let series = effectiveRankHistory + [mean]
+        let (velocity, acceleration) = EffectiveRank.differences(series)
+        effectiveRankHistory = Array(series.suffix(2))
+        var values = [Metric.actorEffectiveRankMean: mean]
+        values[Metric.actorEffectiveRankVelocity] = velocity.last ?? nil
+        values[Metric.actorEffectiveRankAcceleration] = acceleration.last ?? nil
+        return values
     }
 
     /// The paper DSD over each trajectory's first W + 1 states (W pairs), for those that have them:

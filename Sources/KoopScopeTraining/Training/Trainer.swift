@@ -38,6 +38,9 @@ public final class Trainer {
     /// The training prompts alone, so that every method of a seed sees the same ones whatever it samples.
     var promptRNG: SeededGenerator
     let metrics: MetricsLog
+    /// The mean effective rank of the last two steps' trajectories, oldest first: what its
+    /// velocity and acceleration are taken against (kept in checkpoints).
+    var effectiveRankHistory: [Double] = []
     var warmedUp = false
     /// Whether the policy came from `init-checkpoint` (so there is no warm-up to run).
     var startedFromCheckpoint = false

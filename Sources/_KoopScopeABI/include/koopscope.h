@@ -104,6 +104,8 @@ int32_t koopscope_dsd_states(const void *states, int32_t dtype, int64_t batch, i
  *   population_variance false     variance divisor n instead of n − 1
  *   batch_size          64        trajectories analysed together
  *   shard               ""        "K/N": part K of N (files only)
+ *   layer               ""        a layer of a dump with /layers, negative from the end (files only)
+ *   effective_rank      false     also each trajectory's effective rank
  * For example {"koopman_dim": 64, "pinv": true, "rcond": 1e-10}. koopscope_settings("analyze")
  * lists them with their bounds and help. */
 int32_t koopscope_analyze_states(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
