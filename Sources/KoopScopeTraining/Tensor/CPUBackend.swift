@@ -88,6 +88,15 @@ open class CPUBackend: Backend, @unchecked Sendable {
     /// kernel over the same k, whatever machine runs it.
     static let gemmPieces = 8
 
+    /// Runs `body` over `count` items in up to ``gemmPieces`` ranges on the cores when `work` (in
+    /// elements or multiply-adds) is worth it, else over all of them at once. For kernels whose
+    /// items — rows, sequences, elements — are independent, so the result is the same either way.
+    static func inPieces(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        guard count >= 2, work >= 1 << 20 else { body(0..<count); return }
+        let ranges = evenRanges(count, parts: min(count, gemmPieces))
+        _ = concurrentMap(ranges.count) { body(ranges[$0]) }
+    }
+
     open func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
         if s.m <= Self.smallGEMMRows && !s.transposeA && !s.transposeB && alpha == 1 && (beta == 0 || beta == 1),
            S._smallGEMM(a.pointer + s.offsetA, s.lda, b.pointer + s.offsetB, s.ldb, c.pointer + s.offsetC, s.ldc,
@@ -174,16 +183,29 @@ open class CPUBackend: Backend, @unchecked Sendable {
     open func tokenLogProbabilities<S: TensorScalar>(_ logits: Buffer<S>, targets: Buffer<Int32>, rows: Int,
                                                        vocabulary: Int, inverseTemperature: S, logp: Buffer<S>,
                                                        entropy: Buffer<S>, probabilities: Buffer<S>) {
-        S._tokenLogProbabilities(logits.pointer, targets.pointer, rows, vocabulary, inverseTemperature,
-                                 logp.pointer, entropy.pointer, probabilities.pointer)
+        let (l, tg, lp, en, pr) = (UnsafeSendablePointer(logits.pointer), UnsafeSendablePointer(targets.pointer),
+                                   UnsafeSendablePointer(logp.pointer), UnsafeSendablePointer(entropy.pointer),
+                                   UnsafeSendablePointer(probabilities.pointer))
+        Self.inPieces(rows, work: rows * vocabulary) { r in
+            S._tokenLogProbabilities(l.pointer + r.lowerBound * vocabulary, tg.pointer + r.lowerBound, r.count, vocabulary,
+                                     inverseTemperature, UnsafeMutablePointer(mutating: lp.pointer) + r.lowerBound,
+                                     UnsafeMutablePointer(mutating: en.pointer) + r.lowerBound,
+                                     UnsafeMutablePointer(mutating: pr.pointer) + r.lowerBound * vocabulary)
+        }
     }
 
     open func tokenLogProbabilitiesBackward<S: TensorScalar>(probabilities: Buffer<S>, targets: Buffer<Int32>,
                                                                dlogp: Buffer<S>?, dentropy: Buffer<S>?, rows: Int,
                                                                vocabulary: Int, inverseTemperature: S, dlogits: Buffer<S>) {
-        S._tokenLogProbabilitiesBackward(probabilities.pointer, targets.pointer, dlogp.map { UnsafePointer($0.pointer) },
-                                         dentropy.map { UnsafePointer($0.pointer) }, rows, vocabulary,
-                                         inverseTemperature, dlogits.pointer)
+        let (pr, tg, dl) = (UnsafeSendablePointer(probabilities.pointer), UnsafeSendablePointer(targets.pointer),
+                            UnsafeSendablePointer(dlogits.pointer))
+        let dp = dlogp.map { UnsafeSendablePointer($0.pointer) }, de = dentropy.map { UnsafeSendablePointer($0.pointer) }
+        Self.inPieces(rows, work: rows * vocabulary) { r in
+            S._tokenLogProbabilitiesBackward(pr.pointer + r.lowerBound * vocabulary, tg.pointer + r.lowerBound,
+                                             dp.map { $0.pointer + r.lowerBound }, de.map { $0.pointer + r.lowerBound },
+                                             r.count, vocabulary, inverseTemperature,
+                                             UnsafeMutablePointer(mutating: dl.pointer) + r.lowerBound * vocabulary)
+        }
     }
 
     open func embed<S: TensorScalar>(tokenTable: Buffer<S>, positionTable: Buffer<S>, tokens: Buffer<Int32>,
@@ -234,12 +256,21 @@ open class CPUBackend: Backend, @unchecked Sendable {
     }
 
     open func siluGate<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, count: Int, y: Buffer<S>) {
-        S._siluGate(gate.pointer, up.pointer, count, y.pointer)
+        let (g, u, o) = (UnsafeSendablePointer(gate.pointer), UnsafeSendablePointer(up.pointer), UnsafeSendablePointer(y.pointer))
+        Self.inPieces(count, work: count) { r in
+            S._siluGate(g.pointer + r.lowerBound, u.pointer + r.lowerBound, r.count, UnsafeMutablePointer(mutating: o.pointer) + r.lowerBound)
+        }
     }
 
     open func siluGateBackward<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, dy: Buffer<S>, count: Int,
                                                 dgate: Buffer<S>, dup: Buffer<S>) {
-        S._siluGateBackward(gate.pointer, up.pointer, dy.pointer, count, dgate.pointer, dup.pointer)
+        let (g, u, d) = (UnsafeSendablePointer(gate.pointer), UnsafeSendablePointer(up.pointer), UnsafeSendablePointer(dy.pointer))
+        let (dg, du) = (UnsafeSendablePointer(dgate.pointer), UnsafeSendablePointer(dup.pointer))
+        Self.inPieces(count, work: count) { r in
+            S._siluGateBackward(g.pointer + r.lowerBound, u.pointer + r.lowerBound, d.pointer + r.lowerBound, r.count,
+                                UnsafeMutablePointer(mutating: dg.pointer) + r.lowerBound,
+                                UnsafeMutablePointer(mutating: du.pointer) + r.lowerBound)
+        }
     }
 
     open func rotary<S: TensorScalar>(_ x: Buffer<S>, rows: Int, heads: Int, headDimension: Int, positions: Buffer<Int32>,
@@ -249,15 +280,34 @@ open class CPUBackend: Backend, @unchecked Sendable {
 
     open func groupedAttention<S: TensorScalar>(q: Buffer<S>, k: Buffer<S>, v: Buffer<S>, batch: Int, length: Int, heads: Int,
                                                 kvHeads: Int, headDimension: Int, out: Buffer<S>, probabilities: Buffer<S>) {
-        S._groupedAttention(q.pointer, k.pointer, v.pointer, batch, length, heads, kvHeads, headDimension, out.pointer,
-                            probabilities.pointer)
+        let (qw, kw) = (length * heads * headDimension, length * kvHeads * headDimension)
+        let (qp, kp, vp) = (UnsafeSendablePointer(q.pointer), UnsafeSendablePointer(k.pointer), UnsafeSendablePointer(v.pointer))
+        let (op, pp) = (UnsafeSendablePointer(out.pointer), UnsafeSendablePointer(probabilities.pointer))
+        // Each sequence is its own problem: the sequences on the cores.
+        Self.inPieces(batch, work: batch * heads * length * length * headDimension) { r in
+            S._groupedAttention(qp.pointer + r.lowerBound * qw, kp.pointer + r.lowerBound * kw, vp.pointer + r.lowerBound * kw,
+                                r.count, length, heads, kvHeads, headDimension,
+                                UnsafeMutablePointer(mutating: op.pointer) + r.lowerBound * qw,
+                                UnsafeMutablePointer(mutating: pp.pointer) + r.lowerBound * heads * length * length)
+        }
     }
 
     open func groupedAttentionBackward<S: TensorScalar>(_ dout: Buffer<S>, q: Buffer<S>, k: Buffer<S>, v: Buffer<S>,
                                                         probabilities: Buffer<S>, batch: Int, length: Int, heads: Int,
                                                         kvHeads: Int, headDimension: Int, dq: Buffer<S>, dk: Buffer<S>,
                                                         dv: Buffer<S>) {
-        S._groupedAttentionBackward(dout.pointer, q.pointer, k.pointer, v.pointer, probabilities.pointer, batch, length,
-                                    heads, kvHeads, headDimension, dq.pointer, dk.pointer, dv.pointer)
+        let (qw, kw, pw) = (length * heads * headDimension, length * kvHeads * headDimension, heads * length * length)
+        let (gp, qp, kp, vp) = (UnsafeSendablePointer(dout.pointer), UnsafeSendablePointer(q.pointer),
+                                UnsafeSendablePointer(k.pointer), UnsafeSendablePointer(v.pointer))
+        let (pp, dqp, dkp, dvp) = (UnsafeSendablePointer(probabilities.pointer), UnsafeSendablePointer(dq.pointer),
+                                   UnsafeSendablePointer(dk.pointer), UnsafeSendablePointer(dv.pointer))
+        Self.inPieces(batch, work: batch * heads * length * length * headDimension) { r in
+            let b = r.lowerBound
+            S._groupedAttentionBackward(gp.pointer + b * qw, qp.pointer + b * qw, kp.pointer + b * kw, vp.pointer + b * kw,
+                                        pp.pointer + b * pw, r.count, length, heads, kvHeads, headDimension,
+                                        UnsafeMutablePointer(mutating: dqp.pointer) + b * qw,
+                                        UnsafeMutablePointer(mutating: dkp.pointer) + b * kw,
+                                        UnsafeMutablePointer(mutating: dvp.pointer) + b * kw)
+        }
     }
 }
