@@ -1,3 +1,4 @@
+import FoundationEssentials
 import KoopScope
 import _KoopScopeABI
 
@@ -37,6 +38,27 @@ public func koopscope_analyze_file(
             let dump = try Dump(path: String(cString: path), layer: configuration.layer)
             let report = try configuration.analyzer(dimension: dump.dimension).analyze(dump)
             return try report.text(.json)
+        }
+    }
+}
+
+@_cdecl("koopscope_compare")
+public func koopscope_compare(
+    _ aJSON: UnsafePointer<CChar>?, _ bJSON: UnsafePointer<CChar>?, _ aName: UnsafePointer<CChar>?,
+    _ bName: UnsafePointer<CChar>?, _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ status: UnsafeMutablePointer<koopscope_status>?
+) -> Int32 {
+    abiCall(status) {
+        try returnText(reportJSON) {
+            guard let aJSON, let bJSON else { throw ABIFailure.argument("a_json or b_json is NULL") }
+            let names = (aName.map { String(cString: $0) } ?? "A", bName.map { String(cString: $0) } ?? "B")
+            do {
+                let a = try AnalysisReport(json: Data(String(cString: aJSON).utf8), path: names.0)
+                let b = try AnalysisReport(json: Data(String(cString: bJSON).utf8), path: names.1)
+                return try SpectralComparison(a, path: names.0, b, path: names.1).text(.json)
+            } catch let error as ReportError {
+                throw ABIFailure.argument(error.description)
+            }
         }
     }
 }

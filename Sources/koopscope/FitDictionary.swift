@@ -54,11 +54,15 @@ struct FitDictionary: ParsableCommand {
     @Option(help: SettingFlags<DictionaryFitConfiguration>.help("holdout", valueName: "x"))
     var holdout: String?
 
+    @Option(help: SettingFlags<DictionaryFitConfiguration>.help("condition_penalty", valueName: "λ"))
+    var conditionPenalty: String?
+
     /// The settings the flags give, checked against ``DictionaryFitConfiguration/keys``.
     func configuration() throws -> DictionaryFitConfiguration {
         let texts: [(String, String?)] = [
             ("variant", variant), ("koopman_dim", koopmanDim), ("batch", batch), ("epochs", epochs), ("steps", steps),
             ("lr", lr), ("max_positions", maxPositions), ("seed", seed), ("init", initial), ("holdout", holdout),
+            ("condition_penalty", conditionPenalty),
         ]
         return try SettingFlags.configuration(texts: texts, flags: [("bias", bias)])
     }

@@ -13,7 +13,7 @@ struct KoopScopeCommand: ParsableCommand {
             (see docs/dump-format.md).
             """,
         version: koopscopeVersion,
-        subcommands: [Inspect.self, Analyze.self, Merge.self, FitDictionary.self, Report.self, Train.self, Experiment.self,
+        subcommands: [Inspect.self, Analyze.self, Merge.self, Compare.self, FitDictionary.self, Report.self, Train.self, Experiment.self,
                       Tokenize.self, RolloutCommand.self, Dataset.self, Export.self])
 
     static func main() {

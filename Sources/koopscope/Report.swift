@@ -7,9 +7,11 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One self-contained HTML page of pictures from analyses, dumps and training runs.",
         discussion: """
-            INPUTs may mix analysis JSON files (koopscope analyze --format json), dumps (analysed \
-            on the fly with the analysis options below) and training run directories (their \
-            metrics.jsonl). With two or more analyses the page compares their DSD distributions. \
+            INPUTs may mix analysis JSON files (koopscope analyze --format json), layer profiles \
+            (analyze --all-layers --format json), comparisons (koopscope compare --format json), \
+            dumps (analysed on the fly with the analysis options below) and training run \
+            directories (their metrics.jsonl). With two or more analyses the page compares their \
+            DSD distributions. \
             See docs/report.md.
             """)
 
@@ -40,6 +42,8 @@ struct Report: ParsableCommand {
         let configuration = try analysis.configuration()   // refused before any input is read
         var analyses: [(name: String, report: AnalysisReport)] = []
         var runs: [TrainingRun] = []
+        var profiles: [(name: String, profile: LayerProfile)] = []
+        var comparisons: [(name: String, comparison: SpectralComparison)] = []
         var names = Set<String>()
         func unique(_ path: String) -> String {
             var name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -61,7 +65,15 @@ struct Report: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ReportError.unrecognized(path: path, detail: "cannot be read")
                 }
-                analyses.append((unique(path), try AnalysisReport(json: data, path: path)))
+                // An analysis, a layer profile or a comparison, by its "format".
+                let format = (try? JSONValue(parsing: data))?.object?["format"]?.string
+                if format == LayerProfile.formatName {
+                    profiles.append((unique(path), try LayerProfile(json: data, path: path)))
+                } else if format == SpectralComparison.formatName {
+                    comparisons.append((unique(path), try SpectralComparison(json: data, path: path)))
+                } else {
+                    analyses.append((unique(path), try AnalysisReport(json: data, path: path)))
+                }
             } else {
                 let dump: Dump
                 do {
@@ -72,7 +84,8 @@ struct Report: ParsableCommand {
                 analyses.append((unique(path), try analysis.analyzer(for: dump, configuration: configuration).analyze(dump)))
             }
         }
-        let page = HTMLReport(analyses: analyses, runs: runs, options: .init(title: title, trajectory: trajectory))
+        let page = HTMLReport(analyses: analyses, runs: runs, profiles: profiles, comparisons: comparisons,
+                              options: .init(title: title, trajectory: trajectory))
         if let svg {
             try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
             for (name, text) in page.svgFiles {

@@ -64,6 +64,50 @@ struct ResKoopNetTests {
         #expect(relative(evaluation.bias, numericB) < 1e-5)
     }
 
+    /// log cond(G + δI) written out from the lifted pairs, its eigenvalues by the general
+    /// eigensolver (not the symmetric one the penalty uses), against the penalty and its gradient
+    /// by central differences; added to the loss with weight λ.
+    @Test func theConditionPenaltyAndItsGradient() throws {
+        var rng = SeededGenerator(seed: 8)
+        let (d, m, delta) = (3, 4, 1e-3)
+        let xs = [9, 12].map { t in Matrix<Float>(rows: t, columns: d) { _, _ in Float(rng.nextGaussian()) } }
+        let w = Matrix<Double>(rows: m, columns: d) { _, _ in 0.8 * rng.nextGaussian() }
+        let b = (0..<m).map { _ in 0.3 * rng.nextGaussian() }
+        func penalty(_ w: Matrix<Double>, _ b: [Double]) throws -> Double {
+            var rows: [[Double]] = []
+            for x in xs {
+                for t in 0..<(x.rows - 1) {
+                    rows.append((0..<m).map { j in 1 / (1 + exp(-((0..<d).reduce(b[j]) { $0 + Double(x[t, $1]) * w[j, $1] }))) })
+                }
+            }
+            var g = naiveProduct(Matrix(rows).transposed(), Matrix(rows))
+            for i in 0..<m { g[i, i] += delta }
+            let values = try g.eigenDecomposition(left: false).values.map(\.real)
+            return log(values.max()! / values.min()!)
+        }
+        let evaluation = try ResKoopNetLoss.conditionPenalty(trajectories: xs, weight: w, bias: b, delta: delta)
+        #expect(abs(evaluation.loss - (try penalty(w, b))) < 1e-10)
+        let step = 1e-6
+        var numericW: [Double] = [], numericB: [Double] = []
+        for i in 0..<(m * d) {
+            var wp = w, wm = w
+            wp[i / d, i % d] += step; wm[i / d, i % d] -= step
+            numericW.append((try penalty(wp, b) - penalty(wm, b)) / (2 * step))
+        }
+        for j in 0..<m {
+            var bp = b, bm = b
+            bp[j] += step; bm[j] -= step
+            numericB.append((try penalty(w, bp) - penalty(w, bm)) / (2 * step))
+        }
+        #expect(relativeError(evaluation.weight.elements, numericW) < 1e-5)
+        #expect(relativeError(evaluation.bias, numericB) < 1e-5)
+        // In the loss with weight λ: the residual loss plus λ times the penalty, gradients too.
+        let plain = try ResKoopNetLoss.evaluate(.paper, trajectories: xs, weight: w, bias: b)
+        let both = try ResKoopNetLoss.evaluate(.paper, trajectories: xs, weight: w, bias: b, conditionPenalty: 0.5)
+        #expect(abs(both.loss - (plain.loss + 0.5 * evaluation.loss)) < 1e-12)
+        #expect(relativeError(both.weight.elements, zip(plain.weight.elements, evaluation.weight.elements).map { $0 + 0.5 * $1 }) < 1e-12)
+    }
+
     @Test func effectiveRankByHand() throws {
         // exp(entropy of σ/Σσ): four equal singular values give 4, one alone gives 1, and
         // σ = (1, 1, 0) gives exp(ln 2) = 2.

@@ -727,3 +727,24 @@ func exampleLayerProfile() throws {
     let profile = try LayerProfile(dump, analyzer: analyzer)
     for layer in profile.layers { print(layer.name, layer.summary.dsd.mean, layer.spectralRadius.mean) }
 }
+
+// Example: Sources/KoopScope/Statistics/OptimalTransport.swift
+func exampleOptimalTransport() throws {
+    // Two sources of mass 1, two sinks of mass 1: moving 0→1 and 1→0 costs 1 + 2.
+    let plan = try OptimalTransport(costs: [4, 1, 2, 8], sources: [1, 1], sinks: [1, 1])
+    print(plan.cost)   // 3
+}
+
+// Example: Sources/KoopScope/Statistics/SpectralDistance.swift
+func exampleSpectralDistance() throws {
+    let a = [Complex(0.9, 0.1), Complex(0.9, -0.1)], b = [Complex(0.5, 0), Complex(0.9, 0.1)]
+    let w = try SpectralDistance.wasserstein1(a, b)   // (0 + |0.9 − 0.1i − 0.5|) / 2
+}
+
+// Example: Sources/KoopScope/Reports/SpectralComparison.swift
+func exampleSpectralComparison() throws {
+    let a = try AnalysisReport(json: Data(contentsOf: URL(fileURLWithPath: "base.json")), path: "base.json")
+    let b = try AnalysisReport(json: Data(contentsOf: URL(fileURLWithPath: "tuned.json")), path: "tuned.json")
+    let c = try SpectralComparison(a, path: "base.json", b, path: "tuned.json")
+    print(c.pooled.distance, c.dsd.meanDifference, c.dsd.wilcoxon.p)
+}

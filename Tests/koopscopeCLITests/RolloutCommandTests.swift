@@ -23,6 +23,48 @@ struct RolloutCommandTests {
         #expect(analyze.status == 0, "\(analyze.stderr)")
     }
 
+    /// `--layers` writes `/layers/<k>/hidden_states`; `analyze --layer` reads each (the last
+    /// layer's copy equal to `/hidden_states`), `--all-layers` reports them by depth.
+    @Test func layersAreWrittenAndAnalysedByDepth() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prompts = dir.appendingPathComponent("prompts.jsonl").path
+        try Data("{\"prompt\": \"12 + 30 =\"}\n{\"prompt\": \"2 * 3 =\"}\n".utf8).write(to: URL(fileURLWithPath: prompts))
+        let dump = dir.appendingPathComponent("layers.h5").path
+        let r = try koopscope("rollout", fixturePath("hf/qwen3-f32"), "--prompts", prompts, "-o", dump, "--samples", "2",
+                              "--max-new-tokens", "20", "--layers=0,-2,-1", "--quiet")
+        #expect(r.status == 0, "\(r.stderr)")
+        let inspect = try koopscope("inspect", dump)
+        #expect(inspect.stdout.contains("num_hidden_layers = 2"), "\(inspect.stdout)")
+        func analysis(_ extra: String...) throws -> String {
+            let out = try koopscope(["analyze", dump, "--identity", "--rank", "2", "--format", "csv", "--quiet"] + extra)
+            #expect(out.status == 0, "\(out.stderr)")
+            return out.stdout
+        }
+        let last = try analysis()
+        #expect(try analysis("--layer=-1") == last, "the runner's last-layer copy is /hidden_states")
+        #expect(try analysis("--layer", "1") == analysis("--layer=-2"), "two spellings of one layer")
+        #expect(try analysis("--layer", "0") != last)
+        let profile = try koopscope("analyze", dump, "--identity", "--rank", "2", "--all-layers", "--format", "csv", "--quiet")
+        let rows = profile.stdout.split(separator: "\n")
+        #expect(rows.count == 4 && rows[1].hasPrefix("0,0,/layers/0/hidden_states,4,") && rows[2].hasPrefix("-2,1,")
+                && rows[3].hasPrefix("-1,2,/layers/-1/hidden_states,4,"), "\(profile.stdout)")
+        let withRank = try analysis("--effective-rank")
+        #expect(withRank.hasPrefix("index,") && withRank.split(separator: "\n")[0].hasSuffix(",effective_rank"))
+        // A layer the dump does not hold, and flags that exclude each other.
+        let missing = try koopscope("analyze", dump, "--layer", "5")
+        #expect(missing.status == 1 && missing.stderr.contains("\(dump): layer 5 is outside the model's hidden states 0…2"))
+        let both = try koopscope("analyze", dump, "--layer", "0", "--all-layers")
+        #expect(both.status != 0 && both.stderr.contains("--all-layers and --layer exclude each other"))
+        let badLayers = try koopscope("rollout", fixturePath("hf/qwen3-f32"), "--prompts", prompts, "-o",
+                                      dir.appendingPathComponent("bad.h5").path, "--layers", "0,7")
+        #expect(badLayers.status == 1 && badLayers.stderr.contains("--layers") && badLayers.stderr.contains("layer 7"))
+        let unparsable = try koopscope("rollout", fixturePath("hf/qwen3-f32"), "--prompts", prompts, "-o",
+                                       dir.appendingPathComponent("bad.h5").path, "--layers", "a,1")
+        #expect(unparsable.status != 0 && unparsable.stderr.contains("--layers"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.h5").path))
+    }
+
     @Test func badInputEndsWithStatusOneAndNoDump() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

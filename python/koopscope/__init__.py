@@ -25,7 +25,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentError, FileError, InternalError, KoopscopeError, NumericalError
 
-__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "merge", "fit_dictionary", "inspect", "read_dump",
+__all__ = ["dsd", "dsd_and_grad", "dsd_features", "analyze", "analyze_text", "compare", "merge", "fit_dictionary", "inspect", "read_dump",
            "default_dictionary", "settings", "KoopscopeError", "ArgumentError", "NumericalError", "FileError", "InternalError", "__version__"]
 
 __version__ = _native.lib.koopscope_version().decode()
@@ -219,6 +219,22 @@ def analyze_text(states_or_path: Union[str, os.PathLike, np.ndarray], lengths: O
     return _native.take_string(report.value)
 
 
+def compare(a: Union[str, dict], b: Union[str, dict], names: Sequence[str] = ("A", "B")) -> dict:
+    """Two analyses of the same prompts (dicts as analyze returns, or their JSON texts) compared
+    as `koopscope compare` does: per-pair and pooled Wasserstein-1 distances between the spectra
+    ("pairs", "pooled", "distance") and B's DSD against A's ("dsd": mean difference, bootstrap
+    interval, paired t and Wilcoxon tests). Other prompts, settings or layers raise ArgumentError."""
+    texts = [x if isinstance(x, str) else json.dumps(x) for x in (a, b)]
+    if len(names) != 2:
+        raise ArgumentError(1, f"{len(names)} names for two analyses")
+    status = _native.Status()
+    report = ctypes.c_void_p()
+    code = _native.lib.koopscope_compare(texts[0].encode(), texts[1].encode(), str(names[0]).encode(),
+                                         str(names[1]).encode(), ctypes.byref(report), ctypes.byref(status))
+    _native.check(code, status)
+    return json.loads(_native.take_string(report.value))
+
+
 def merge(parts: Sequence[str], names: Optional[Sequence[str]] = None) -> dict:
     """Combines the JSON texts of a sharded analysis (analyze_text(path, shard="K/N") for K = 1…N,
     in any order) into the report of one unsharded run, as `koopscope merge` does: a dict."""
@@ -242,7 +258,7 @@ def fit_dictionary(states: np.ndarray, m: int = 50, lengths: Optional[ArrayLike]
     settings (settings("fit_dictionary") lists their bounds and help), defaults in brackets:
     variant [paper], koopman_dim [50] (here m), bias [False], batch [64], epochs [1],
     steps [none], lr [none: the variant's], max_positions [512], seed [42], holdout [0.0],
-    init [none]."""
+    init [none], condition_penalty [0.0]."""
     x, dtype, b, length, d, _ = _batch(states, "states", bfloat16=bfloat16)
     lens = _lengths(lengths, b)
     m = _within(m, "m", "koopman_dim")

@@ -74,6 +74,7 @@ _SIGNATURES = {
     "koopscope_analyze_file": (_i32, [ctypes.c_char_p, ctypes.c_char_p, _charpp, _status]),
     "koopscope_merge": (_i32, [ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p), _i64, _charpp,
                                _status]),
+    "koopscope_compare": (_i32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _charpp, _status]),
     "koopscope_default_dictionary": (_i32, [_i64, _i64, ctypes.c_uint64, _p, _status]),
     "koopscope_fit_dictionary": (_i32, [_p, _i32, _i64, _i64, _i64, _p, _i64, ctypes.c_char_p, _p, _p, _charpp,
                                         _status]),

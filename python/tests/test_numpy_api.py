@@ -132,6 +132,27 @@ def test_a_layer_of_a_dump_is_h5pys(tmp_path):
         koopscope.analyze(main, layer=3)
 
 
+def test_compare_is_scipys():
+    optimize = pytest.importorskip("scipy.optimize")
+    x = np.stack([trajectory(t=50, d=6, seed=s) for s in range(4)])
+    y = x + np.random.default_rng(9).standard_normal(x.shape).astype(np.float32) * 0.05
+    a = koopscope.analyze(x, identity=True, rank=5)
+    b = koopscope.analyze(y, identity=True, rank=5)
+    result = koopscope.compare(a, b, names=("x", "y"))
+    assert result["format"] == "koopscope-comparison" and result["a"] == "x"
+    for k, pair in enumerate(result["pairs"]):
+        p = np.array([complex(*z) for z in a["trajectories"][k]["eigenvalues"]])
+        q = np.array([complex(*z) for z in b["trajectories"][k]["eigenvalues"]])
+        cost = np.abs(p[:, None] - q[None, :])
+        rows, cols = optimize.linear_sum_assignment(cost)
+        assert pair["w1"] == pytest.approx(cost[rows, cols].sum() / len(p), rel=1e-9, abs=1e-15)
+    differences = [t["dsd"] - u["dsd"] for t, u in zip(b["trajectories"], a["trajectories"])]
+    assert result["dsd"]["mean_difference"] == pytest.approx(np.mean(differences), rel=1e-12)
+    other = koopscope.analyze(y, identity=True, rank=4)
+    with pytest.raises(koopscope.ArgumentError, match="settings.rank is 4"):
+        koopscope.compare(a, other)
+
+
 def test_read_dump_is_h5pys(fixtures):
     h5py = pytest.importorskip("h5py")
     states, lengths = koopscope.read_dump(fixtures / "linear-ragged-f16.h5")

@@ -22,6 +22,8 @@ public struct AnalysisHeader: Sendable {
         public var attributes: [(name: String, value: AttributeValue)]
         /// The layer analysed, when one was asked for (nil: `/hidden_states`).
         public var layer: Int? = nil
+        /// ``Dump/promptsFingerprint``: which prompts the trajectories answer, when the dump says.
+        public var promptsSHA256: String? = nil
     }
 
     /// The dictionary the states were lifted with.
@@ -74,7 +76,8 @@ public struct AnalysisHeader: Sendable {
     public init(dump: Dump, dictionary: AnalysisDictionary, settings: AnalysisSettings) {
         self.init(dump: DumpInfo(path: dump.path, layout: dump.layout.rawValue, count: dump.count,
                                  dimension: dump.dimension, elementType: dump.elementType.rawValue,
-                                 attributes: dump.attributes, layer: dump.layer),
+                                 attributes: dump.attributes, layer: dump.layer,
+                                 promptsSHA256: dump.promptsFingerprint),
                   dictionary: dictionary, settings: settings)
         self.shard = settings.shard.map {
             ShardInfo(shard: $0, trajectories: $0.trajectories(of: dump.count), dumpFingerprint: dump.fingerprint)

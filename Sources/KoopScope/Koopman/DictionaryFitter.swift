@@ -25,6 +25,8 @@ public struct DictionaryFitter: Sendable {
         public var holdout: Double
         /// Ridge δ of the loss' Koopman estimate.
         public var delta = AnalysisConfiguration.defaults.ridge
+        /// λ of the conditioning penalty λ · log cond(G + δI) added to the loss (0: none).
+        public var conditionPenalty = DictionaryFitConfiguration.defaults.conditionPenalty
         public var bias: Bool
 
         public init(variant: ResKoopNetLoss.Variant = DictionaryFitConfiguration.defaults.variant,
@@ -117,7 +119,8 @@ public struct DictionaryFitter: Sendable {
         func evaluate(_ batch: [Matrix<Float>]) throws -> ResKoopNetLoss.Evaluation {
             try ResKoopNetLoss.evaluate(options.variant, trajectories: batch,
                                         weight: Matrix(rows: m, columns: d, elements: weight),
-                                        bias: options.bias ? bias : nil, delta: options.delta)
+                                        bias: options.bias ? bias : nil, delta: options.delta,
+                                        conditionPenalty: options.conditionPenalty)
         }
         let diagnosticBatch = try load(training.prefix(options.batch))
         let before = try evaluate(diagnosticBatch)
@@ -162,7 +165,8 @@ public struct DictionaryFitter: Sendable {
             ("batch", .integer(Int64(options.batch))), ("epochs", .integer(Int64(options.epochs))),
             ("steps", .integer(Int64(total))), ("max_positions", .integer(Int64(options.maxPositions))),
             ("seed", .integer(Int64(options.seed))), ("holdout", .real(options.holdout)),
-            ("ridge", .real(options.delta)), ("koopman_dim", .integer(Int64(m))), ("bias", .integer(options.bias ? 1 : 0)),
+            ("ridge", .real(options.delta)), ("condition_penalty", .real(options.conditionPenalty)),
+            ("koopman_dim", .integer(Int64(m))), ("bias", .integer(options.bias ? 1 : 0)),
             ("dump", .string(source)), ("initial", .string(initial.source)), ("loss_curve", .reals(losses)),
             ("validation_curve", .reals(validationLosses)),
             ("effective_rank_before", .real(rankBefore)), ("effective_rank_after", .real(rankAfter)),

@@ -28,13 +28,48 @@ public enum ResKoopNetLoss {
     /// step (`paper`), or the reference code's SVD-based loss through the SVD and the solve.
     public typealias Variant = Convention
 
-    /// Evaluates the loss of `variant`.
+    /// Evaluates the loss of `variant`, plus `conditionPenalty` times the log condition number of
+    /// the ridge-regularised Gram matrix (``conditionPenalty(trajectories:weight:bias:delta:)``).
     public static func evaluate(_ variant: Variant, trajectories: [Matrix<Float>], weight: Matrix<Double>,
-                                bias: [Double]?, delta: Double = AnalysisConfiguration.defaults.ridge) throws -> Evaluation {
-        switch variant {
+                                bias: [Double]?, delta: Double = AnalysisConfiguration.defaults.ridge,
+                                conditionPenalty lambda: Double = 0) throws -> Evaluation {
+        var evaluation = switch variant {
         case .paper: try paper(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
         case .reference: try reference(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
         }
+        guard lambda > 0 else { return evaluation }
+        let penalty = try conditionPenalty(trajectories: trajectories, weight: weight, bias: bias, delta: delta)
+        evaluation.loss += lambda * penalty.loss
+        evaluation.weight = evaluation.weight + lambda * penalty.weight
+        evaluation.bias = zip(evaluation.bias, penalty.bias).map { $0 + lambda * $1 }
+        return evaluation
+    }
+
+    /// log cond(G + δI) = log((μ_max + δ)/(μ_min + δ)) for the pooled Gram matrix G = Ψ_XᵀΨ_X and
+    /// the ridge δ, with its gradient (docs/math.md §8): 0 for a dictionary whose features are
+    /// orthogonal with equal norms, large for one collapsing onto fewer directions — the
+    /// conditioning penalty of residual-guided dictionary learning. Its gradient is
+    /// ∂/∂G = v_max v_maxᵀ/(μ_max + δ) − v_min v_minᵀ/(μ_min + δ), ∂/∂Ψ_X = 2 Ψ_X ∂/∂G.
+    public static func conditionPenalty(trajectories: [Matrix<Float>], weight w: Matrix<Double>, bias b: [Double]?,
+                                        delta: Double = AnalysisConfiguration.defaults.ridge) throws -> Evaluation {
+        let pool = try Pool(trajectories, weight: w, bias: b)
+        let m = w.rows
+        let eigen: SymmetricEigen
+        do { eigen = try SymmetricEigen(pool.gram) { _ in m } } catch let error as LinearAlgebraError {
+            throw KoopmanError.linearAlgebra(error.description)
+        }
+        let top = eigen.values[0] + delta, bottom = eigen.values[m - 1] + delta
+        var gBar = Matrix<Double>(rows: m, columns: m, repeating: 0)
+        for i in 0..<m {
+            for j in 0..<m {
+                gBar[i, j] = eigen.vectors[i, 0] * eigen.vectors[j, 0] / top
+                    - eigen.vectors[i, m - 1] * eigen.vectors[j, m - 1] / bottom
+            }
+        }
+        let psiXBar = 2 * pool.psiX.multiplied(by: gBar)
+        let (wBar, bBar) = pool.backward(psiXBar: psiXBar, psiYBar: Matrix(rows: pool.psiY.rows, columns: m, repeating: 0))
+        return Evaluation(loss: Double.log(top / bottom), weight: wBar, bias: bBar, gram: pool.gram,
+                          saturatedFraction: pool.saturatedFraction)
     }
 
     /// Evaluates the paper loss on `trajectories` (each T_i×d; pairs never cross two of them).

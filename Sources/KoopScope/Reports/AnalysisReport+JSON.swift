@@ -20,6 +20,7 @@ struct DumpInfoJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case path, layout, count, dimension, elementType = "element_type", attributes, layer
+        case promptsSHA256 = "prompts_sha256"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -30,6 +31,7 @@ struct DumpInfoJSON: Encodable {
         try d.encode(info.dimension, forKey: .dimension)
         try d.encode(info.elementType, forKey: .elementType)
         try d.encodeIfPresent(info.layer, forKey: .layer)
+        try d.encodeIfPresent(info.promptsSHA256, forKey: .promptsSHA256)
         try d.encode(AttributeMap(info.attributes), forKey: .attributes)
     }
 }

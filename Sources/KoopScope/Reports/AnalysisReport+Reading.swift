@@ -87,7 +87,7 @@ extension AnalysisReport {
                         count: dump["count"]?.int ?? 0,
                         dimension: dump["dimension"]?.int ?? 0,
                         elementType: dump["element_type"]?.string ?? "?", attributes: attributes,
-                        layer: dump["layer"]?.int),
+                        layer: dump["layer"]?.int, promptsSHA256: dump["prompts_sha256"]?.string),
             dictionary: .init(kind: dictionary["kind"]?.string ?? "?", source: dictionary["source"]?.string ?? "?",
                               m: dictionary["m"]?.int, d: dictionary["d"]?.int ?? 0,
                               hasBias: dictionary["bias"]?.bool ?? false, sha256: dictionary["sha256"]?.string),

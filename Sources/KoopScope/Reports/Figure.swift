@@ -19,6 +19,7 @@ struct Table {
     var rows: [[String]]
 
     var html: String {
+        guard !headers.isEmpty || !rows.isEmpty else { return "" }
         var s = "<table><thead><tr>" + headers.map { "<th>\(Markup.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
         for row in rows { s += "<tr>" + row.map { "<td>\(Markup.escape($0))</td>" }.joined() + "</tr>" }
         return s + "</tbody></table>"

@@ -25,7 +25,11 @@ public struct HTMLReport {
     /// Every picture as a standalone SVG document, by file-safe name.
     public let svgFiles: [(name: String, svg: String)]
 
-    public init(analyses: [(name: String, report: AnalysisReport)], runs: [TrainingRun], options: Options = Options()) {
+    /// The page of `analyses`, `runs`, layer `profiles` (`analyze --all-layers`) and `comparisons`
+    /// (`koopscope compare`).
+    public init(analyses: [(name: String, report: AnalysisReport)], runs: [TrainingRun],
+                profiles: [(name: String, profile: LayerProfile)] = [],
+                comparisons: [(name: String, comparison: SpectralComparison)] = [], options: Options = Options()) {
         var figures: [(section: String, intro: String, row: [Figure])] = []
         var id = 0
         func nextID() -> String { id += 1; return "figure-\(id)" }
@@ -36,6 +40,12 @@ public struct HTMLReport {
                               report.dictionary.kind == "identity" ? "exact DMD" : "m = \(report.dictionary.m ?? 0), \(report.settings.estimator)"])
         }
         for run in runs { inputRows.append([run.name, "training run", run.path, "\(run.steps.count) steps", ""]) }
+        for (name, profile) in profiles {
+            inputRows.append([name, "layer profile", profile.header.dump.path, "\(profile.layers.count) layers", ""])
+        }
+        for (name, c) in comparisons {
+            inputRows.append([name, "comparison", "\(c.pathA) · \(c.pathB)", "\(c.pairs.count) pairs", ""])
+        }
         if !analyses.isEmpty {
             var spectra: [Figure] = [], pooled: [Figure] = [], residual: [Figure] = [], groups: [Figure] = []
             var pseudospectra: [Figure] = []
@@ -62,6 +72,14 @@ public struct HTMLReport {
             figures.append(("DSD distributions", "Each input's distribution, overlaid.",
                             DSDKind.allCases.map { AnalysisFigures.distribution(analyses, kind: $0, id: nextID()) }))
             if !groups.isEmpty { figures.append(("DSD by group", "Trajectories grouped by prompt (/group_ids).", groups)) }
+        }
+        if !profiles.isEmpty {
+            figures.append(("Layers", "DSD and spectral radius of every layer of a dump (analyze --all-layers).",
+                            profiles.flatMap { StudyFigures.layers($0.profile, input: $0.name, id: nextID()) }))
+        }
+        if !comparisons.isEmpty {
+            figures.append(("Comparisons", "Two analyses of the same prompts, trajectory by trajectory (koopscope compare).",
+                            comparisons.flatMap { StudyFigures.comparison($0.comparison, input: $0.name, id: nextID()) }))
         }
         if !runs.isEmpty {
             let runFigures = RunFigures.figures(runs, startingID: id + 1)

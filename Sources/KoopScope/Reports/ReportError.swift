@@ -9,6 +9,8 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     case runWithoutMetrics(path: String)
     case malformedMetrics(path: String, line: Int, detail: String)
     case noInputs
+    /// Two analyses that `compare` cannot pair: other prompts, settings, dictionary or layer.
+    case incomparable(path: String, other: String, detail: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
         case .runWithoutMetrics(let p): "\(p): training run directory without metrics.jsonl"
         case .malformedMetrics(let p, let line, let d): "\(p): line \(line): \(d)"
         case .noInputs: "no inputs: give dumps, analysis JSON files or training run directories"
+        case .incomparable(let p, let other, let d): "\(p): cannot be compared with \(other): \(d)"
         }
     }
 }

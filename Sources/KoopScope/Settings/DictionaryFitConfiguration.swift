@@ -29,6 +29,8 @@ public struct DictionaryFitConfiguration: SettingsTable, Equatable {
     public var holdout = 0.0
     /// A dictionary file to continue from instead of the default initialisation.
     public var initial: String? = nil
+    /// λ of the conditioning penalty λ · log cond(G + δI) on the Gram matrix (0: the paper's loss alone).
+    public var conditionPenalty = 0.0
 
     public var given: Set<String> = []
 
@@ -52,6 +54,8 @@ public struct DictionaryFitConfiguration: SettingsTable, Equatable {
         .integer("seed", \.seed, within: 0...Int.max, "seed of the initial dictionary and of the minibatch order"),
         .number("holdout", \.holdout, "in [0, 1)", { $0 >= 0 && $0 < 1 }, "fraction of trajectories held out for a validation loss"),
         .text("init", \.initial, "an HDF5 dictionary file", "continue from this dictionary instead of the default initialisation"),
+        .number("condition_penalty", \.conditionPenalty, "a finite λ ≥ 0", { $0 >= 0 },
+                "add λ · log cond(G + δI) of the Gram matrix to the loss, against a collapsing dictionary"),
     ]
 
     public func validate(naming: SettingNaming) throws {
@@ -63,9 +67,11 @@ public struct DictionaryFitConfiguration: SettingsTable, Equatable {
 
     /// The fitter's options.
     public var options: DictionaryFitter.Options {
-        DictionaryFitter.Options(variant: variant, batch: batch, epochs: epochs, steps: steps,
-                                 learningRate: learningRate ?? variant.defaultLearningRate, maxPositions: maxPositions,
-                                 seed: UInt64(seed), holdout: holdout, bias: bias)
+        var o = DictionaryFitter.Options(variant: variant, batch: batch, epochs: epochs, steps: steps,
+                                         learningRate: learningRate ?? variant.defaultLearningRate, maxPositions: maxPositions,
+                                         seed: UInt64(seed), holdout: holdout, bias: bias)
+        o.conditionPenalty = conditionPenalty
+        return o
     }
 
     /// The dictionary the fit starts from, for states of width `d`: `initial`'s file, or the

@@ -114,6 +114,14 @@ int32_t koopscope_analyze_states(const void *states, int32_t dtype, int64_t batc
 int32_t koopscope_analyze_file(const char *path, const char *options_json, char **report_json,
                                koopscope_status *status);
 
+/* Compares two analyses of the same prompts (the JSON koopscope_analyze_* wrote), trajectory i
+ * of b with trajectory i of a, as `koopscope compare` does: the comparison's JSON (per-pair and
+ * pooled Wasserstein-1 distances between spectra, B's DSD against A's with a paired test). names
+ * label a and b in messages and in the result (NULL: "A" and "B"). Analyses of different prompts,
+ * group ids, dictionaries, settings or layers: KOOPSCOPE_ERROR_ARGUMENT, naming what differs. */
+int32_t koopscope_compare(const char *a_json, const char *b_json, const char *a_name, const char *b_name,
+                          char **report_json, koopscope_status *status);
+
 /* Combines the JSON parts of a sharded analysis (what koopscope_analyze_file wrote with
  * {"shard": "K/N"} for K = 1…N, in any order) into the report of one unsharded run, as
  * `koopscope merge` does; names (NULL: "part 1", …) label the parts in messages. Parts of
@@ -140,6 +148,7 @@ int32_t koopscope_default_dictionary(int64_t d, int64_t m, uint64_t seed, float 
  *   seed           42      seed of the start and of the minibatch order
  *   holdout        0.0     fraction held out for a validation loss
  *   init           ""      a dictionary file to continue from
+ *   condition_penalty 0.0  λ of the penalty λ·log cond(G + δI) against collapse
  * *report_json (may be NULL) gets the losses and diagnostics. */
 int32_t koopscope_fit_dictionary(const void *states, int32_t dtype, int64_t batch, int64_t max_length, int64_t d,
                                  const int64_t *lengths, int64_t m, const char *options_json, float *weight,
