@@ -100,6 +100,10 @@ let package = Package(
             name: "compare-checkpoints-example",
             dependencies: ["KoopScope"],
             path: "examples/compare-checkpoints"),
+        .executableTarget(
+            name: "layer-study-example",
+            dependencies: ["KoopScope", "KoopScopeTraining"],
+            path: "examples/layer-study"),
 
         // What the test targets share: the repository's paths, temporary directories, central differences.
         .target(name: "_TestSupport", dependencies: ["KoopScope"], path: "Tests/_TestSupport"),
@@ -118,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "koopscopeCLITests",
             dependencies: ["koopscope", "koopscope-crash-check", "linear-dmd-example", "compare-checkpoints-example",
-                           "_TestSupport"]),
+                           "layer-study-example", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,14 +8,15 @@ struct Compare: ParsableCommand {
         abstract: "Compare two analyses of the same prompts: distances between spectra and the DSD difference.",
         discussion: """
             A and B are analysis JSON files (koopscope analyze --format json) of the same prompts — \
-            two checkpoints' responses, say — with the same dictionary, settings and layer. \
+            two checkpoints' responses, say — with the same dictionary and settings. \
             Trajectory i of A pairs with trajectory i of B. For each pair: the Wasserstein-1 \
             distance between the two eigenvalue sets in the complex plane (exact, by optimal \
             assignment); the same for all eigenvalues pooled (exact up to \
             \(SpectralDistance.exactPooledLimit) per side, else on a 32×32 grid, with its error \
             bound); and B's DSD against A's: mean difference, 95% bootstrap interval, paired t and \
-            Wilcoxon tests. Analyses of other prompts, group ids, dictionaries, settings or layers \
-            are refused, naming the file and what differs. See docs/analyze.md.
+            Wilcoxon tests. Analyses of other prompts, group ids, dictionaries or settings are \
+            refused, naming the file and what differs; two layers of one dump compare. See \
+            docs/analyze.md.
             """)
 
     @Argument(help: ArgumentHelp("The baseline analysis (JSON).", valueName: "A"))

@@ -91,6 +91,8 @@ struct FitDictionary: ParsableCommand {
         if let v = result.validationLosses.last { print("validation loss \(fmt(v))") }
         print("effective rank of G \(fmt(result.effectiveRankBefore)) → \(fmt(result.effectiveRankAfter)); "
               + "saturated features \(fmt(100 * result.saturatedBefore))% → \(fmt(100 * result.saturatedAfter))%")
+        print("residual loss \(fmt(result.residualBefore)) → \(fmt(result.residualAfter)); "
+              + "log cond(G + δI) \(fmt(result.logConditionBefore)) → \(fmt(result.logConditionAfter))")
         if result.skipped > 0 { print("skipped \(result.skipped) trajectories (shorter than 2 or non-finite)") }
         for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }

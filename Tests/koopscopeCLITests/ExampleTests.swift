@@ -25,6 +25,19 @@ struct ExampleTests {
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("example.h5").path))
     }
 
+    @Test func layerStudyExampleProfilesEveryLayer() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (status, text) = try runExample("layer-study-example",
+                                            [fixturePath("hf/qwen3-f32"), dir.appendingPathComponent("layers.h5").path])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("16 responses, 3 layers"))
+        // One row per layer, shallowest first, each with its depth and 16 analysed trajectories.
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("0 ") || $0.hasPrefix("1 ") || $0.hasPrefix("last ") }
+        #expect(rows.count == 3 && rows.allSatisfy { $0.contains("16/16") }, "\(text)")
+        #expect(text.contains("layer 0 → last: mean W1 "))
+    }
+
     @Test func compareCheckpointsExampleFitsFreezesAndTests() throws {
         // The same trajectories stored as float32 and as float16: the test must find no difference.
         let (status, text) = try runExample("compare-checkpoints-example",

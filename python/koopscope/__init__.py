@@ -223,7 +223,7 @@ def compare(a: Union[str, dict], b: Union[str, dict], names: Sequence[str] = ("A
     """Two analyses of the same prompts (dicts as analyze returns, or their JSON texts) compared
     as `koopscope compare` does: per-pair and pooled Wasserstein-1 distances between the spectra
     ("pairs", "pooled", "distance") and B's DSD against A's ("dsd": mean difference, bootstrap
-    interval, paired t and Wilcoxon tests). Other prompts, settings or layers raise ArgumentError."""
+    interval, paired t and Wilcoxon tests). Other prompts or settings raise ArgumentError."""
     texts = [x if isinstance(x, str) else json.dumps(x) for x in (a, b)]
     if len(names) != 2:
         raise ArgumentError(1, f"{len(names)} names for two analyses")

@@ -52,6 +52,12 @@ public struct DictionaryFitter: Sendable {
         public var effectiveRankAfter: Double
         public var saturatedBefore: Double
         public var saturatedAfter: Double
+        /// The variant's loss alone (without the conditioning penalty) on the same fixed batch.
+        public var residualBefore: Double = .nan
+        public var residualAfter: Double = .nan
+        /// log cond(G + δI) on that batch.
+        public var logConditionBefore: Double = .nan
+        public var logConditionAfter: Double = .nan
         /// Trajectories left out (too short, or non-finite).
         public var skipped: Int
         /// Warnings about collapse (docs/math.md §8: every such loss is minimised by a constant dictionary).
@@ -147,6 +153,17 @@ public struct DictionaryFitter: Sendable {
             }
         }
         let after = try evaluate(diagnosticBatch)
+        // The residual and the conditioning apart, so that fits with and without the penalty compare.
+        func parts(_ w: [Double], _ b: [Double]) throws -> (residual: Double, condition: Double) {
+            let weight = Matrix(rows: m, columns: d, elements: w), bias = options.bias ? b : nil
+            return (try ResKoopNetLoss.evaluate(options.variant, trajectories: diagnosticBatch, weight: weight, bias: bias,
+                                                delta: options.delta).loss,
+                    try ResKoopNetLoss.conditionPenalty(trajectories: diagnosticBatch, weight: weight, bias: bias,
+                                                        delta: options.delta).loss)
+        }
+        let partsBefore = try parts(initial.weight.elements.map(Double.init),
+                                    options.bias ? (initial.bias ?? Array(repeating: 0, count: m)).map(Double.init) : [])
+        let partsAfter = try parts(weight, bias)
         let rankBefore = (try? EffectiveRank.of(before.gram)) ?? .nan, rankAfter = (try? EffectiveRank.of(after.gram)) ?? .nan
         var warnings: [String] = []
         if rankAfter < 0.9 * rankBefore {
@@ -171,12 +188,17 @@ public struct DictionaryFitter: Sendable {
             ("validation_curve", .reals(validationLosses)),
             ("effective_rank_before", .real(rankBefore)), ("effective_rank_after", .real(rankAfter)),
             ("saturated_before", .real(before.saturatedFraction)), ("saturated_after", .real(after.saturatedFraction)),
+            ("residual_before", .real(partsBefore.residual)), ("residual_after", .real(partsAfter.residual)),
+            ("log_condition_before", .real(partsBefore.condition)), ("log_condition_after", .real(partsAfter.condition)),
             ("skipped_trajectories", .integer(Int64(skipped))),
         ]
-        return Result(dictionary: fitted, losses: losses, validationLosses: validationLosses,
-                      effectiveRankBefore: rankBefore, effectiveRankAfter: rankAfter,
-                      saturatedBefore: before.saturatedFraction, saturatedAfter: after.saturatedFraction,
-                      skipped: skipped, warnings: warnings, attributes: attributes)
+        var result = Result(dictionary: fitted, losses: losses, validationLosses: validationLosses,
+                            effectiveRankBefore: rankBefore, effectiveRankAfter: rankAfter,
+                            saturatedBefore: before.saturatedFraction, saturatedAfter: after.saturatedFraction,
+                            skipped: skipped, warnings: warnings, attributes: attributes)
+        (result.residualBefore, result.logConditionBefore) = partsBefore
+        (result.residualAfter, result.logConditionAfter) = partsAfter
+        return result
     }
 
     private func format(_ x: Double) -> String { printfText(x, "%.3g") }

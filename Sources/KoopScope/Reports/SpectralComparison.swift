@@ -8,8 +8,8 @@ import FoundationEssentials
 /// (`koopscope compare`, docs/math.md §13).
 ///
 /// Trajectory i of one analysis pairs with trajectory i of the other; the two must share their
-/// trajectories' count, prompts and group ids, dictionary, settings and layer, else the
-/// comparison is refused naming what differs.
+/// trajectories' count, prompts and group ids, dictionary and settings, else the comparison is
+/// refused naming what differs. They may be of different layers of one dump (a layer-wise study).
 ///
 /// ```swift
 /// let a = try AnalysisReport(json: Data(contentsOf: URL(fileURLWithPath: "base.json")), path: "base.json")
@@ -90,10 +90,6 @@ public struct SpectralComparison: Sendable {
         }
         if let x = a.header.dump.promptsSHA256, let y = b.header.dump.promptsSHA256, x != y {
             throw refuse("its dump's prompts differ (prompts_sha256 \(y.prefix(12))… against \(x.prefix(12))…)")
-        }
-        if a.header.dump.layer != b.header.dump.layer {
-            throw refuse("it analyses layer \(b.header.dump.layer.map(String.init) ?? "last"), the other layer "
-                         + (a.header.dump.layer.map(String.init) ?? "last"))
         }
         let ga = a.header.dictionary, gb = b.header.dictionary
         let dictionaryFields: [(String, String, String)] = [

@@ -118,7 +118,7 @@ int32_t koopscope_analyze_file(const char *path, const char *options_json, char 
  * of b with trajectory i of a, as `koopscope compare` does: the comparison's JSON (per-pair and
  * pooled Wasserstein-1 distances between spectra, B's DSD against A's with a paired test). names
  * label a and b in messages and in the result (NULL: "A" and "B"). Analyses of different prompts,
- * group ids, dictionaries, settings or layers: KOOPSCOPE_ERROR_ARGUMENT, naming what differs. */
+ * group ids, dictionaries or settings: KOOPSCOPE_ERROR_ARGUMENT, naming what differs. */
 int32_t koopscope_compare(const char *a_json, const char *b_json, const char *a_name, const char *b_name,
                           char **report_json, koopscope_status *status);
 
