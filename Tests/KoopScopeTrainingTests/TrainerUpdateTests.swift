@@ -189,6 +189,31 @@ struct ResumeTests {
         }
     }
 
+    /// Each step logs its rollouts' mean effective rank, and from the second and third step on its
+    /// first and second differences — computed here from the logged means.
+    @Test func theEffectiveRankIsLoggedWithItsDifferences() throws {
+        var c = TrainerUpdateTests.smallConfiguration(method: .grpo)
+        c.steps = 4; c.evalEvery = 0
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Trainer(configuration: c, runDirectory: dir.path).run()
+        let steps = try String(contentsOfFile: dir.path + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }.filter { ($0["step"] as? Int ?? 0) >= 1 }
+        #expect(steps.count == 4)
+        let mean = steps.map { ($0[Metric.actorEffectiveRankMean] as? NSNumber)?.doubleValue ?? .nan }
+        #expect(mean.allSatisfy { $0 >= 1 && $0 <= Double(c.modelDimension) }, "\(mean)")
+        #expect(steps[0][Metric.actorEffectiveRankVelocity] == nil && steps[1][Metric.actorEffectiveRankAcceleration] == nil)
+        for t in 1..<4 {
+            let velocity = (steps[t][Metric.actorEffectiveRankVelocity] as? NSNumber)?.doubleValue ?? .nan
+            #expect(abs(velocity - (mean[t] - mean[t - 1])) < 1e-12)
+        }
+        for t in 2..<4 {
+            let acceleration = (steps[t][Metric.actorEffectiveRankAcceleration] as? NSNumber)?.doubleValue ?? .nan
+            #expect(abs(acceleration - ((mean[t] - mean[t - 1]) - (mean[t - 1] - mean[t - 2]))) < 1e-12)
+        }
+    }
+
     /// A run stopped after step 7 (two steps past its last checkpoint, as a killed process
     /// leaves it) and resumed computes exactly what an uninterrupted run does.
     @Test func aStoppedAndResumedRunEqualsAnUninterruptedOne() throws {

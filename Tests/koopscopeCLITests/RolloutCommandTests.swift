@@ -49,6 +49,14 @@ struct RolloutCommandTests {
         let rows = profile.stdout.split(separator: "\n")
         #expect(rows.count == 4 && rows[1].hasPrefix("0,0,/layers/0/hidden_states,4,") && rows[2].hasPrefix("-2,1,")
                 && rows[3].hasPrefix("-1,2,/layers/-1/hidden_states,4,"), "\(profile.stdout)")
+        // The JSON form, drawn by the report against depth.
+        let profileJSON = dir.appendingPathComponent("profile.json").path, page = dir.appendingPathComponent("page.html").path
+        #expect(try koopscope("analyze", dump, "--identity", "--rank", "2", "--all-layers", "--format", "json", "-o", profileJSON,
+                              "--quiet").status == 0)
+        let report = try koopscope("report", profileJSON, "-o", page)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("<h2>Layers</h2>") && html.contains("dsd by layer") && html.contains("depth (index into hidden_states)"))
         let withRank = try analysis("--effective-rank")
         #expect(withRank.hasPrefix("index,") && withRank.split(separator: "\n")[0].hasSuffix(",effective_rank"))
         // A layer the dump does not hold, and flags that exclude each other.
