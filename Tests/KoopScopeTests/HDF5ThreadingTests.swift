@@ -85,4 +85,32 @@ struct HDF5ThreadingTests {
         #expect(files.contains { $0.hasPrefix("KoopScope/HDF5/") })
         #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
     }
+
+    /// An open file's descriptor is close-on-exec, for files read and files being written: a
+    /// process started meanwhile (the CLI tests start many) must not inherit it with HDF5's lock.
+    @Test func openFilesStayOutOfChildProcesses() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func descriptors(of path: String) -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return entries.compactMap { name in
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name),
+                      target == path || target.hasPrefix(path + ".") || target.contains("/." + URL(fileURLWithPath: path).lastPathComponent)
+                else { return nil }
+                return Int32(name)
+            }
+        }
+        let read = fixturePath("linear-padded.h5")
+        let dump = try Dump(path: read)
+        let readers = descriptors(of: URL(fileURLWithPath: read).resolvingSymlinksInPath().path)
+        #expect(!readers.isEmpty)
+        for fd in readers { #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0, "descriptor \(fd) of \(read)") }
+        _ = dump.count
+        let written = dir.appendingPathComponent("written.h5").path
+        let writer = try DumpWriter(path: written, count: 1, maxLength: 2, dimension: 2)
+        let writers = descriptors(of: written)
+        #expect(!writers.isEmpty, "the writer's temporary file is open")
+        for fd in writers { #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0, "descriptor \(fd) of the file being written") }
+        try writer.finish()
+    }
 }

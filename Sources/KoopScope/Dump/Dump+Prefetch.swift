@@ -35,7 +35,7 @@ final class FileAdvisor {
     let descriptor: Int32
 
     init?(path: String) {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         descriptor = fd
         #if os(Linux)

@@ -59,7 +59,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Maps the file at `path` and checks its header.
     public init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ModelFileError.unreadable(file: path, detail: String(cString: strerror(errno)))
         }
