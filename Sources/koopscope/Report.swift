@@ -65,14 +65,10 @@ struct Report: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ReportError.unrecognized(path: path, detail: "cannot be read")
                 }
-                // An analysis, a layer profile or a comparison, by its "format".
-                let format = (try? JSONValue(parsing: data))?.object?["format"]?.string
-                if format == LayerProfile.formatName {
-                    profiles.append((unique(path), try LayerProfile(json: data, path: path)))
-                } else if format == SpectralComparison.formatName {
-                    comparisons.append((unique(path), try SpectralComparison(json: data, path: path)))
-                } else {
-                    analyses.append((unique(path), try AnalysisReport(json: data, path: path)))
+                switch try ReportDocument(json: data, path: path) {
+                case .analysis(let report): analyses.append((unique(path), report))
+                case .layers(let profile): profiles.append((unique(path), profile))
+                case .comparison(let comparison): comparisons.append((unique(path), comparison))
                 }
             } else {
                 let dump: Dump

@@ -748,3 +748,12 @@ func exampleSpectralComparison() throws {
     let c = try SpectralComparison(a, path: "base.json", b, path: "tuned.json")
     print(c.pooled.distance, c.dsd.meanDifference, c.dsd.wilcoxon.p)
 }
+
+// Example: Sources/KoopScope/Reports/ReportDocument.swift
+func exampleReportDocument() throws {
+    switch try ReportDocument(json: Data(contentsOf: URL(fileURLWithPath: "input.json")), path: "input.json") {
+    case .analysis(let report): print(report.summary.overall.dsd.mean)
+    case .layers(let profile): print(profile.layers.count)
+    case .comparison(let comparison): print(comparison.pooled.distance)
+    }
+}

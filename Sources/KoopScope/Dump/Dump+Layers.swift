@@ -25,20 +25,21 @@ extension Dump {
     static func layerDataset(_ k: Int, root: HDF5Location, path: String) throws -> String? {
         let stored = (try? storedLayers(root: root)) ?? []
         let depth = Self.depth(root: root)
-        func dataset(_ j: Int) -> String { "layers/\(j)/hidden_states" }
-        if stored.contains(k) {
-            guard (try? root.kind(of: dataset(k))) == .dataset else {
-                throw DumpError.layer(file: path, detail: "/layers/\(k) holds no hidden_states dataset")
+        // A stored layer's path, once it is checked to hold a dataset.
+        func dataset(_ j: Int) throws -> String {
+            guard (try? root.kind(of: "layers/\(j)/hidden_states")) == .dataset else {
+                throw DumpError.layer(file: path, detail: "/layers/\(j) holds no hidden_states dataset")
             }
-            return dataset(k)
+            return "layers/\(j)/hidden_states"
         }
+        if stored.contains(k) { return try dataset(k) }
         if let depth {
             let wanted = index(k, depth: depth)
             guard (0...depth).contains(wanted) else {
                 throw DumpError.layer(file: path, detail: "layer \(k) is outside the model's hidden states 0…\(depth) "
                                       + "(−\(depth + 1)…−1 from the end)")
             }
-            if let same = stored.first(where: { index($0, depth: depth) == wanted }) { return try layerDataset(same, root: root, path: path) }
+            if let same = stored.first(where: { index($0, depth: depth) == wanted }) { return try dataset(same) }
             if wanted == depth { return nil }
         } else if k == -1 || (try? root.attribute("layer"))?.flatMap(\.integerValue) == Int64(k) {
             return nil

@@ -128,8 +128,14 @@ public struct DictionaryFitter: Sendable {
                                         bias: options.bias ? bias : nil, delta: options.delta,
                                         conditionPenalty: options.conditionPenalty)
         }
+        // log cond(G + δI) of the current dictionary on the fixed batch; the residual loss alone is
+        // then the evaluated loss less λ times it, so fits with and without the penalty compare.
+        func logCondition(_ batch: [Matrix<Float>]) throws -> Double {
+            try ResKoopNetLoss.conditionPenalty(trajectories: batch, weight: Matrix(rows: m, columns: d, elements: weight),
+                                                bias: options.bias ? bias : nil, delta: options.delta).loss
+        }
         let diagnosticBatch = try load(training.prefix(options.batch))
-        let before = try evaluate(diagnosticBatch)
+        let before = try evaluate(diagnosticBatch), conditionBefore = try logCondition(diagnosticBatch)
         let stepsPerEpoch = (training.count + options.batch - 1) / options.batch
         let total = options.steps ?? options.epochs * stepsPerEpoch
         var adamW = Adam(count: weight.count, learningRate: options.learningRate)
@@ -152,18 +158,10 @@ public struct DictionaryFitter: Sendable {
                 validationLosses.append(try evaluate(try load(validation[...])).loss)
             }
         }
-        let after = try evaluate(diagnosticBatch)
-        // The residual and the conditioning apart, so that fits with and without the penalty compare.
-        func parts(_ w: [Double], _ b: [Double]) throws -> (residual: Double, condition: Double) {
-            let weight = Matrix(rows: m, columns: d, elements: w), bias = options.bias ? b : nil
-            return (try ResKoopNetLoss.evaluate(options.variant, trajectories: diagnosticBatch, weight: weight, bias: bias,
-                                                delta: options.delta).loss,
-                    try ResKoopNetLoss.conditionPenalty(trajectories: diagnosticBatch, weight: weight, bias: bias,
-                                                        delta: options.delta).loss)
-        }
-        let partsBefore = try parts(initial.weight.elements.map(Double.init),
-                                    options.bias ? (initial.bias ?? Array(repeating: 0, count: m)).map(Double.init) : [])
-        let partsAfter = try parts(weight, bias)
+        let after = try evaluate(diagnosticBatch), conditionAfter = try logCondition(diagnosticBatch)
+        let lambda = options.conditionPenalty
+        let partsBefore = (residual: before.loss - lambda * conditionBefore, condition: conditionBefore)
+        let partsAfter = (residual: after.loss - lambda * conditionAfter, condition: conditionAfter)
         let rankBefore = (try? EffectiveRank.of(before.gram)) ?? .nan, rankAfter = (try? EffectiveRank.of(after.gram)) ?? .nan
         var warnings: [String] = []
         if rankAfter < 0.9 * rankBefore {

@@ -184,7 +184,13 @@ extension AnalysisSummary: Encodable {
     }
 }
 
-extension AnalysisSummary.Block {
+extension AnalysisSummary.Block: Encodable {
+    /// The block's keys as an object of their own (a layer profile's entry adds its own beside them).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: AnalysisSummary.Keys.self)
+        try encode(into: &c)
+    }
+
     func encode(into c: inout KeyedEncodingContainer<AnalysisSummary.Keys>) throws {
         try c.encode(count, forKey: .count)
         try c.encode(analyzed, forKey: .analyzed)

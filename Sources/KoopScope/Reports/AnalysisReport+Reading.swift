@@ -6,16 +6,12 @@ extension AnalysisReport {
     /// Reads an analysis that `koopscope analyze --format json` wrote. The summary is
     /// recomputed from the trajectories.
     public init(json data: Data, path: String) throws {
-        guard let root = (try? JSONValue(parsing: data))?.object else {
-            throw ReportError.unrecognized(path: path, detail: "not a JSON object")
-        }
-        guard let format = root["format"]?.string else {
-            throw ReportError.unsupportedFormat(path: path, found: "no \"format\" key")
-        }
-        let version = root["format_version"]?.int
-        guard format == Self.formatName, version == Self.formatVersion else {
-            throw ReportError.unsupportedFormat(path: path, found: "\"\(format)\" version \(version.map(String.init) ?? "?")")
-        }
+        try self.init(root: try ReportDocument.root(data, path: path), path: path)
+    }
+
+    /// Reads an analysis's parsed top-level object.
+    init(root: [String: JSONValue], path: String) throws {
+        try ReportDocument.requireFormat(root, Self.formatName, version: Self.formatVersion, path: path)
         header = try Self.header(from: root, path: path)
         func number(_ o: [String: JSONValue], _ key: String) -> Double? { o[key]?.double }
         guard let rows = root["trajectories"]?.array?.compactMap(\.object),

@@ -38,10 +38,8 @@ public final class AnalysisWriter {
     public func begin(_ header: AnalysisHeader) throws {
         switch format {
         case .json:
-            try emit("{\n\"format\": \"\(AnalysisReport.formatName)\",\n\"format_version\": \(AnalysisReport.formatVersion),\n")
-            try emit("\"dump\": \(try compactJSON(DumpInfoJSON(header.dump))),\n")
-            try emit("\"dictionary\": \(try compactJSON(header.dictionary)),\n")
-            try emit("\"settings\": \(try compactJSON(header.settings)),\n")
+            try emit(ReportDocument.opening(format: AnalysisReport.formatName, version: AnalysisReport.formatVersion,
+                                            try ReportDocument.headerMembers(header)))
             if let shard = header.shard { try emit("\"shard\": \(try compactJSON(shard)),\n") }
             try emit("\"trajectories\": [")
         case .csv:

@@ -11,10 +11,8 @@ extension LayerProfile {
     public func text(_ format: AnalysisFormat) throws -> String {
         switch format {
         case .json:
-            var out = "{\n\"format\": \"\(Self.formatName)\",\n\"format_version\": \(Self.formatVersion),\n"
-            out += "\"dump\": \(try compactJSON(DumpInfoJSON(header.dump))),\n"
-            out += "\"dictionary\": \(try compactJSON(header.dictionary)),\n"
-            out += "\"settings\": \(try compactJSON(header.settings)),\n"
+            var out = ReportDocument.opening(format: Self.formatName, version: Self.formatVersion,
+                                             try ReportDocument.headerMembers(header))
             out += "\"layers\": [\n" + (try layers.map { try compactJSON(LayerJSON(layer: $0)) }.joined(separator: ",\n"))
             return out + "\n]\n}\n"
         case .csv:
@@ -49,13 +47,12 @@ extension LayerProfile {
 
     /// Reads the JSON form back (for `koopscope report`).
     public init(json data: Data, path: String) throws {
-        guard let root = (try? JSONValue(parsing: data))?.object else {
-            throw ReportError.unrecognized(path: path, detail: "not a JSON object")
-        }
-        let format = root["format"]?.string, version = root["format_version"]?.int
-        guard format == Self.formatName, version == Self.formatVersion else {
-            throw ReportError.unsupportedFormat(path: path, found: "\"\(format ?? "?")\" version \(version.map(String.init) ?? "?")")
-        }
+        try self.init(root: try ReportDocument.root(data, path: path), path: path)
+    }
+
+    /// Reads the JSON form's parsed top-level object.
+    init(root: [String: JSONValue], path: String) throws {
+        try ReportDocument.requireFormat(root, Self.formatName, version: Self.formatVersion, path: path)
         let header = try AnalysisReport.header(from: root, path: path)
         guard let entries = root["layers"]?.array?.compactMap(\.object), entries.count == root["layers"]?.array?.count else {
             throw ReportError.malformedAnalysis(path: path, detail: "\"layers\" is missing or not a list")
@@ -84,24 +81,15 @@ extension LayerProfile {
 private struct LayerJSON: Encodable {
     let layer: LayerProfile.Layer
 
-    enum Keys: String, CodingKey {
-        case layer, depth, dataset, count, analyzed, skipped, dsd, dsdReference = "dsd_reference"
-        case dsdFiltered = "dsd_filtered", spectralRadius = "spectral_radius", effectiveRank = "effective_rank"
-    }
+    enum Keys: String, CodingKey { case layer, depth, dataset, spectralRadius = "spectral_radius" }
 
+    /// The summary block's keys as an analysis's summary has them, and the layer's own beside them.
     func encode(to encoder: Encoder) throws {
+        try layer.summary.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
-        let s = layer.summary
         try c.encode(layer.layer, forKey: .layer)
         try c.encode(layer.depth, forKey: .depth)
         try c.encode(layer.dataset, forKey: .dataset)
-        try c.encode(s.count, forKey: .count)
-        try c.encode(s.analyzed, forKey: .analyzed)
-        try c.encode(s.skipped, forKey: .skipped)
-        try c.encode(s.dsd, forKey: .dsd)
-        try c.encode(s.dsdReference, forKey: .dsdReference)
-        try c.encode(s.dsdFiltered, forKey: .dsdFiltered)
         try c.encode(layer.spectralRadius, forKey: .spectralRadius)
-        if s.effectiveRank.count > 0 { try c.encode(s.effectiveRank, forKey: .effectiveRank) }
     }
 }

@@ -12,14 +12,12 @@ extension SpectralComparison {
     public func text(_ format: AnalysisFormat) throws -> String {
         switch format {
         case .json:
-            var out = "{\n\"format\": \"\(Self.formatName)\",\n\"format_version\": \(Self.formatVersion),\n"
-            out += "\"a\": \(try compactJSON(pathA)),\n\"b\": \(try compactJSON(pathB)),\n"
-            out += "\"dictionary\": \(try compactJSON(header.dictionary)),\n"
-            out += "\"settings\": \(try compactJSON(header.settings)),\n"
-            out += "\"pooled\": \(try compactJSON(PooledJSON(pooled))),\n"
-            out += "\"distance\": \(try compactJSON(distances)),\n"
-            out += "\"dsd\": \(try compactJSON(PairedJSON(dsd))),\n"
-            out += "\"pairs\": [\n" + (try pairs.map { try compactJSON(PairJSON($0)) }.joined(separator: ",\n"))
+            var out = ReportDocument.opening(
+                format: Self.formatName, version: Self.formatVersion,
+                [("a", try compactJSON(pathA)), ("b", try compactJSON(pathB))] + (try ReportDocument.headerMembers(header, dump: false))
+                    + [("pooled", try compactJSON(pooled)), ("distance", try compactJSON(distances)),
+                       ("dsd", try compactJSON(PairedJSON(dsd)))])
+            out += "\"pairs\": [\n" + (try pairs.map { try compactJSON($0) }.joined(separator: ",\n"))
             return out + "\n]\n}\n"
         case .csv:
             var out = "index,group,w1,dsd_a,dsd_b\n"
@@ -56,13 +54,12 @@ extension SpectralComparison {
     /// Reads the JSON form back: the pairs and the pooled distance, the test recomputed from the
     /// pairs (of the two analyses' headers only the dictionary and settings are kept).
     public init(json data: Data, path: String) throws {
-        guard let root = (try? JSONValue(parsing: data))?.object else {
-            throw ReportError.unrecognized(path: path, detail: "not a JSON object")
-        }
-        let format = root["format"]?.string, version = root["format_version"]?.int
-        guard format == Self.formatName, version == Self.formatVersion else {
-            throw ReportError.unsupportedFormat(path: path, found: "\"\(format ?? "?")\" version \(version.map(String.init) ?? "?")")
-        }
+        try self.init(root: try ReportDocument.root(data, path: path), path: path)
+    }
+
+    /// Reads the JSON form's parsed top-level object.
+    init(root: [String: JSONValue], path: String) throws {
+        try ReportDocument.requireFormat(root, Self.formatName, version: Self.formatVersion, path: path)
         var full = root
         full["dump"] = .object(["path": .string(path)])
         let header = try AnalysisReport.header(from: full, path: path)
@@ -85,17 +82,16 @@ extension SpectralComparison {
     }
 }
 
-private struct PooledJSON: Encodable {
-    let value: SpectralComparison.Pooled
-    init(_ value: SpectralComparison.Pooled) { self.value = value }
+extension SpectralComparison.Pooled: Encodable {
     enum Keys: String, CodingKey { case w1, bound, method, eigenvaluesA = "eigenvalues_a", eigenvaluesB = "eigenvalues_b" }
-    func encode(to encoder: Encoder) throws {
+
+    public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encodeNumber(value.distance, forKey: .w1)
-        try c.encodeNumber(value.bound, forKey: .bound)
-        try c.encode(value.method, forKey: .method)
-        try c.encode(value.eigenvaluesA, forKey: .eigenvaluesA)
-        try c.encode(value.eigenvaluesB, forKey: .eigenvaluesB)
+        try c.encodeNumber(distance, forKey: .w1)
+        try c.encodeNumber(bound, forKey: .bound)
+        try c.encode(method, forKey: .method)
+        try c.encode(eigenvaluesA, forKey: .eigenvaluesA)
+        try c.encode(eigenvaluesB, forKey: .eigenvaluesB)
     }
 }
 
@@ -118,16 +114,15 @@ private struct PairedJSON: Encodable {
     }
 }
 
-private struct PairJSON: Encodable {
-    let value: SpectralComparison.Pair
-    init(_ value: SpectralComparison.Pair) { self.value = value }
+extension SpectralComparison.Pair: Encodable {
     enum Keys: String, CodingKey { case index, group, w1, dsdA = "dsd_a", dsdB = "dsd_b" }
-    func encode(to encoder: Encoder) throws {
+
+    public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(value.index, forKey: .index)
-        try c.encodeIfPresent(value.group, forKey: .group)
-        try c.encodeNumber(value.distance, forKey: .w1)
-        try c.encodeNumber(value.dsdA, forKey: .dsdA)
-        try c.encodeNumber(value.dsdB, forKey: .dsdB)
+        try c.encode(index, forKey: .index)
+        try c.encodeIfPresent(group, forKey: .group)
+        try c.encodeNumber(distance, forKey: .w1)
+        try c.encodeNumber(dsdA, forKey: .dsdA)
+        try c.encodeNumber(dsdB, forKey: .dsdB)
     }
 }

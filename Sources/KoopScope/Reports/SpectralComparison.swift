@@ -50,11 +50,10 @@ public struct SpectralComparison: Sendable {
 
     /// Compares `b` (read from `pathB`) with `a` (from `pathA`).
     public init(_ a: AnalysisReport, path pathA: String, _ b: AnalysisReport, path pathB: String) throws {
-        try Self.requireComparable(a, pathA, b, pathB)
+        let bByIndex = try Self.requireComparable(a, pathA, b, pathB)
         self.pathA = pathA
         self.pathB = pathB
         header = a.header
-        let bByIndex = Dictionary(b.trajectories.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         pairs = try a.trajectories.map { t in
             let u = bByIndex[t.index]!
             let both = t.isAnalyzed && u.isAnalyzed
@@ -78,8 +77,9 @@ public struct SpectralComparison: Sendable {
     }
 
     /// Throws ``ReportError/incomparable(path:other:detail:)`` naming the first thing in which `b`
-    /// differs from `a`.
-    static func requireComparable(_ a: AnalysisReport, _ pathA: String, _ b: AnalysisReport, _ pathB: String) throws {
+    /// differs from `a`; else `b`'s trajectories by index, for pairing.
+    static func requireComparable(_ a: AnalysisReport, _ pathA: String, _ b: AnalysisReport,
+                                  _ pathB: String) throws -> [Int: TrajectoryAnalysis] {
         func refuse(_ detail: String) -> ReportError { .incomparable(path: pathB, other: pathA, detail: detail) }
         for (report, path) in [(a, pathA), (b, pathB)] where report.header.shard != nil {
             throw ReportError.incomparable(path: path, other: path == pathA ? pathB : pathA,
@@ -117,5 +117,6 @@ public struct SpectralComparison: Sendable {
                              + "in the other group \(t.group.map(String.init) ?? "none")")
             }
         }
+        return bByIndex
     }
 }

@@ -38,17 +38,16 @@ struct Projection: @unchecked Sendable {
             var packed = [Float](repeating: 0, count: stripCount * 16 * input)
             w.withUnsafeBufferPointer { source in
                 packed.withUnsafeMutableBufferPointer { destination in
-                    let from = UnsafeSendablePointer(source.baseAddress!), to = UnsafeSendablePointer(destination.baseAddress!)
                     let pieces = evenRanges(stripCount, parts: min(stripCount, ProcessInfo.processInfo.activeProcessorCount * 4))
-                    DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
+                    _ = concurrentMap(pieces.count) { piece in
                         var block = [Float](repeating: 0, count: input * 16)
                         for strip in pieces[piece] {
                             let width = min(16, output - strip * 16)
                             for c in 0..<width {
-                                let row = from.pointer + (strip * 16 + c) * input
+                                let row = source.baseAddress! + (strip * 16 + c) * input
                                 for i in 0..<input { block[i * 16 + c] = row[i] }
                             }
-                            _ = Float._packStrips(block, 16, input, width, UnsafeMutablePointer(mutating: to.pointer) + strip * 16 * input)
+                            _ = Float._packStrips(block, 16, input, width, destination.baseAddress! + strip * 16 * input)
                         }
                     }
                 }

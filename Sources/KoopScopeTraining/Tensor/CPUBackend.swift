@@ -97,34 +97,35 @@ open class CPUBackend: Backend, @unchecked Sendable {
         _ = concurrentMap(ranges.count) { body(ranges[$0]) }
     }
 
+    /// The ranges of C's rows (or columns) a product is cut into: ``gemmPieces`` of a multiple of
+    /// 16 each when it is large, else one.
+    static func gemmRanges(extent: Int, work: Int) -> [Range<Int>] {
+        let pieces = work >= pieceWork && extent >= 16 * gemmPieces ? gemmPieces : 1
+        let step = pieces == 1 ? max(extent, 1) : (extent + pieces * 16 - 1) / (pieces * 16) * 16
+        return stride(from: 0, to: extent, by: step).map { $0..<min($0 + step, extent) }
+    }
+
     open func gemm<S: TensorScalar>(_ s: GEMMShape, alpha: S, _ a: Buffer<S>, _ b: Buffer<S>, beta: S, _ c: Buffer<S>) {
         if s.m <= Self.smallGEMMRows && !s.transposeA && !s.transposeB && alpha == 1 && (beta == 0 || beta == 1),
            S._smallGEMM(a.pointer + s.offsetA, s.lda, b.pointer + s.offsetB, s.ldb, c.pointer + s.offsetC, s.ldc,
                         s.m, s.n, s.k, accumulate: beta == 1) {
             return
         }
+        // Along the longer side of C, so that the operand each piece packs again is the smaller one;
+        // A's rows or B's columns follow C's.
         let (m, n, k) = (s.m, s.n, s.k)
-        if m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue >= Self.pieceWork,
-           max(m, n) >= 16 * Self.gemmPieces {
-            // Pieces of a multiple of 16 rows (or columns) of C; A's rows or B's columns follow.
-            let alongRows = m >= n, extent = alongRows ? m : n
-            let step = (extent + Self.gemmPieces * 16 - 1) / (Self.gemmPieces * 16) * 16
-            let (ap, bp, cp) = (UnsafeSendablePointer(a.pointer), UnsafeSendablePointer(b.pointer), UnsafeSendablePointer(c.pointer))
-            DispatchQueue.concurrentPerform(iterations: (extent + step - 1) / step) { piece in
-                let start = piece * step, size = min(step, extent - start)
-                let offsetA = s.offsetA + (alongRows ? (s.transposeA ? start : start * s.lda) : 0)
-                let offsetB = s.offsetB + (alongRows ? 0 : (s.transposeB ? start * s.ldb : start))
-                let offsetC = s.offsetC + (alongRows ? start * s.ldc : start)
-                S._gemm(transA: s.transposeA, transB: s.transposeB, m: alongRows ? size : m, n: alongRows ? n : size, k: k,
-                        alpha: alpha, a: UnsafeMutablePointer(mutating: ap.pointer) + offsetA, lda: s.lda,
-                        b: UnsafeMutablePointer(mutating: bp.pointer) + offsetB, ldb: s.ldb,
-                        beta: beta, c: UnsafeMutablePointer(mutating: cp.pointer) + offsetC, ldc: s.ldc)
-            }
-            return
+        let alongRows = m >= n
+        let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue
+        let ranges = Self.gemmRanges(extent: alongRows ? m : n, work: work)
+        _ = concurrentMap(ranges.count) { piece in
+            let start = ranges[piece].lowerBound, size = ranges[piece].count
+            let offsetA = s.offsetA + (alongRows ? (s.transposeA ? start : start * s.lda) : 0)
+            let offsetB = s.offsetB + (alongRows ? 0 : (s.transposeB ? start * s.ldb : start))
+            let offsetC = s.offsetC + (alongRows ? start * s.ldc : start)
+            S._gemm(transA: s.transposeA, transB: s.transposeB, m: alongRows ? size : m, n: alongRows ? n : size, k: k,
+                    alpha: alpha, a: a.pointer + offsetA, lda: s.lda, b: b.pointer + offsetB, ldb: s.ldb,
+                    beta: beta, c: c.pointer + offsetC, ldc: s.ldc)
         }
-        S._gemm(transA: s.transposeA, transB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: alpha,
-                a: a.pointer + s.offsetA, lda: s.lda, b: b.pointer + s.offsetB, ldb: s.ldb,
-                beta: beta, c: c.pointer + s.offsetC, ldc: s.ldc)
     }
 
     open func addBias<S: TensorScalar>(_ x: Buffer<S>, _ bias: Buffer<S>, rows: Int, columns: Int) {
@@ -183,28 +184,23 @@ open class CPUBackend: Backend, @unchecked Sendable {
     open func tokenLogProbabilities<S: TensorScalar>(_ logits: Buffer<S>, targets: Buffer<Int32>, rows: Int,
                                                        vocabulary: Int, inverseTemperature: S, logp: Buffer<S>,
                                                        entropy: Buffer<S>, probabilities: Buffer<S>) {
-        let (l, tg, lp, en, pr) = (UnsafeSendablePointer(logits.pointer), UnsafeSendablePointer(targets.pointer),
-                                   UnsafeSendablePointer(logp.pointer), UnsafeSendablePointer(entropy.pointer),
-                                   UnsafeSendablePointer(probabilities.pointer))
         Self.inPieces(rows, work: rows * vocabulary) { r in
-            S._tokenLogProbabilities(l.pointer + r.lowerBound * vocabulary, tg.pointer + r.lowerBound, r.count, vocabulary,
-                                     inverseTemperature, UnsafeMutablePointer(mutating: lp.pointer) + r.lowerBound,
-                                     UnsafeMutablePointer(mutating: en.pointer) + r.lowerBound,
-                                     UnsafeMutablePointer(mutating: pr.pointer) + r.lowerBound * vocabulary)
+            let row = r.lowerBound
+            S._tokenLogProbabilities(logits.pointer + row * vocabulary, targets.pointer + row, r.count, vocabulary,
+                                     inverseTemperature, logp.pointer + row, entropy.pointer + row,
+                                     probabilities.pointer + row * vocabulary)
         }
     }
 
     open func tokenLogProbabilitiesBackward<S: TensorScalar>(probabilities: Buffer<S>, targets: Buffer<Int32>,
                                                                dlogp: Buffer<S>?, dentropy: Buffer<S>?, rows: Int,
                                                                vocabulary: Int, inverseTemperature: S, dlogits: Buffer<S>) {
-        let (pr, tg, dl) = (UnsafeSendablePointer(probabilities.pointer), UnsafeSendablePointer(targets.pointer),
-                            UnsafeSendablePointer(dlogits.pointer))
-        let dp = dlogp.map { UnsafeSendablePointer($0.pointer) }, de = dentropy.map { UnsafeSendablePointer($0.pointer) }
         Self.inPieces(rows, work: rows * vocabulary) { r in
-            S._tokenLogProbabilitiesBackward(pr.pointer + r.lowerBound * vocabulary, tg.pointer + r.lowerBound,
-                                             dp.map { $0.pointer + r.lowerBound }, de.map { $0.pointer + r.lowerBound },
-                                             r.count, vocabulary, inverseTemperature,
-                                             UnsafeMutablePointer(mutating: dl.pointer) + r.lowerBound * vocabulary)
+            let row = r.lowerBound
+            S._tokenLogProbabilitiesBackward(probabilities.pointer + row * vocabulary, targets.pointer + row,
+                                             dlogp.map { UnsafePointer($0.pointer + row) },
+                                             dentropy.map { UnsafePointer($0.pointer + row) },
+                                             r.count, vocabulary, inverseTemperature, dlogits.pointer + row * vocabulary)
         }
     }
 
@@ -256,20 +252,16 @@ open class CPUBackend: Backend, @unchecked Sendable {
     }
 
     open func siluGate<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, count: Int, y: Buffer<S>) {
-        let (g, u, o) = (UnsafeSendablePointer(gate.pointer), UnsafeSendablePointer(up.pointer), UnsafeSendablePointer(y.pointer))
         Self.inPieces(count, work: count) { r in
-            S._siluGate(g.pointer + r.lowerBound, u.pointer + r.lowerBound, r.count, UnsafeMutablePointer(mutating: o.pointer) + r.lowerBound)
+            S._siluGate(gate.pointer + r.lowerBound, up.pointer + r.lowerBound, r.count, y.pointer + r.lowerBound)
         }
     }
 
     open func siluGateBackward<S: TensorScalar>(_ gate: Buffer<S>, up: Buffer<S>, dy: Buffer<S>, count: Int,
                                                 dgate: Buffer<S>, dup: Buffer<S>) {
-        let (g, u, d) = (UnsafeSendablePointer(gate.pointer), UnsafeSendablePointer(up.pointer), UnsafeSendablePointer(dy.pointer))
-        let (dg, du) = (UnsafeSendablePointer(dgate.pointer), UnsafeSendablePointer(dup.pointer))
         Self.inPieces(count, work: count) { r in
-            S._siluGateBackward(g.pointer + r.lowerBound, u.pointer + r.lowerBound, d.pointer + r.lowerBound, r.count,
-                                UnsafeMutablePointer(mutating: dg.pointer) + r.lowerBound,
-                                UnsafeMutablePointer(mutating: du.pointer) + r.lowerBound)
+            let i = r.lowerBound
+            S._siluGateBackward(gate.pointer + i, up.pointer + i, dy.pointer + i, r.count, dgate.pointer + i, dup.pointer + i)
         }
     }
 
@@ -281,14 +273,11 @@ open class CPUBackend: Backend, @unchecked Sendable {
     open func groupedAttention<S: TensorScalar>(q: Buffer<S>, k: Buffer<S>, v: Buffer<S>, batch: Int, length: Int, heads: Int,
                                                 kvHeads: Int, headDimension: Int, out: Buffer<S>, probabilities: Buffer<S>) {
         let (qw, kw) = (length * heads * headDimension, length * kvHeads * headDimension)
-        let (qp, kp, vp) = (UnsafeSendablePointer(q.pointer), UnsafeSendablePointer(k.pointer), UnsafeSendablePointer(v.pointer))
-        let (op, pp) = (UnsafeSendablePointer(out.pointer), UnsafeSendablePointer(probabilities.pointer))
         // Each sequence is its own problem: the sequences on the cores.
         Self.inPieces(batch, work: batch * heads * length * length * headDimension) { r in
-            S._groupedAttention(qp.pointer + r.lowerBound * qw, kp.pointer + r.lowerBound * kw, vp.pointer + r.lowerBound * kw,
-                                r.count, length, heads, kvHeads, headDimension,
-                                UnsafeMutablePointer(mutating: op.pointer) + r.lowerBound * qw,
-                                UnsafeMutablePointer(mutating: pp.pointer) + r.lowerBound * heads * length * length)
+            let b = r.lowerBound
+            S._groupedAttention(q.pointer + b * qw, k.pointer + b * kw, v.pointer + b * kw, r.count, length, heads, kvHeads,
+                                headDimension, out.pointer + b * qw, probabilities.pointer + b * heads * length * length)
         }
     }
 
@@ -297,17 +286,11 @@ open class CPUBackend: Backend, @unchecked Sendable {
                                                         kvHeads: Int, headDimension: Int, dq: Buffer<S>, dk: Buffer<S>,
                                                         dv: Buffer<S>) {
         let (qw, kw, pw) = (length * heads * headDimension, length * kvHeads * headDimension, heads * length * length)
-        let (gp, qp, kp, vp) = (UnsafeSendablePointer(dout.pointer), UnsafeSendablePointer(q.pointer),
-                                UnsafeSendablePointer(k.pointer), UnsafeSendablePointer(v.pointer))
-        let (pp, dqp, dkp, dvp) = (UnsafeSendablePointer(probabilities.pointer), UnsafeSendablePointer(dq.pointer),
-                                   UnsafeSendablePointer(dk.pointer), UnsafeSendablePointer(dv.pointer))
         Self.inPieces(batch, work: batch * heads * length * length * headDimension) { r in
             let b = r.lowerBound
-            S._groupedAttentionBackward(gp.pointer + b * qw, qp.pointer + b * qw, kp.pointer + b * kw, vp.pointer + b * kw,
-                                        pp.pointer + b * pw, r.count, length, heads, kvHeads, headDimension,
-                                        UnsafeMutablePointer(mutating: dqp.pointer) + b * qw,
-                                        UnsafeMutablePointer(mutating: dkp.pointer) + b * kw,
-                                        UnsafeMutablePointer(mutating: dvp.pointer) + b * kw)
+            S._groupedAttentionBackward(dout.pointer + b * qw, q.pointer + b * qw, k.pointer + b * kw, v.pointer + b * kw,
+                                        probabilities.pointer + b * pw, r.count, length, heads, kvHeads, headDimension,
+                                        dq.pointer + b * qw, dk.pointer + b * kw, dv.pointer + b * kw)
         }
     }
 }
